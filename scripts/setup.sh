@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a Debian 12 machine with the .NET 10 SDK and Node.js:
+# Debian packages the project needs (only those missing), then the pinned npm artefacts (ONNX Runtime)
+# under .deps/. Quiet when everything is already in place; then it touches no network.
+# Usage: scripts/setup.sh [--gpu]     (--gpu also fetches the CUDA/TensorRT execution providers)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(
+  libturbojpeg0      # JPEG decode (inference/WsssOnnx.Imaging)
+  libspng0           # PNG decode/encode (inference/WsssOnnx.Imaging)
+  python3-onnx       # onnx.checker and shape inference in tests
+  libonnx-testdata   # ONNX's own node tests, run through our runtime layer
+)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v node >/dev/null || { echo "setup: Node.js (node, npm) is required to fetch ONNX Runtime" >&2; exit 1; }
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
+node scripts/fetch-npm-deps.mjs "$@"
