@@ -1,0 +1,11 @@
+namespace WsssOnnx.Cli;
+
+/// <summary>Process exit codes of the wsss command, documented in the README.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+    public const int RuntimeMissing = 3;
+    public const int NotImplemented = 4;
+}

@@ -1,0 +1,74 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using Microsoft.ML.OnnxRuntime;
+
+namespace WsssOnnx.Runtime;
+
+/// <summary>
+/// A named input: an ORT tensor value laid over a pinned managed buffer (no copy). The buffer stays pinned
+/// until this is disposed; the caller must not resize or replace it meanwhile.
+/// </summary>
+public sealed class SessionInput : IDisposable
+{
+    private MemoryHandle _pin;
+
+    private SessionInput(string name, OrtValue value, MemoryHandle pin)
+    {
+        Name = name;
+        Value = value;
+        _pin = pin;
+    }
+
+    public string Name { get; }
+
+    public OrtValue Value { get; }
+
+    public static SessionInput Create<T>(string name, HostTensor<T> tensor) where T : unmanaged =>
+        Create(name, tensor.Data, tensor.Shape);
+
+    /// <summary>Wraps <paramref name="data"/> (row-major, element count = product of <paramref name="shape"/>).</summary>
+    public static unsafe SessionInput Create<T>(string name, T[] data, long[] shape) where T : unmanaged
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        long count = HostTensor<T>.ElementCount(shape);
+        if (count != data.LongLength)
+            throw new ArgumentException($"input '{name}': shape [{string.Join(", ", shape)}] needs {count} elements, the buffer has {data.LongLength}");
+        var elementType = TensorElementTypes.Of<T>();
+        var pin = new Memory<T>(data).Pin();
+        try
+        {
+            var value = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, elementType, (long[])shape.Clone(),
+                (IntPtr)pin.Pointer, count * Unsafe.SizeOf<T>());
+            return new SessionInput(name, value, pin);
+        }
+        catch
+        {
+            pin.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Wraps an array of any supported element type (used where the type is known only at run time).</summary>
+    public static SessionInput CreateUntyped(string name, Array data, long[] shape) => data switch
+    {
+        float[] a => Create(name, a, shape),
+        double[] a => Create(name, a, shape),
+        sbyte[] a => Create(name, a, shape),
+        byte[] a => Create(name, a, shape),
+        short[] a => Create(name, a, shape),
+        ushort[] a => Create(name, a, shape),
+        int[] a => Create(name, a, shape),
+        uint[] a => Create(name, a, shape),
+        long[] a => Create(name, a, shape),
+        ulong[] a => Create(name, a, shape),
+        bool[] a => Create(name, a, shape),
+        Half[] a => Create(name, a, shape),
+        _ => throw new NotSupportedException($"input '{name}': arrays of {data.GetType().GetElementType()?.Name} are not supported"),
+    };
+
+    public void Dispose()
+    {
+        Value.Dispose();
+        _pin.Dispose();
+    }
+}
