@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace WsssOnnx.Runtime;
 
@@ -49,22 +50,25 @@ public sealed class SessionInput : IDisposable
     }
 
     /// <summary>Wraps an array of any supported element type (used where the type is known only at run time).</summary>
-    public static SessionInput CreateUntyped(string name, Array data, long[] shape) => data switch
+    public static SessionInput CreateUntyped(string name, Array data, long[] shape)
     {
-        float[] a => Create(name, a, shape),
-        double[] a => Create(name, a, shape),
-        sbyte[] a => Create(name, a, shape),
-        byte[] a => Create(name, a, shape),
-        short[] a => Create(name, a, shape),
-        ushort[] a => Create(name, a, shape),
-        int[] a => Create(name, a, shape),
-        uint[] a => Create(name, a, shape),
-        long[] a => Create(name, a, shape),
-        ulong[] a => Create(name, a, shape),
-        bool[] a => Create(name, a, shape),
-        Half[] a => Create(name, a, shape),
-        _ => throw new NotSupportedException($"input '{name}': arrays of {data.GetType().GetElementType()?.Name} are not supported"),
-    };
+        // Switch on the exact array type: the CLR lets `byte[] is sbyte[]` (and int/uint, long/ulong) succeed.
+        var type = data.GetType();
+        return type == typeof(float[]) ? Create(name, (float[])data, shape)
+            : type == typeof(double[]) ? Create(name, (double[])data, shape)
+            : type == typeof(sbyte[]) ? Create(name, (sbyte[])data, shape)
+            : type == typeof(byte[]) ? Create(name, (byte[])data, shape)
+            : type == typeof(short[]) ? Create(name, (short[])data, shape)
+            : type == typeof(ushort[]) ? Create(name, (ushort[])data, shape)
+            : type == typeof(int[]) ? Create(name, (int[])data, shape)
+            : type == typeof(uint[]) ? Create(name, (uint[])data, shape)
+            : type == typeof(long[]) ? Create(name, (long[])data, shape)
+            : type == typeof(ulong[]) ? Create(name, (ulong[])data, shape)
+            : type == typeof(bool[]) ? Create(name, (bool[])data, shape)
+            : type == typeof(Half[]) ? Create(name, (Half[])data, shape)
+            : type == typeof(BFloat16[]) ? Create(name, (BFloat16[])data, shape)
+            : throw new NotSupportedException($"input '{name}': arrays of {type.GetElementType()?.Name} are not supported");
+    }
 
     public void Dispose()
     {

@@ -64,6 +64,7 @@ public sealed class SessionOutputs : IDisposable
             TensorElementType.UInt64 => Span<ulong>(name).ToArray(),
             TensorElementType.Bool => Span<bool>(name).ToArray(),
             TensorElementType.Float16 => Span<Half>(name).ToArray(),
+            TensorElementType.BFloat16 => Span<BFloat16>(name).ToArray(),
             _ => throw new NotSupportedException($"output '{name}' has element type {type}, which is not supported here"),
         };
         return (data, Shape(name), type);
