@@ -1,0 +1,158 @@
+using WsssOnnx.Runtime;
+
+namespace WsssOnnx.Graph.Autodiff;
+
+public static partial class GradientRules
+{
+    private static void RegisterLinear()
+    {
+        // Y = A B (batched): dA = dY B^T, dB = A^T dY, each summed over broadcast batch axes.
+        Register("MatMul", (c, n, dY) =>
+        {
+            Value a = n.In(0), b = n.In(1);
+            return [c.ReduceToShape(c.G.MatMul(dY[0]!, SwapLast(c, b)), a), c.ReduceToShape(c.G.MatMul(SwapLast(c, a), dY[0]!), b)];
+        });
+
+        // Y = alpha op(A) op(B) + beta C.
+        Register("Gemm", (c, n, dY) =>
+        {
+            Value a = n.In(0), b = n.In(1), g = dY[0]!;
+            bool ta = n.Int("transA", 0) == 1, tb = n.Int("transB", 0) == 1;
+            float alpha = n.Float("alpha", 1f), beta = n.Float("beta", 1f);
+            // dA = alpha dY op(B)^T (transposed back if A was), dB = alpha op(A)^T dY (likewise).
+            var dA = ta ? c.G.Gemm(b, g, transA: tb, transB: true, alpha: alpha) : c.G.Gemm(g, b, transB: !tb, alpha: alpha);
+            var dB = tb ? c.G.Gemm(g, a, transA: true, transB: ta, alpha: alpha) : c.G.Gemm(a, g, transA: !ta, alpha: alpha);
+            Value? dC = n.Inputs.Count > 2 && n.Inputs[2] is { } cIn ? c.ReduceToShape(g * beta, cIn) : null;
+            return [dA, dB, dC];
+        });
+
+        Register("Conv", ConvGradient);
+        Register("BatchNormalization", BatchNormGradient);
+        Register("MaxPool", MaxPoolGradient);
+        Register("Resize", ResizeGradient);
+    }
+
+    private static Value SwapLast(GradientContext c, Value x)
+    {
+        var perm = Enumerable.Range(0, x.Rank).Select(i => (long)i).ToArray();
+        (perm[^1], perm[^2]) = (perm[^2], perm[^1]);
+        return c.G.Transpose(x, perm);
+    }
+
+    /// <summary>
+    /// Y = Conv(X, W, b; stride s, dilation d, pads p, group g).
+    /// dX = ConvTranspose(dY, W) with the same s, d, p, g, completed to X's size (rows no window reached get 0).
+    /// dW[m,c,i,j] = sum_{n,y,x} dY[n,m,y,x] Xpad[n,c,y s + i d, x s + j d]: a convolution of X (batch and channels
+    /// swapped) with dY as the kernel, stride d and dilation s, cropped to the kernel size.
+    /// db = sum of dY over N, H, W.
+    /// </summary>
+    private static Value?[] ConvGradient(GradientContext c, GraphNode n, Value?[] dY)
+    {
+        Value x = n.In(0), w = n.In(1), g = dY[0]!;
+        long[] s = n.Ints("strides")!, p = n.Ints("pads")!, d = n.Ints("dilations")!;
+        long group = n.Int("group", 1);
+        long kh = w.Shape[2], kw = w.Shape[3];
+
+        Value dX;
+        if (x.Shape[2] >= 0 && x.Shape[3] >= 0 && g.Shape[2] >= 0 && g.Shape[3] >= 0)
+        {
+            long[] outputPadding =
+            [
+                x.Shape[2] - (s[0] * (g.Shape[2] - 1) + d[0] * (kh - 1) + 1 - p[0] - p[2]),
+                x.Shape[3] - (s[1] * (g.Shape[3] - 1) + d[1] * (kw - 1) + 1 - p[1] - p[3]),
+            ];
+            dX = c.G.ConvTranspose(g, w, s, p, d, group, outputPadding);
+        }
+        else
+        {
+            // Sizes known only at run time: transpose without output padding, then zero-pad the end up to X's size.
+            var t = c.G.ConvTranspose(g, w, s, p, d, group, [0, 0]);
+            var missing = c.G.Sub(c.G.ShapeOf(x), c.G.ShapeOf(t)); // [0, 0, dh, dw]
+            var pads = c.G.Concat([c.G.Ints(0, 0, 0, 0), missing], 0);
+            dX = c.G.PadDynamic(t, pads, x);
+        }
+
+        Value dW;
+        long cPerGroup = w.Shape[1];
+        if (group == 1)
+        {
+            var xt = c.G.Transpose(x, 1, 0, 2, 3);           // [C, N, H, W]
+            var gt = c.G.Transpose(g, 1, 0, 2, 3);           // [M, N, Ho, Wo]
+            var full = c.G.Conv(xt, gt, strides: d, pads: p, dilations: s); // [C, M, kh', kw']
+            dW = c.G.Transpose(c.G.Slice(full, [0, 0], [kh, kw], [2, 3]), 1, 0, 2, 3);
+        }
+        else
+        {
+            // Group k's kernels see channels k*C/g.. of X: fold the groups into the channel axis, batch into "channels".
+            long mPerGroup = w.Shape[0] / group;
+            var x5 = c.G.Reshape(x, 0, group, cPerGroup, 0, 0);               // [N, g, C/g, H, W]
+            var xt = c.G.Transpose(x5, 2, 1, 0, 3, 4);                          // [C/g, g, N, H, W]
+            var xg = c.G.ReshapeDynamic(xt, c.G.Concat([c.G.Ints(cPerGroup, -1), c.G.Slice(c.G.ShapeOf(x), [2], [4], [0])], 0),
+                [cPerGroup, -1, x.Shape[2], x.Shape[3]]);                       // [C/g, g*N, H, W]
+            var g5 = c.G.Reshape(g, 0, group, mPerGroup, 0, 0);                // [N, g, M/g, Ho, Wo]
+            var gt = c.G.Transpose(g5, 1, 2, 0, 3, 4);                          // [g, M/g, N, Ho, Wo]
+            var gk = c.G.ReshapeDynamic(gt, c.G.Concat([c.G.Ints(w.Shape[0], -1), c.G.Slice(c.G.ShapeOf(g), [2], [4], [0])], 0),
+                [w.Shape[0], -1, g.Shape[2], g.Shape[3]]);                      // [M, N, Ho, Wo]
+            var full = c.G.Conv(xg, gk, strides: d, pads: p, dilations: s, group: group); // [C/g, M, kh', kw']
+            dW = c.G.Transpose(c.G.Slice(full, [0, 0], [kh, kw], [2, 3]), 1, 0, 2, 3);
+        }
+
+        Value? db = n.Inputs.Count > 2 && n.Inputs[2] is not null ? c.G.ReduceSum(g, [0, 2, 3], keepDims: false) : null;
+        return [dX, dW, db];
+    }
+
+    /// <summary>
+    /// Inference-form BatchNormalization y = (x - mu) r scale + bias, r = 1 / sqrt(var + eps), statistics constant:
+    /// dx = dy scale r, dscale = sum dy (x - mu) r, dbias = sum dy (sums over N, H, W). No gradient to mu or var.
+    /// (Training-form batch normalisation is built from primitive ops, so autodiff differentiates the batch statistics.)
+    /// </summary>
+    private static Value?[] BatchNormGradient(GradientContext c, GraphNode n, Value?[] dY)
+    {
+        if (n.Int("training_mode", 0) != 0) throw new NotSupportedException("BatchNormalization gradient is for the inference form");
+        Value x = n.In(0), scale = n.In(1), mean = n.In(3), variance = n.In(4), g = dY[0]!;
+        float eps = n.Float("epsilon", 1e-5f);
+        long channels = scale.Shape[0];
+        var r = c.G.Reciprocal(c.G.Sqrt(variance + c.G.Scalar(eps)));
+        Value PerChannel(Value v) => c.G.Reshape(v, 1, channels, 1, 1);
+        var dx = g * PerChannel(scale * r);
+        var xhat = (x - PerChannel(mean)) * PerChannel(r);
+        var dscale = c.G.ReduceSum(g * xhat, [0, 2, 3], keepDims: false);
+        var dbias = c.G.ReduceSum(g, [0, 2, 3], keepDims: false);
+        return [dx, dscale, dbias, null, null];
+    }
+
+    /// <summary>MaxPool: dY is added at the flat NCHW index of each window's maximum (overlapping windows accumulate).</summary>
+    private static Value?[] MaxPoolGradient(GradientContext c, GraphNode n, Value?[] dY)
+    {
+        var x = n.In(0);
+        var flatX = c.G.Reshape(x, -1);
+        var scattered = c.G.ScatterAdd(c.G.ZerosLike(flatX), c.G.Reshape(n.Outputs[1], -1), c.G.Reshape(dY[0]!, -1), 0);
+        return [c.G.ReshapeLike(scattered, x)];
+    }
+
+    /// <summary>
+    /// Bilinear Resize (half-pixel) of the last two axes is Y = Rh X Rw^T with constant interpolation matrices, so
+    /// dX = Rh^T dY Rw. Needs the input and output sizes at build time.
+    /// </summary>
+    private static Value?[] ResizeGradient(GradientContext c, GraphNode n, Value?[] dY)
+    {
+        var x = n.In(0);
+        var y = n.Outputs[0];
+        if (n.String("mode", "nearest") != "linear" || n.String("coordinate_transformation_mode", "half_pixel") != "half_pixel")
+            throw new NotSupportedException("Resize gradient supports mode=linear with half_pixel coordinates");
+        long hi = x.Dim(-2), wi = x.Dim(-1), ho = y.Dim(-2), wo = y.Dim(-1);
+        if (hi < 0 || wi < 0 || ho < 0 || wo < 0) throw new NotSupportedException("Resize gradient needs static spatial sizes");
+        var rhT = c.G.Constant(Transposed(LinearInterpolation.Matrix((int)hi, (int)ho), (int)ho, (int)hi));
+        var rw = c.G.Constant(LinearInterpolation.Matrix((int)wi, (int)wo));
+        return [c.G.MatMul(c.G.MatMul(rhT, dY[0]!), rw)];
+    }
+
+    private static HostTensor<float> Transposed(HostTensor<float> m, int rows, int cols)
+    {
+        var t = new float[rows * cols];
+        for (int r = 0; r < rows; r++)
+            for (int k = 0; k < cols; k++)
+                t[k * rows + r] = m.Data[r * cols + k];
+        return new HostTensor<float>(t, cols, rows);
+    }
+}
