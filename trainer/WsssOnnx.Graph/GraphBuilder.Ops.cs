@@ -265,6 +265,10 @@ public sealed partial class GraphBuilder
         Op("Pad", [x, Ints(pads), Scalar(value)], [Attr.String("mode", "constant")], (_, _) =>
             [(x.Type, [.. x.Shape.Select((d, i) => d < 0 ? -1 : d + pads[i] + pads[i + x.Rank])])])[0];
 
+    /// <summary>Slice with run-time starts/ends; <paramref name="shape"/> is what is known of the result at build time.</summary>
+    public Value SliceDynamic(Value x, Value starts, Value ends, Value axes, long[] shape) =>
+        Op("Slice", [x, starts, ends, axes], [], (_, _) => [(x.Type, shape)])[0];
+
     /// <summary>Constant-mode Pad with pads computed at run time; <paramref name="like"/> gives the result's shape.</summary>
     public Value PadDynamic(Value x, Value pads, Value like) =>
         Op("Pad", [x, pads, Scalar(0f)], [Attr.String("mode", "constant")], (_, _) => [(x.Type, like.Shape)])[0];

@@ -9,7 +9,7 @@ public sealed class GradientContext
 
     /// <summary>
     /// Sums a gradient over the axes along which <paramref name="like"/> was broadcast, so that it has like's shape
-    /// (the adjoint of numpy broadcasting). Needs like's broadcast axes to be known at build time.
+    /// (the adjoint of numpy broadcasting). Broadcast axes must be 1 at build time.
     /// </summary>
     public Value ReduceToShape(Value grad, Value like)
     {
@@ -20,9 +20,8 @@ public sealed class GradientContext
         for (int i = 0; i < like.Rank; i++)
         {
             long dl = like.Shape[i], dg = grad.Shape[i + lead];
+            // A dimension known only at run time is taken to be full size: broadcasting uses explicit 1s.
             if (dl == 1 && dg != 1) axes.Add(i + lead);
-            else if (dl < 0 && dg != dl && dg != 1)
-                throw new NotSupportedException($"cannot tell at build time whether {like} was broadcast against [{string.Join(", ", grad.Shape)}] on axis {i}");
         }
         if (axes.Count == 0) return grad;
         var reduced = G.ReduceSum(grad, [.. axes], keepDims: true);

@@ -41,7 +41,7 @@ public static partial class GradientRules
 
     /// <summary>
     /// Y = Conv(X, W, b; stride s, dilation d, pads p, group g).
-    /// dX = ConvTranspose(dY, W) with the same s, d, p, g, completed to X's size (rows no window reached get 0).
+    /// dX = ConvTranspose(dY, W) with the same s, d, p, g, and output padding to X's size (rows no window reached get 0).
     /// dW[m,c,i,j] = sum_{n,y,x} dY[n,m,y,x] Xpad[n,c,y s + i d, x s + j d]: a convolution of X (batch and channels
     /// swapped) with dY as the kernel, stride d and dilation s, cropped to the kernel size.
     /// db = sum of dY over N, H, W.
@@ -65,11 +65,13 @@ public static partial class GradientRules
         }
         else
         {
-            // Sizes known only at run time: transpose without output padding, then zero-pad the end up to X's size.
-            var t = c.G.ConvTranspose(g, w, s, p, d, group, [0, 0]);
-            var missing = c.G.Sub(c.G.ShapeOf(x), c.G.ShapeOf(t)); // [0, 0, dh, dw]
-            var pads = c.G.Concat([c.G.Ints(0, 0, 0, 0), missing], 0);
-            dX = c.G.PadDynamic(t, pads, x);
+            // Sizes known only at run time: transpose cropping only the leading pads (the trailing pad may cover real
+            // rows when the last window stops short), then crop or zero-pad the end to X's size.
+            var t = c.G.ConvTranspose(g, w, s, [p[0], p[1], 0, 0], d, group, [0, 0]);
+            var size = c.G.Slice(c.G.ShapeOf(x), [2], [4], [0]);
+            var cropped = c.G.SliceDynamic(t, c.G.Ints(0, 0), size, c.G.Ints(2, 3), [t.Shape[0], t.Shape[1], x.Shape[2], x.Shape[3]]);
+            var missing = c.G.Sub(c.G.ShapeOf(x), c.G.ShapeOf(cropped)); // [0, 0, dh, dw], rows no window reached
+            dX = c.G.PadDynamic(cropped, c.G.Concat([c.G.Ints(0, 0, 0, 0), missing], 0), x);
         }
 
         Value dW;
@@ -85,11 +87,11 @@ public static partial class GradientRules
         {
             // Group k's kernels see channels k*C/g.. of X: fold the groups into the channel axis, batch into "channels".
             long mPerGroup = w.Shape[0] / group;
-            var x5 = c.G.Reshape(x, 0, group, cPerGroup, 0, 0);               // [N, g, C/g, H, W]
+            var x5 = SplitChannels(c, x, group, cPerGroup);                     // [N, g, C/g, H, W]
             var xt = c.G.Transpose(x5, 2, 1, 0, 3, 4);                          // [C/g, g, N, H, W]
             var xg = c.G.ReshapeDynamic(xt, c.G.Concat([c.G.Ints(cPerGroup, -1), c.G.Slice(c.G.ShapeOf(x), [2], [4], [0])], 0),
                 [cPerGroup, -1, x.Shape[2], x.Shape[3]]);                       // [C/g, g*N, H, W]
-            var g5 = c.G.Reshape(g, 0, group, mPerGroup, 0, 0);                // [N, g, M/g, Ho, Wo]
+            var g5 = SplitChannels(c, g, group, mPerGroup);                     // [N, g, M/g, Ho, Wo]
             var gt = c.G.Transpose(g5, 1, 2, 0, 3, 4);                          // [g, M/g, N, Ho, Wo]
             var gk = c.G.ReshapeDynamic(gt, c.G.Concat([c.G.Ints(w.Shape[0], -1), c.G.Slice(c.G.ShapeOf(g), [2], [4], [0])], 0),
                 [w.Shape[0], -1, g.Shape[2], g.Shape[3]]);                      // [M, N, Ho, Wo]
@@ -99,6 +101,14 @@ public static partial class GradientRules
 
         Value? db = n.Inputs.Count > 2 && n.Inputs[2] is not null ? c.G.ReduceSum(g, [0, 2, 3], keepDims: false) : null;
         return [dX, dW, db];
+    }
+
+    /// <summary>[N, g*k, H, W] -> [N, g, k, H, W], with N, H, W possibly known only at run time.</summary>
+    private static Value SplitChannels(GradientContext c, Value v, long groups, long perGroup)
+    {
+        var shape = c.G.ShapeOf(v);
+        var target = c.G.Concat([c.G.Slice(shape, [0], [1], [0]), c.G.Ints(groups, perGroup), c.G.Slice(shape, [2], [4], [0])], 0);
+        return c.G.ReshapeDynamic(v, target, [v.Shape[0], groups, perGroup, v.Shape[2], v.Shape[3]]);
     }
 
     /// <summary>
