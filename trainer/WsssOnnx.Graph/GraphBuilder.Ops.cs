@@ -27,6 +27,11 @@ public sealed partial class GraphBuilder
 
     public Value And(Value a, Value b) => Binary("And", a, b, DataType.Bool);
 
+    /// <summary>Elementwise maximum / minimum (no gradient rule yet: used for bounds, not inside objectives).</summary>
+    public Value Max(Value a, Value b) => Binary("Max", a, b);
+
+    public Value Min(Value a, Value b) => Binary("Min", a, b);
+
     public Value Relu(Value x) => Unary("Relu", x);
 
     public Value Neg(Value x) => Unary("Neg", x);
@@ -147,6 +152,9 @@ public sealed partial class GraphBuilder
 
     public Value ReduceMax(Value x, long[] axes, bool keepDims = true) =>
         Op("ReduceMax", [x], [Attr.Ints("axes", axes), Attr.Int("keepdims", keepDims ? 1 : 0)], (_, _) => [(x.Type, Reduced(x.Shape, axes, keepDims))])[0];
+
+    public Value ReduceMin(Value x, long[] axes, bool keepDims = true) =>
+        Op("ReduceMin", [x], [Attr.Ints("axes", axes), Attr.Int("keepdims", keepDims ? 1 : 0)], (_, _) => [(x.Type, Reduced(x.Shape, axes, keepDims))])[0];
 
     /// <summary>Sum of all elements, as a rank-0 tensor.</summary>
     public Value SumAll(Value x) => ReduceSum(x, [.. Enumerable.Range(0, x.Rank).Select(a => (long)a)], keepDims: false);

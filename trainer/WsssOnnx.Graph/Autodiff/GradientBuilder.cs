@@ -16,12 +16,12 @@ public static class GradientBuilder
         if (objective.IsStatic && objective.Shape.Aggregate(1L, (p, d) => p * d) != 1)
             throw new ArgumentException($"the objective must be a scalar; {objective} is not");
 
-        // Values that depend on a differentiated value (forward reachability, stopped at StopGradient).
+        // Values that depend on a differentiated value (forward reachability, stopped at StopGradient and at piecewise-constant ops).
         var live = new HashSet<string>(wrt.Select(v => v.Name), StringComparer.Ordinal);
         var nodes = graph.Nodes.ToArray(); // creation order is topological
         foreach (var node in nodes)
         {
-            if (node.StopsGradient) continue;
+            if (node.StopsGradient || !GradientRules.IsDifferentiable(node.OpType)) continue;
             if (node.Inputs.Any(i => i is not null && live.Contains(i.Name)))
                 foreach (var o in node.Outputs) live.Add(o.Name);
         }

@@ -23,6 +23,9 @@ public static partial class GradientRules
         RegisterLinear();
     }
 
+    /// <summary>False for ops through which no gradient flows (comparisons, shapes, counts).</summary>
+    public static bool IsDifferentiable(string opType) => !NonDifferentiable.Contains(opType);
+
     public static bool Has(string opType) => Rules.ContainsKey(opType) || NonDifferentiable.Contains(opType);
 
     public static GradientRule For(string opType) =>

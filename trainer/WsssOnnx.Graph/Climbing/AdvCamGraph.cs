@@ -1,0 +1,100 @@
+using WsssOnnx.Graph.Autodiff;
+using WsssOnnx.Runtime;
+using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
+
+namespace WsssOnnx.Graph.Climbing;
+
+/// <summary>The backbone part a climbing graph is built on: features f(x) at stride 16 and the 1x1 classifier W [C, F, 1, 1].</summary>
+public delegate (Value Features, Value ClassifierWeight) CamBackbone(GraphBuilder graph, Value image);
+
+/// <summary>
+/// One step of anti-adversarial climbing (AdvCAM, Lee et al. CVPR 2021; spec: shared/ADVCAM.md) as an ONNX graph with
+/// its explicit gradient: for P (image, flipped image) pairs, each with its target class, it computes the merged
+/// map A_t, the objective L and dL/dx, and the next iterate x_{t+1}, in one ORT call.
+/// </summary>
+public static class AdvCamGraph
+{
+    // Input names.
+    public const string Image = "image";                 // x_t [2P, 3, H, W]: copy 2p is image p, copy 2p+1 its flipped twin
+    public const string TargetClass = "target_class";    // c [P] int64, 0-based among the C foreground classes
+    public const string InitialMap = "initial_map";      // A_0 [P, h, w]
+    public const string MaskWeight = "mask_weight";      // lambda, scalar
+    public const string MaskThreshold = "mask_threshold"; // tau, scalar
+    public const string StepSize = "step_size";          // xi, scalar
+
+    // Output names.
+    public const string MergedMap = "merged_map";        // A_t [P, h, w]
+    public const string Objective = "objective";         // L summed over pairs, scalar
+    public const string ImageGradient = "image_gradient"; // dL/dx_t [2P, 3, H, W]
+    public const string NextImage = "next_image";        // x_{t+1} [2P, 3, H, W]
+    public const string ClassScores = "class_scores";    // y_k = mean ReLU(S_k) [2P, C]
+
+    /// <summary>Builds the climbing step on <paramref name="backbone"/> for <paramref name="classes"/> foreground classes.</summary>
+    public static void Build(GraphBuilder g, CamBackbone backbone, int classes)
+    {
+        var x = g.Input(Image, DataType.Float, [-1, 3, -1, -1], ["copies", null, "height", "width"]);
+        var target = g.Input(TargetClass, DataType.Int64, [-1], ["pairs"]);
+        var a0 = g.Input(InitialMap, DataType.Float, [-1, -1, -1], ["pairs", "map_height", "map_width"]);
+        var lambda = g.Input(MaskWeight, DataType.Float, []);
+        var tau = g.Input(MaskThreshold, DataType.Float, []);
+        var xi = g.Input(StepSize, DataType.Float, []);
+
+        var (features, w) = backbone(g, x);
+        var s = g.Conv(features, w);                                    // S = W * f(x), pre-ReLU [2P, C, h, w]
+        var r = g.Relu(s);
+        var y = g.ReduceMean(r, [2, 3], keepDims: false);               // climbing logits y_k [2P, C]
+
+        // One-hot of each copy's class: the pair's class, repeated for both copies.
+        var copyClass = g.Reshape(g.ExpandLike(g.Unsqueeze(target, 1), g.Constant(new HostTensor<long>(1, 2))), -1);
+        var range = g.Constant(new HostTensor<long>([.. Enumerable.Range(0, classes).Select(i => (long)i)], 1, classes));
+        var onehot = g.Cast(g.Equal(g.Unsqueeze(copyClass, 1), range), DataType.Float); // [2P, C]
+
+        // AdvCAM eq. (the logit term of L): y_c - sum_{k != c} y_k = sum_k y_k (2 onehot_k - 1), summed over copies.
+        var logitTerm = g.SumAll(y * (onehot * 2f - g.Scalar(1f)));
+
+        // Grad-CAM scale g(b) = N_pos(b) / (K_pos(c) * sum_pair N_pos), a constant (ADVCAM.md "Scale g").
+        var sc = g.ReduceSum(s * g.Unsqueeze(onehot, 2, 3), [1], keepDims: false);                 // S_c [2P, h, w]
+        var nPos = g.ReduceSum(g.Cast(g.Greater(sc, g.Scalar(0f)), DataType.Float), [1, 2], keepDims: false); // [2P]
+        var kPosPerClass = g.ReduceSum(g.Cast(g.Greater(w, g.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false); // [C]
+        var kPos = g.ReduceSum(onehot * kPosPerClass, [1], keepDims: false);                       // [2P]
+        var pairTotal = PerCopy(g, g.ReduceSum(g.Reshape(nPos, -1, 2), [1], keepDims: false));    // [2P]
+        var scale = g.StopGradient(nPos / g.Clip(kPos * pairTotal, 1f, null));
+        var attribution = g.Relu(sc) * g.Unsqueeze(scale, 1, 2);                                   // a(x_b) = g ReLU(S_c)
+
+        // A_t = a(copy 0) + flip(a(copy 1)) per pair.
+        var pairShape = g.Concat([g.Ints(-1, 2), g.Slice(g.ShapeOf(attribution), [1], [3], [0])], 0);
+        var pairs = g.ReshapeDynamic(attribution, pairShape, [-1, 2, attribution.Shape[1], attribution.Shape[2]]); // [P, 2, h, w]
+        var first = g.Squeeze(g.Slice(pairs, [0], [1], [1]), 1);
+        var second = g.Squeeze(g.Slice(pairs, [1], [2], [1]), 1);
+        var merged = first + g.Flip(second, 2);                                                    // [P, h, w]
+
+        // Restriction mask M_t = 1[A_t / max A_t > tau], rebuilt from the current iterate, constant for the gradient.
+        var peak = g.ReduceMax(merged, [1, 2]);
+        var mask = g.StopGradient(g.Cast(g.Greater(merged, tau * peak), DataType.Float));
+        var regulariser = g.SumAll(mask * g.Abs(merged - a0));
+
+        // L = sum_b [y_c - sum_{k != c} y_k] - lambda sum M |A_t - A_0|
+        var objective = logitTerm - lambda * regulariser;
+        var gradient = GradientBuilder.Gradients(g, objective, [x])[0];
+
+        // x_{t+1} = x_t + xi g / (max|g| + 1e-12), clamped to [min x_t, max x_t]; max and bounds per pair.
+        var norm = PerCopyImage(g, g.ReduceMax(g.Reshape(g.ReduceMax(g.Abs(gradient), [1, 2, 3], keepDims: false), -1, 2), [1], keepDims: false));
+        var low = PerCopyImage(g, g.ReduceMin(g.Reshape(g.ReduceMin(x, [1, 2, 3], keepDims: false), -1, 2), [1], keepDims: false));
+        var high = PerCopyImage(g, g.ReduceMax(g.Reshape(g.ReduceMax(x, [1, 2, 3], keepDims: false), -1, 2), [1], keepDims: false));
+        var step = x + xi * gradient / (norm + g.Scalar(1e-12f));
+        var next = g.Min(g.Max(step, low), high);
+
+        g.Output(merged, MergedMap);
+        g.Output(objective, Objective);
+        g.Output(gradient, ImageGradient);
+        g.Output(next, NextImage);
+        g.Output(y, ClassScores);
+    }
+
+    /// <summary>A per-pair value [P] repeated for both copies: [2P].</summary>
+    private static Value PerCopy(GraphBuilder g, Value perPair) =>
+        g.Reshape(g.ExpandLike(g.Unsqueeze(perPair, 1), g.Constant(new HostTensor<float>(1, 2))), -1);
+
+    /// <summary>A per-pair value [P] repeated for both copies and broadcastable over images: [2P, 1, 1, 1].</summary>
+    private static Value PerCopyImage(GraphBuilder g, Value perPair) => g.Reshape(PerCopy(g, perPair), -1, 1, 1, 1);
+}
