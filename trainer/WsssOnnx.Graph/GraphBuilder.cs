@@ -42,6 +42,9 @@ public sealed partial class GraphBuilder
 
     public IReadOnlyList<Parameter> Parameters => _parameters;
 
+    /// <summary>Names of the graph outputs so far.</summary>
+    public IEnumerable<string> Outputs => _outputs.Select(o => o.Name);
+
     public IEnumerable<Parameter> TrainableParameters => _parameters.Where(p => p.Trainable);
 
     /// <summary>Prefixes parameter and node names created inside the returned scope ("layer1.0.conv1.weight").</summary>
@@ -198,7 +201,11 @@ public sealed partial class GraphBuilder
     /// The ONNX model: nodes needed by the outputs (unused branches pruned), in creation order (which is topological),
     /// with the initializers they read. StopGradient nodes become Identity.
     /// </summary>
-    public ModelProto ToModel(string producer = "wsss-onnx", IEnumerable<KeyValuePair<string, string>>? metadata = null)
+    /// <remarks>
+    /// With <paramref name="parametersAsInputs"/>, every parameter is a graph input instead of an initializer: a training
+    /// graph is fed the current weights each step (pinned buffers, no copy) rather than rebuilt.
+    /// </remarks>
+    public ModelProto ToModel(string producer = "wsss-onnx", IEnumerable<KeyValuePair<string, string>>? metadata = null, bool parametersAsInputs = false)
     {
         if (_outputs.Count == 0) throw new InvalidOperationException($"graph {Name} has no outputs");
         var needed = new HashSet<string>(_outputs.Select(o => o.Value.Name), StringComparer.Ordinal);
@@ -213,8 +220,12 @@ public sealed partial class GraphBuilder
 
         var graph = new GraphProto { Name = Name };
         foreach (var input in _inputs) graph.Input.Add(ValueInfo(input, input.Name));
+        var parameterNames = _parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        if (parametersAsInputs)
+            foreach (var p in _parameters)
+                if (needed.Contains(p.Name)) graph.Input.Add(ValueInfo(p.Value, p.Name));
         foreach (var (name, tensor) in _initializers)
-            if (needed.Contains(name)) graph.Initializer.Add(tensor);
+            if (needed.Contains(name) && !(parametersAsInputs && parameterNames.Contains(name))) graph.Initializer.Add(tensor);
         for (int n = 0; n < _nodes.Count; n++)
         {
             if (!keep[n]) continue;
@@ -255,5 +266,11 @@ public sealed partial class GraphBuilder
         };
     }
 
-    public byte[] ToBytes() => ToModel().ToByteArray();
+    public byte[] ToBytes(bool parametersAsInputs = false) => ToModel(parametersAsInputs: parametersAsInputs).ToByteArray();
+
+    /// <summary>Sets every parameter named in <paramref name="values"/> (e.g. trained weights read from a model file).</summary>
+    public void SetParameters(IReadOnlyDictionary<string, HostTensor<float>> values)
+    {
+        foreach (var (name, value) in values) SetParameter(name, value);
+    }
 }
