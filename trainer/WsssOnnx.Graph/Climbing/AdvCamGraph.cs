@@ -29,18 +29,22 @@ public static class AdvCamGraph
     public const string NextImage = "next_image";        // x_{t+1} [2P, 3, H, W]
     public const string ClassScores = "class_scores";    // y_k = mean ReLU(S_k) [2P, C]
 
-    /// <summary>Builds the climbing step on <paramref name="backbone"/> for <paramref name="classes"/> foreground classes.</summary>
-    public static void Build(GraphBuilder g, CamBackbone backbone, int classes)
+    /// <summary>
+    /// Builds the climbing step on <paramref name="backbone"/> for <paramref name="classes"/> foreground classes. The image
+    /// size is free unless <paramref name="pairs"/> and <paramref name="imageSize"/> fix it (for cost counting).
+    /// </summary>
+    public static void Build(GraphBuilder g, CamBackbone backbone, int classes, int? pairs = null, (int Height, int Width)? imageSize = null)
     {
-        var x = g.Input(Image, DataType.Float, [-1, 3, -1, -1], ["copies", null, "height", "width"]);
-        var target = g.Input(TargetClass, DataType.Int64, [-1], ["pairs"]);
-        var a0 = g.Input(InitialMap, DataType.Float, [-1, -1, -1], ["pairs", "map_height", "map_width"]);
+        long p = pairs ?? -1, h = imageSize?.Height ?? -1, w0 = imageSize?.Width ?? -1;
+        var x = g.Input(Image, DataType.Float, [p < 0 ? -1 : 2 * p, 3, h, w0], ["copies", null, "height", "width"]);
+        var target = g.Input(TargetClass, DataType.Int64, [p], ["pairs"]);
         var lambda = g.Input(MaskWeight, DataType.Float, []);
         var tau = g.Input(MaskThreshold, DataType.Float, []);
         var xi = g.Input(StepSize, DataType.Float, []);
 
         var (features, w) = backbone(g, x);
         var s = g.Conv(features, w);                                    // S = W * f(x), pre-ReLU [2P, C, h, w]
+        var a0 = g.Input(InitialMap, DataType.Float, [p, s.Shape[2], s.Shape[3]], ["pairs", "map_height", "map_width"]);
         var r = g.Relu(s);
         var y = g.ReduceMean(r, [2, 3], keepDims: false);               // climbing logits y_k [2P, C]
 
@@ -63,9 +67,9 @@ public static class AdvCamGraph
 
         // A_t = a(copy 0) + flip(a(copy 1)) per pair.
         var pairShape = g.Concat([g.Ints(-1, 2), g.Slice(g.ShapeOf(attribution), [1], [3], [0])], 0);
-        var pairs = g.ReshapeDynamic(attribution, pairShape, [-1, 2, attribution.Shape[1], attribution.Shape[2]]); // [P, 2, h, w]
-        var first = g.Squeeze(g.Slice(pairs, [0], [1], [1]), 1);
-        var second = g.Squeeze(g.Slice(pairs, [1], [2], [1]), 1);
+        var byPair = g.ReshapeDynamic(attribution, pairShape, [p, 2, attribution.Shape[1], attribution.Shape[2]]); // [P, 2, h, w]
+        var first = g.Squeeze(g.Slice(byPair, [0], [1], [1]), 1);
+        var second = g.Squeeze(g.Slice(byPair, [1], [2], [1]), 1);
         var merged = first + g.Flip(second, 2);                                                    // [P, h, w]
 
         // Restriction mask M_t = 1[A_t / max A_t > tau], rebuilt from the current iterate, constant for the gradient.

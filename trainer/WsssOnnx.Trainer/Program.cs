@@ -1,0 +1,23 @@
+using System.CommandLine;
+using WsssOnnx.Runtime;
+using WsssOnnx.Trainer;
+
+var root = new RootCommand("wsss-train: build, train and export the WsssOnnx networks (ONNX graphs with explicit gradients, run on ONNX Runtime)")
+{
+    AutodiffBenchmarkCommand.Create(),
+};
+
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (OnnxRuntimeUnavailableException e)
+{
+    Console.Error.WriteLine($"wsss-train: {e.Message}");
+    return 3;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"wsss-train: {e.Message}");
+    return 2;
+}
