@@ -17,7 +17,8 @@ public sealed class HostTensor<T> where T : unmanaged
         Shape = (long[])shape.Clone();
     }
 
-    public HostTensor(params long[] shape) : this(new T[ElementCount(shape)], shape) { }
+    /// <summary>A tensor of zeros. (A factory, not a constructor: for T = long a shape and a data array would look alike.)</summary>
+    public static HostTensor<T> Zeros(params long[] shape) => new(new T[ElementCount(shape)], shape);
 
     public T[] Data { get; }
 

@@ -47,7 +47,7 @@ public sealed class GradientBuilderTests(ITestOutputHelper output)
         var loss = g.SumAll(x * x);
         var grads = GradientBuilder.Gradients(g, loss, [x, y]);
         g.Output(grads[1], "dy");
-        Assert.Equal(new float[2], Run(g, "dy", ("x", new HostTensor<float>(3)), ("y", new HostTensor<float>([5f, 6f], 2))));
+        Assert.Equal(new float[2], Run(g, "dy", ("x", HostTensor<float>.Zeros(3)), ("y", new HostTensor<float>([5f, 6f], 2))));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class GradientBuilderTests(ITestOutputHelper output)
         // Gradient w.r.t. x only: nothing is computed for the weight w.
         var g = new GraphBuilder("paths");
         var x = g.Input("x", DataType.Float, [1, 2, 5, 5]);
-        var w = g.Parameter("w", new HostTensor<float>(3, 2, 3, 3));
+        var w = g.Parameter("w", HostTensor<float>.Zeros(3, 2, 3, 3));
         var loss = g.SumAll(g.Conv(x, w));
         g.Output(GradientBuilder.Gradients(g, loss, [x])[0], "dx");
         var ops = g.ToModel().Graph.Node.Select(n => n.OpType).ToList();

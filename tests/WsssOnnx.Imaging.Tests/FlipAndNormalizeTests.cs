@@ -11,7 +11,7 @@ public sealed class FlipAndNormalizeTests(ITestOutputHelper output)
         Random random = TestImages.Seeded(13001, output);
         RgbImage rgb = TestImages.RandomRgb(random, 19, 6);
         GrayImage gray = TestImages.RandomGray(random, 19, 6);
-        var maps = new HostTensor<float>(2, 6, 19);
+        var maps = HostTensor<float>.Zeros(2, 6, 19);
         for (int i = 0; i < maps.Data.Length; i++) maps.Data[i] = random.NextSingle();
 
         Assert.Equal(rgb.Pixels, ImageFlip.FlipHorizontal(ImageFlip.FlipHorizontal(rgb)).Pixels);

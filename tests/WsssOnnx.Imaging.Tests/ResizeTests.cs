@@ -44,7 +44,7 @@ public sealed class ResizeTests(ITestOutputHelper output)
         // input (outside, the clamp makes it the edge value). Bicubic is not tested this way: Keys' kernel reproduces
         // ramps only for a = −0.5; with PyTorch's a = −0.75 its first moment is non-zero except at t = 0 and 0.5.
         const float a = 1.5f, b = -0.75f, c = 3f;
-        var ramp = new HostTensor<float>(1, inHeight, inWidth);
+        var ramp = HostTensor<float>.Zeros(1, inHeight, inWidth);
         for (int j = 0; j < inHeight; j++)
             for (int i = 0; i < inWidth; i++)
                 ramp.Data[j * inWidth + i] = a * i + b * j + c;
@@ -69,7 +69,7 @@ public sealed class ResizeTests(ITestOutputHelper output)
     {
         // Weights sum to 1 for every output sample, border clamping included.
         RgbImage solid = TestImages.Solid(37, 29, 200, 17, 99);
-        var maps = new HostTensor<float>(2, 29, 37);
+        var maps = HostTensor<float>.Zeros(2, 29, 37);
         maps.Span.Fill(-2.25f);
 
         foreach ((int w, int h) in new[] { (10, 7), (5, 13), (80, 61) })
@@ -139,7 +139,7 @@ public sealed class ResizeTests(ITestOutputHelper output)
     {
         Random random = TestImages.Seeded(12002, output);
         RgbImage image = TestImages.RandomRgb(random, 41, 30);
-        var planes = new HostTensor<float>(3, 30, 41);
+        var planes = HostTensor<float>.Zeros(3, 30, 41);
         for (int i = 0; i < 41 * 30; i++)
             for (int c = 0; c < 3; c++)
                 planes.Data[c * 41 * 30 + i] = image.Pixels[3 * i + c];
@@ -171,7 +171,7 @@ public sealed class ResizeTests(ITestOutputHelper output)
 
     private static HostTensor<float> RandomMaps(Random random, int planes, int height, int width)
     {
-        var maps = new HostTensor<float>(planes, height, width);
+        var maps = HostTensor<float>.Zeros(planes, height, width);
         for (int i = 0; i < maps.Data.Length; i++) maps.Data[i] = (float)(random.NextDouble() * 4 - 2);
         return maps;
     }

@@ -108,7 +108,7 @@ public sealed class ModelSessionTests(ITestOutputHelper output)
         using var session = ModelSession.Load(TestModels.DenseStack(2, Size, 9), "two_layers");
         var x = TestModels.RandomFloats(new Random(9), 3 * Size);
         var expected = RunOnce(session, x, 3);
-        var y = new HostTensor<float>(3, Size);
+        var y = HostTensor<float>.Zeros(3, Size);
         using var input = SessionInput.Create("x", x, [3, Size]);
         using var target = SessionInput.Create("y", y);
         session.RunInto([input], [target]);
@@ -120,8 +120,8 @@ public sealed class ModelSessionTests(ITestOutputHelper output)
     {
         using var session = ModelSession.Load(TestModels.DenseStack(2, Size, 11), "two_layers");
         var rng = new Random(11);
-        var x = new HostTensor<float>(2, Size);
-        var y = new HostTensor<float>(2, Size);
+        var x = HostTensor<float>.Zeros(2, Size);
+        var y = HostTensor<float>.Zeros(2, Size);
         using var binding = session.CreateBinding();
         binding.BindInput("x", x);
         binding.BindOutput("y", y);

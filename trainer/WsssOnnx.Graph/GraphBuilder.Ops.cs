@@ -298,7 +298,7 @@ public sealed partial class GraphBuilder
     /// <summary>A float tensor of zeros with the run-time shape of <paramref name="like"/>.</summary>
     public Value ZerosLike(Value like) =>
         like.IsStatic
-            ? Constant(new HostTensor<float>(like.Shape))
+            ? Constant(HostTensor<float>.Zeros(like.Shape))
             : Op("ConstantOfShape", [ShapeOf(like)], [Attr.Tensor("value", Runtime.Onnx.TensorProtoWriter.Write(new HostTensor<float>([0f], 1)))], (_, _) => [(DataType.Float, like.Shape)])[0];
 
     /// <summary>The run-time element count of <paramref name="x"/> as a float scalar (rank 0).</summary>

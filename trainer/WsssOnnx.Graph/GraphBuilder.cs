@@ -127,7 +127,6 @@ public sealed partial class GraphBuilder
         v.Producer is null && _initializers.TryGetValue(v.Name, out var t) ? TensorProtoReader.Read<T>(t).Data : null;
 
     /// <summary>A rank-0 float constant.</summary>
-    /// <summary>A rank-0 float constant.</summary>
     public Value Scalar(float value) => Constant(new HostTensor<float>([value]));
 
     /// <summary>A 1-D int64 constant (shapes, axes, pads).</summary>

@@ -54,7 +54,7 @@ internal static class AutodiffBenchmarkCommand
     {
         var config = new SessionConfig { IntraOpThreads = threads, WarmUp = false };
         var rng = new Random(1);
-        var image = new HostTensor<float>(2, 3, p.Size, p.Size);
+        var image = HostTensor<float>.Zeros(2, 3, p.Size, p.Size);
         for (int i = 0; i < image.Data.Length; i++) image.Data[i] = (float)(rng.NextDouble() * 4 - 2);
         var classifierOptions = new CamClassifierOptions
         {
@@ -78,7 +78,7 @@ internal static class AutodiffBenchmarkCommand
             var c = CamClassifier.Build(g, x, classifierOptions);
             return (c.Features, c.Classifier);
         }, p.Classes, pairs: 1, imageSize: (p.Size, p.Size));
-        var a0 = new HostTensor<float>(1, mapSize, mapSize);
+        var a0 = HostTensor<float>.Zeros(1, mapSize, mapSize);
         var climbTiming = Time("forward + input gradient (AdvCAM step)", climb, config, p.Repeats, () =>
         [
             SessionInput.Create(AdvCamGraph.Image, image),
@@ -96,7 +96,7 @@ internal static class AutodiffBenchmarkCommand
         var tnet = CamClassifier.Build(train, tx, classifierOptions);
         TrainingGraph.Append(train, Losses.MultiLabelSoftMargin(train, tnet.Logits, labels), tnet.RunningStatUpdates);
         var parameters = train.Parameters.ToDictionary(q => q.Name, q => train.ParameterValue(q.Name));
-        var targets = new HostTensor<float>(2, p.Classes);
+        var targets = HostTensor<float>.Zeros(2, p.Classes);
         targets.Data[0] = 1;
         var trainTiming = Time("forward + parameter gradients", train, config, p.Repeats, () =>
             [SessionInput.Create("image", image), SessionInput.Create("labels", targets), .. parameters.Select(kv => SessionInput.Create(kv.Key, kv.Value))],

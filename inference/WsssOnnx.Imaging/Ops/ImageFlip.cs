@@ -27,7 +27,7 @@ public static class ImageFlip
     {
         ArgumentNullException.ThrowIfNull(maps);
         (_, int width, _) = ImageResize.PlaneShape(maps);
-        var output = new HostTensor<float>(maps.Shape);
+        var output = HostTensor<float>.Zeros(maps.Shape);
         Mirror<float>(maps.Data, output.Data, width, 1);
         return output;
     }

@@ -51,7 +51,7 @@ public static class ImageResize
         if (width == inWidth && height == inHeight)
             return new HostTensor<float>((float[])maps.Data.Clone(), shape);
 
-        var output = new HostTensor<float>(shape);
+        var output = HostTensor<float>.Zeros(shape);
         ResampleAxis xAxis = ResampleAxis.Create(inWidth, width, interpolation);
         ResampleAxis yAxis = ResampleAxis.Create(inHeight, height, interpolation);
         float[] rows = new float[(long)inHeight * width];

@@ -24,7 +24,7 @@ public static class ImageTensor
                 lut[256 * c + x] = (x / 255f - mean[c]) / std[c];
 
         int plane = image.Width * image.Height;
-        var tensor = new HostTensor<float>(1, 3, image.Height, image.Width);
+        var tensor = HostTensor<float>.Zeros(1, 3, image.Height, image.Width);
         Span<float> r = tensor.Data.AsSpan(0, plane), g = tensor.Data.AsSpan(plane, plane), b = tensor.Data.AsSpan(2 * plane, plane);
         ReadOnlySpan<byte> rgb = image.Pixels;
         for (int i = 0; i < plane; i++)

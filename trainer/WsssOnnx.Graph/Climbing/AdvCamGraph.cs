@@ -49,7 +49,7 @@ public static class AdvCamGraph
         var y = g.ReduceMean(r, [2, 3], keepDims: false);               // climbing logits y_k [2P, C]
 
         // One-hot of each copy's class: the pair's class, repeated for both copies.
-        var copyClass = g.Reshape(g.ExpandLike(g.Unsqueeze(target, 1), g.Constant(new HostTensor<long>(1, 2))), -1);
+        var copyClass = g.Reshape(g.ExpandLike(g.Unsqueeze(target, 1), g.Constant(HostTensor<long>.Zeros(1, 2))), -1);
         var range = g.Constant(new HostTensor<long>([.. Enumerable.Range(0, classes).Select(i => (long)i)], 1, classes));
         var onehot = g.Cast(g.Equal(g.Unsqueeze(copyClass, 1), range), DataType.Float); // [2P, C]
 
@@ -97,7 +97,7 @@ public static class AdvCamGraph
 
     /// <summary>A per-pair value [P] repeated for both copies: [2P].</summary>
     private static Value PerCopy(GraphBuilder g, Value perPair) =>
-        g.Reshape(g.ExpandLike(g.Unsqueeze(perPair, 1), g.Constant(new HostTensor<float>(1, 2))), -1);
+        g.Reshape(g.ExpandLike(g.Unsqueeze(perPair, 1), g.Constant(HostTensor<float>.Zeros(1, 2))), -1);
 
     /// <summary>A per-pair value [P] repeated for both copies and broadcastable over images: [2P, 1, 1, 1].</summary>
     private static Value PerCopyImage(GraphBuilder g, Value perPair) => g.Reshape(PerCopy(g, perPair), -1, 1, 1, 1);

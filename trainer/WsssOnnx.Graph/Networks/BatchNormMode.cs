@@ -1,0 +1,17 @@
+namespace WsssOnnx.Graph.Networks;
+
+/// <summary>How a batch-normalisation layer normalises.</summary>
+public enum BatchNormMode
+{
+    /// <summary>
+    /// Eval form (IRN's FixedBatchNorm, DeepLab-v2's frozen BN): the ONNX BatchNormalization op with the running mean
+    /// and variance as constant, non-trainable parameters.
+    /// </summary>
+    Frozen,
+
+    /// <summary>
+    /// Batch statistics over N, H, W, built from primitive ops so that autodiff differentiates through them; the
+    /// updated running statistics are extra graph outputs (see <see cref="RunningStatUpdate"/>).
+    /// </summary>
+    Training,
+}

@@ -1,0 +1,140 @@
+namespace WsssOnnx.Graph.Networks;
+
+/// <summary>
+/// ResNet-18/34/50/101 on an NCHW image, with torchvision's parameter names ("conv1.weight", "bn1.running_mean",
+/// "layer3.0.downsample.0.weight", ...) so ImageNet weights load by name. Convolutions have no bias (batch
+/// normalisation follows each). Bottlenecks are torchvision v1.5: the stride sits in the 3x3 convolution.
+/// Stem: conv1 7x7 stride 2 pad 3, bn1, ReLU, maxpool 3x3 stride 2 pad 1; then layer1 (stride 1), layer2 (stride 2),
+/// and layer3/layer4 with stride 2/1 (output stride 16) or stride 1/1 with dilation 2/4 (output stride 8).
+/// </summary>
+public sealed class ResNet
+{
+    private ResNet(ResNetOptions options, Value image, Value stem, IReadOnlyList<Value> layers, IReadOnlyList<RunningStatUpdate> updates)
+    {
+        Options = options;
+        Image = image;
+        Stem = stem;
+        Layers = layers;
+        RunningStatUpdates = updates;
+    }
+
+    public ResNetOptions Options { get; }
+
+    public Value Image { get; }
+
+    /// <summary>The stem's output (after the max pool), stride 4.</summary>
+    public Value Stem { get; }
+
+    /// <summary>The outputs of layer1 .. layer4 (strides 4, 8, 16, 16 or 4, 8, 8, 8).</summary>
+    public IReadOnlyList<Value> Layers { get; }
+
+    /// <summary>f(x): layer4's output, [N, <see cref="FeatureChannels"/>, H / stride, W / stride].</summary>
+    public Value Features => Layers[3];
+
+    public long FeatureChannels => Features.Shape[1];
+
+    public int OutputStride => Options.Layout == ResNetLayout.OutputStride16 ? 16 : 8;
+
+    /// <summary>Running statistics the graph recomputes (training-mode batch normalisation only; empty otherwise).</summary>
+    public IReadOnlyList<RunningStatUpdate> RunningStatUpdates { get; }
+
+    /// <summary>Builds the backbone on <paramref name="image"/> ([N, channels, H, W], channels known at build time).</summary>
+    public static ResNet Build(GraphBuilder g, Value image, ResNetOptions options)
+    {
+        options.Validate();
+        if (image.Rank != 4 || image.Shape[1] < 0)
+            throw new ArgumentException($"ResNet expects an NCHW image with a static channel count; got {image}");
+        var builder = new Builder(g, options);
+        var stem = builder.BuildStem(image);
+        var layers = builder.BuildLayers(stem);
+        return new ResNet(options, image, stem, layers, builder.Updates);
+    }
+
+    private sealed class Builder(GraphBuilder g, ResNetOptions options)
+    {
+        private readonly Random _rng = new(options.Seed);
+        private long _channels; // torchvision's inplanes
+
+        public List<RunningStatUpdate> Updates { get; } = [];
+
+        public Value BuildStem(Value image)
+        {
+            bool trainable = options.TrainableStages.HasFlag(ResNetStages.Stem);
+            var x = Conv(image, "conv1", options.Width, kernel: 7, stride: 2, dilation: 1, trainable);
+            using (g.Scope("bn1")) x = BatchNorm.Layer(g, x, Norm(trainable), trainable, Updates);
+            x = g.Relu(x);
+            _channels = options.Width;
+            return g.MaxPool(x, [3, 3], [2, 2], [1, 1, 1, 1]).Y;
+        }
+
+        public Value[] BuildLayers(Value x)
+        {
+            bool dilated = options.Layout == ResNetLayout.DilatedOutputStride8;
+            (int Stride, int Dilation)[] plan = dilated ? [(1, 1), (2, 1), (1, 2), (1, 4)] : [(1, 1), (2, 1), (2, 1), (1, 1)];
+            var outputs = new Value[4];
+            for (int l = 0; l < 4; l++)
+            {
+                bool trainable = options.TrainableStages.HasFlag((ResNetStages)(2 << l));
+                long planes = (long)options.Width << l;
+                using (g.Scope($"layer{l + 1}"))
+                {
+                    for (int b = 0; b < options.Blocks[l]; b++)
+                    {
+                        using (g.Scope(b.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                            x = Block(x, planes, b == 0 ? plan[l].Stride : 1, plan[l].Dilation, trainable);
+                    }
+                }
+                outputs[l] = x;
+            }
+            return outputs;
+        }
+
+        // Basic: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
+        // Bottleneck: relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x)), stride in conv2 (3x3).
+        // shortcut = bn(conv1x1 stride s) when the stride or the channel count changes, else identity.
+        private Value Block(Value x, long planes, int stride, int dilation, bool trainable)
+        {
+            long outChannels = planes * options.Expansion;
+            Value y;
+            if (options.Bottleneck)
+            {
+                y = ConvBnRelu(x, "conv1", "bn1", planes, 1, 1, 1, trainable, relu: true);
+                y = ConvBnRelu(y, "conv2", "bn2", planes, 3, stride, dilation, trainable, relu: true);
+                y = ConvBnRelu(y, "conv3", "bn3", outChannels, 1, 1, 1, trainable, relu: false);
+            }
+            else
+            {
+                y = ConvBnRelu(x, "conv1", "bn1", planes, 3, stride, dilation, trainable, relu: true);
+                y = ConvBnRelu(y, "conv2", "bn2", planes, 3, 1, dilation, trainable, relu: false);
+            }
+            Value shortcut = x;
+            if (stride != 1 || _channels != outChannels)
+            {
+                using (g.Scope("downsample"))
+                    shortcut = ConvBnRelu(x, "0", "1", outChannels, 1, stride, 1, trainable, relu: false);
+            }
+            _channels = outChannels;
+            return g.Relu(y + shortcut);
+        }
+
+        private Value ConvBnRelu(Value x, string conv, string bn, long channels, int kernel, int stride, int dilation, bool trainable, bool relu)
+        {
+            var y = Conv(x, conv, channels, kernel, stride, dilation, trainable);
+            using (g.Scope(bn)) y = BatchNorm.Layer(g, y, Norm(trainable), trainable, Updates);
+            return relu ? g.Relu(y) : y;
+        }
+
+        // Same-size padding for odd kernels: pad = dilation * (kernel - 1) / 2.
+        private Value Conv(Value x, string name, long channels, int kernel, int stride, int dilation, bool trainable)
+        {
+            Value w;
+            using (g.Scope(name)) w = g.Parameter("weight", Initializers.HeNormalFanOut(_rng, channels, x.Shape[1], kernel, kernel), trainable);
+            long pad = dilation * (kernel - 1) / 2;
+            return g.Conv(x, w, strides: [stride, stride], pads: [pad, pad, pad, pad], dilations: [dilation, dilation]);
+        }
+
+        // Frozen stages normalise with running statistics whatever the mode (they must not drift while frozen).
+        private BatchNormOptions Norm(bool trainable) =>
+            trainable ? options.BatchNorm : options.BatchNorm with { Mode = BatchNormMode.Frozen };
+    }
+}
