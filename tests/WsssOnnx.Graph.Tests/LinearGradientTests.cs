@@ -36,6 +36,18 @@ public sealed class LinearGradientTests(ITestOutputHelper output)
         _check.Check($"conv_{name}_dynamic", seed, f, inputs, dynamicAxes: [[0, 2, 3]]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Pointwise_conv_weight_gradient_as_a_matrix_product_matches_finite_differences(long stride)
+    {
+        var rng = new Random(17 + (int)stride);
+        GradientCheck.Function f = (g, v) => g.Conv(v[0], v[1], strides: [stride, stride]);
+        HostTensor<float>[] inputs = [Random(rng, 2, 5, 7, 6), Random(rng, 4, 5, 1, 1)];
+        _check.Check($"conv_1x1_s{stride}", 17, f, inputs);
+        _check.Check($"conv_1x1_s{stride}_dynamic", 17, f, inputs, dynamicAxes: [[0, 2, 3]]);
+    }
+
     [Fact]
     public void Conv_with_kernel_larger_than_stride_and_odd_sizes_keeps_input_shape()
     {

@@ -76,7 +76,16 @@ public static partial class GradientRules
 
         Value dW;
         long cPerGroup = w.Shape[1];
-        if (group == 1)
+        if (group == 1 && kh == 1 && kw == 1 && p.All(v => v == 0))
+        {
+            // 1x1 kernel: dW[m, c] = sum_{n, pixels} dY[n, m, .] X_s[n, c, .] with X_s = X at the strided positions:
+            // one batched matrix product instead of a convolution whose kernel is the whole of dY.
+            var xs = s[0] == 1 && s[1] == 1 ? x : c.G.Slice(x, [0, 0], [long.MaxValue, long.MaxValue], [2, 3], s);
+            var dy3 = c.G.Reshape(g, 0, 0, -1);                                  // [N, M, P]
+            var x3 = c.G.Transpose(c.G.Reshape(xs, 0, 0, -1), 0, 2, 1);          // [N, P, C]
+            dW = c.G.Reshape(c.G.ReduceSum(c.G.MatMul(dy3, x3), [0], keepDims: false), w.Shape[0], w.Shape[1], 1, 1);
+        }
+        else if (group == 1)
         {
             var xt = c.G.Transpose(x, 1, 0, 2, 3);           // [C, N, H, W]
             var gt = c.G.Transpose(g, 1, 0, 2, 3);           // [M, N, Ho, Wo]

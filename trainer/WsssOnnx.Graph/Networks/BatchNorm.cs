@@ -66,6 +66,7 @@ public static class BatchNorm
         var mean = g.Parameter("running_mean", HostTensor<float>.Zeros(channels), trainable: false);
         var variance = g.Parameter("running_var", Initializers.Filled(1f, channels), trainable: false);
         if (options.Mode == BatchNormMode.Frozen) return Frozen(g, x, scale, bias, mean, variance, options.Epsilon);
+        if (options.Mode == BatchNormMode.Folded) return Folded(g, x, scale, bias, mean, variance, options.Epsilon);
 
         var (y, nextMean, nextVariance) = Training(g, x, scale, bias, mean, variance, options.Epsilon, options.Momentum);
         foreach (var (parameter, next) in new[] { (mean, nextMean), (variance, nextVariance) })
@@ -75,6 +76,23 @@ public static class BatchNorm
             updates.Add(new RunningStatUpdate(parameter.Name, output));
         }
         return y;
+    }
+
+    /// <summary>
+    /// Frozen batch normalisation folded into the bias-free convolution that produced <paramref name="x"/>:
+    /// BN(Conv(z, W)) = Conv(z, W * s) + (bias - mean * s), s = scale / sqrt(var + eps), per output channel.
+    /// </summary>
+    public static Value Folded(GraphBuilder g, Value x, Value scale, Value bias, Value runningMean, Value runningVariance, float epsilon = 1e-5f)
+    {
+        RequireNchw(x, scale, bias, runningMean, runningVariance);
+        var conv = x.Producer;
+        if (conv is null || conv.OpType != "Conv" || conv.Inputs.Count > 2 && conv.Inputs[2] is not null)
+            throw new ArgumentException($"folded batch normalisation needs a bias-free Conv before it; {x} is not one");
+        var s = scale * g.Reciprocal(g.Sqrt(runningVariance + g.Scalar(epsilon)));
+        var weight = conv.Inputs[1]!;
+        var foldedWeight = weight * g.Reshape(s, -1, 1, 1, 1);
+        var foldedBias = bias - runningMean * s;
+        return g.Conv(conv.Inputs[0]!, foldedWeight, foldedBias, conv.Ints("strides"), conv.Ints("pads"), conv.Ints("dilations"), conv.Int("group", 1));
     }
 
     private static void RequireNchw(Value x, params Value[] perChannel)

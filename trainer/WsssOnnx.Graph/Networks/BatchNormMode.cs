@@ -10,6 +10,13 @@ public enum BatchNormMode
     Frozen,
 
     /// <summary>
+    /// The frozen form folded into the preceding convolution: W' = W * scale / sqrt(var + eps) per output channel and
+    /// bias' = bias - mean * scale / sqrt(var + eps), written as ops on the same parameters (ORT folds them to constants
+    /// when they are initializers). Same values as <see cref="Frozen"/>; gradient graphs lose the per-channel multiply.
+    /// </summary>
+    Folded,
+
+    /// <summary>
     /// Batch statistics over N, H, W, built from primitive ops so that autodiff differentiates through them; the
     /// updated running statistics are extra graph outputs (see <see cref="RunningStatUpdate"/>).
     /// </summary>

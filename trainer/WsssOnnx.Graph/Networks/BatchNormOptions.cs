@@ -21,7 +21,7 @@ public sealed record BatchNormOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the field and its allowed range.</summary>
     public BatchNormOptions Validate()
     {
-        Require(Enum.IsDefined(Mode), nameof(Mode), "must be Frozen or Training", Mode);
+        Require(Enum.IsDefined(Mode), nameof(Mode), "must be Frozen, Folded or Training", Mode);
         Require(float.IsFinite(Epsilon) && Epsilon > 0, nameof(Epsilon), "must be a positive finite number", Epsilon);
         Require(Momentum is > 0f and <= 1f, nameof(Momentum), "must be in (0, 1]", Momentum);
         return this;

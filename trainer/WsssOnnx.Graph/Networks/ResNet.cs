@@ -135,6 +135,6 @@ public sealed class ResNet
 
         // Frozen stages normalise with running statistics whatever the mode (they must not drift while frozen).
         private BatchNormOptions Norm(bool trainable) =>
-            trainable ? options.BatchNorm : options.BatchNorm with { Mode = BatchNormMode.Frozen };
+            trainable || options.BatchNorm.Mode != BatchNormMode.Training ? options.BatchNorm : options.BatchNorm with { Mode = BatchNormMode.Frozen };
     }
 }
