@@ -239,6 +239,12 @@ public sealed partial class GraphBuilder
             graph.Node.Add(proto);
         }
         foreach (var (value, name) in _outputs) graph.Output.Add(ValueInfo(value, name));
+        // Types and build-time shapes of intermediate values: ONNX shape inference (and the checker's strict mode)
+        // cross-checks them, and readers of the file see every tensor's shape.
+        var declared = new HashSet<string>(graph.Input.Select(i => i.Name).Concat(graph.Output.Select(o => o.Name)), StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+            foreach (var o in node.Output)
+                if (declared.Add(o)) graph.ValueInfo.Add(ValueInfo(_values[o], o));
 
         var model = new ModelProto { IrVersion = IrVersion, ProducerName = producer, Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });

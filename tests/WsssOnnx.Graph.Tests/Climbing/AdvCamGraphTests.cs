@@ -1,4 +1,5 @@
 using WsssOnnx.Graph.Climbing;
+using WsssOnnx.Graph.Networks;
 using WsssOnnx.Runtime;
 using Xunit.Abstractions;
 
@@ -108,6 +109,75 @@ public sealed class AdvCamGraphTests(ITestOutputHelper output)
         // A coordinate whose +-eps crosses a kink or flips a mask pixel legitimately disagrees; allow at most one in 40.
         Assert.True(agree >= checkedCount - 1, $"{agree} of {checkedCount} coordinates agree");
         Assert.Contains(step.Gradient, v => v != 0f);
+    }
+
+    [Fact]
+    public void Climbing_objective_gradient_on_a_tiny_resnet_matches_finite_differences()
+    {
+        const int seed = 31;
+        output.WriteLine($"seed {seed}");
+        var options = new CamClassifierOptions { Classes = Classes, Backbone = new ResNetOptions { Depth = 18, Width = 4, Seed = seed, TrainableStages = ResNetStages.All } };
+        var g = new GraphBuilder("advcam_resnet");
+        AdvCamGraph.Build(g, (b, x) =>
+        {
+            var net = CamClassifier.Build(b, x, options);
+            return (net.Features, net.Classifier);
+        }, Classes);
+        // The objective is piecewise smooth: its pieces are fixed by every comparison in the graph (ReLU masks, the
+        // counts in g, the mask M) and every max-pool argmax. Expose them, and difference only where none changes.
+        var pattern = g.Nodes.Where(n => n.OpType == "Greater").Select(n => n.Outputs[0])
+            .Concat(g.Nodes.Where(n => n.OpType == "MaxPool").Select(n => n.Outputs[1])).ToList();
+        for (int i = 0; i < pattern.Count; i++) g.Output(g.Cast(pattern[i], Onnx.TensorProto.Types.DataType.Float), $"pattern_{i}");
+        using var session = ModelSession.Load(g.ToBytes(), g.Name, new SessionConfig { WarmUp = false, IntraOpThreads = 1 });
+
+        var rng = new Random(seed);
+        var x0 = PairBatch(GradientCheck.Random(rng, 1, 3, 32, 32));
+        long[] classes = [2];
+        var zeros = HostTensor<float>.Zeros(1, 2, 2);
+        var first = Run(session, x0, classes, zeros, 0f);
+        var a0 = new HostTensor<float>(first.Map, first.MapShape);
+        var x = new HostTensor<float>(first.Next, x0.Shape);
+        const float lambda = 7f;
+
+        (float Objective, float[] Gradient, string Pattern) Evaluate()
+        {
+            var inputs = new List<SessionInput>
+            {
+                SessionInput.Create(AdvCamGraph.Image, x), SessionInput.Create(AdvCamGraph.TargetClass, classes, [1]),
+                SessionInput.Create(AdvCamGraph.InitialMap, a0), SessionInput.Create(AdvCamGraph.MaskWeight, [lambda], []),
+                SessionInput.Create(AdvCamGraph.MaskThreshold, [0.5f], []), SessionInput.Create(AdvCamGraph.StepSize, [0.08f], []),
+            };
+            using var r = session.Run(inputs);
+            foreach (var i in inputs) i.Dispose();
+            var signature = string.Join("|", Enumerable.Range(0, pattern.Count).Select(i => string.Concat(r.Span<float>($"pattern_{i}").ToArray().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+            return (r.Span<float>(AdvCamGraph.Objective)[0], r.Span<float>(AdvCamGraph.ImageGradient).ToArray(), signature);
+        }
+
+        var (objective, gradient, basePattern) = Evaluate();
+        output.WriteLine($"objective {objective}");
+        int checkedCount = 0;
+        foreach (int k in Enumerable.Range(0, 30).Select(_ => rng.Next(x.Data.Length)).Distinct())
+        {
+            float original = x.Data[k];
+            foreach (double eps in new[] { 1e-2, 3e-3, 1e-3 })
+            {
+                x.Data[k] = (float)(original + eps);
+                var plus = Evaluate();
+                x.Data[k] = (float)(original - eps);
+                var minus = Evaluate();
+                x.Data[k] = original;
+                if (plus.Pattern != basePattern || minus.Pattern != basePattern) continue;
+                // Within one piece L is affine in x_k (every map is ReLU-linear and g, M are fixed), so the central
+                // difference is exact up to float32 rounding of L: ~1e-6 |L| / (2 eps) (cf. PiecewiseLinearGradientCheck).
+                double numeric = (plus.Objective - minus.Objective) / (2 * eps);
+                double bound = 1e-6 * (Math.Abs(objective) + 1) / (2 * eps) + 1e-3 * Math.Abs(gradient[k]);
+                Assert.True(Math.Abs(numeric - gradient[k]) <= bound, $"x[{k}] (eps {eps}): graph {gradient[k]:G6}, finite differences {numeric:G6}, bound {bound:G3}");
+                checkedCount++;
+                break;
+            }
+        }
+        output.WriteLine($"{checkedCount} coordinates checked");
+        Assert.True(checkedCount >= 15, $"only {checkedCount} coordinates kept their activation pattern");
     }
 
     [Fact]
