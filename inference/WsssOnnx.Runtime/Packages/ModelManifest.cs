@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace WsssOnnx.Runtime.Packages;
+
+/// <summary>
+/// manifest.json of a model package (models/&lt;name&gt;/&lt;version&gt;/): what the trainer exported and the service loads.
+/// A package is immutable once written; a new version is a new folder.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string FileName = "manifest.json";
+    public const int CurrentFormat = 1;
+
+    public int Format { get; init; } = CurrentFormat;
+
+    public required string Name { get; init; }
+
+    public required string Version { get; init; }
+
+    /// <summary>Class names; index 0 is background, foreground class k is label k (the classifier's channel k - 1).</summary>
+    public required IReadOnlyList<string> Classes { get; init; }
+
+    public required InputNormalization Normalization { get; init; }
+
+    public int Opset { get; init; } = 17;
+
+    /// <summary>ONNX files by role (classifier, climber, segmenter, boundary), each with its sha256.</summary>
+    public required IReadOnlyDictionary<string, PackageFile> Files { get; init; }
+
+    public required PackageNetworks Networks { get; init; }
+
+    public AdvCamDefaults AdvCam { get; init; } = new();
+
+    public required Provenance Provenance { get; init; }
+
+    /// <summary>Measured quality (e.g. "val_map", "cam_seed_miou") on the training dataset's validation split.</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ModelManifest Parse(string json, string source) =>
+        JsonSerializer.Deserialize<ModelManifest>(json, Json) ?? throw new InvalidDataException($"{source}: the manifest is empty");
+}
+
+/// <summary>x = (pixel / 255 - mean) / std per RGB channel, NCHW.</summary>
+public sealed record InputNormalization(float[] Mean, float[] Std)
+{
+    public static InputNormalization ImageNet { get; } = new([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+}
+
+public sealed record PackageFile(string Path, string Sha256, long Bytes);
+
+/// <summary>The networks' shapes: architecture, output strides, the training input size.</summary>
+public sealed record PackageNetworks(string Backbone, int Depth, int Width, int ClassifierStride, int SegmenterStride, int TrainingSize);
+
+/// <summary>AdvCAM's defaults (the authors' code): T = 27, xi = 0.08, lambda = 7, tau = 0.5, scales (1.0, 0.5, 1.5, 2.0).</summary>
+public sealed record AdvCamDefaults
+{
+    public int Steps { get; init; } = 27;
+
+    public float StepSize { get; init; } = 0.08f;
+
+    public float MaskWeight { get; init; } = 7f;
+
+    public float MaskThreshold { get; init; } = 0.5f;
+
+    public IReadOnlyList<float> Scales { get; init; } = [1.0f, 0.5f, 1.5f, 2.0f];
+
+    public float BackgroundThreshold { get; init; } = 0.15f;
+}
+
+/// <summary>How the package was made: the dataset, training settings and the exact commands.</summary>
+public sealed record Provenance
+{
+    public required string Dataset { get; init; }
+
+    public IReadOnlyList<string> Commands { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+
+    public string Producer { get; init; } = "wsss-train";
+}

@@ -1,0 +1,54 @@
+using WsssOnnx.Graph;
+using WsssOnnx.Graph.Training;
+using WsssOnnx.Runtime;
+using WsssOnnx.Training.Optim;
+
+namespace WsssOnnx.Training.Loop;
+
+/// <summary>
+/// Runs a training graph step by step on ONNX Runtime: the batch and the parameters are fed as pinned buffers (no
+/// copies), gradients are read in place and applied by the optimiser, running statistics are copied back.
+/// </summary>
+internal sealed class GraphStepper : IDisposable
+{
+    private readonly ModelSession _session;
+    private readonly TrainingGraphSpec _spec;
+    private readonly ParameterStore _parameters;
+    private readonly List<SessionInput> _inputs = [];
+    private readonly string[] _outputs;
+
+    public GraphStepper(GraphBuilder graph, TrainingGraphSpec spec, ParameterStore parameters, IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> batchInputs, int threads)
+    {
+        _spec = spec;
+        _parameters = parameters;
+        _session = ModelSession.Load(graph.ToBytes(parametersAsInputs: true), graph.Name, new SessionConfig { IntraOpThreads = threads, WarmUp = false });
+        var declared = _session.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (name, f, i) in batchInputs)
+            _inputs.Add(f is not null ? SessionInput.Create(name, f) : SessionInput.Create(name, i!));
+        foreach (var (name, tensor) in parameters.Tensors)
+            if (declared.Contains(name)) _inputs.Add(SessionInput.Create(name, tensor));
+        _outputs = [spec.LossOutput, .. spec.GradientOutputs, .. spec.RunningStats.Select(r => r.Output)];
+    }
+
+    /// <summary>One optimisation step on the batch currently in the bound buffers; returns the loss.</summary>
+    public float Step(SgdMomentum optimizer, Func<string, float> learningRate)
+    {
+        using var result = _session.Run(_inputs, _outputs);
+        float loss = result.Span<float>(_spec.LossOutput)[0];
+        if (!float.IsFinite(loss)) throw new InvalidOperationException($"the training loss became {loss}; lower the learning rate");
+        for (int i = 0; i < _spec.Parameters.Count; i++)
+        {
+            string name = _spec.Parameters[i];
+            optimizer.Step(name, _parameters.Tensors[name], result.Span<float>(_spec.GradientOutputs[i]), learningRate(name));
+        }
+        foreach (var update in _spec.RunningStats)
+            result.Span<float>(update.Output).CopyTo(_parameters.Tensors[update.Parameter].Span);
+        return loss;
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        foreach (var i in _inputs) i.Dispose();
+    }
+}

@@ -1,0 +1,58 @@
+using Google.Protobuf;
+using WsssOnnx.Graph;
+using WsssOnnx.Onnx;
+using WsssOnnx.Runtime;
+using WsssOnnx.Runtime.Onnx;
+
+namespace WsssOnnx.Training.Loop;
+
+/// <summary>
+/// The network's parameters (trainable weights and batch-norm statistics) as managed tensors that training and
+/// evaluation graphs read in place, plus checkpoints of them and of the optimiser's momentum.
+/// </summary>
+public sealed class ParameterStore
+{
+    private const string VelocityPrefix = "velocity/";
+
+    public ParameterStore(GraphBuilder graph) =>
+        Tensors = graph.Parameters.ToDictionary(p => p.Name, p => graph.ParameterValue(p.Name), StringComparer.Ordinal);
+
+    public Dictionary<string, HostTensor<float>> Tensors { get; }
+
+    /// <summary>Copies values into the existing buffers (shapes must match); unknown names are an error.</summary>
+    public void Load(IReadOnlyDictionary<string, HostTensor<float>> values, bool requireAll = false)
+    {
+        foreach (var (name, value) in values)
+        {
+            if (!Tensors.TryGetValue(name, out var target))
+                throw new InvalidDataException($"parameter '{name}' is not in this network");
+            if (!target.Shape.SequenceEqual(value.Shape))
+                throw new InvalidDataException($"parameter '{name}' has shape [{string.Join(", ", value.Shape)}]; the network expects [{string.Join(", ", target.Shape)}]");
+            value.Data.CopyTo(target.Data, 0);
+        }
+        if (requireAll && Tensors.Keys.FirstOrDefault(k => !values.ContainsKey(k)) is { } missing)
+            throw new InvalidDataException($"parameter '{missing}' is missing");
+    }
+
+    /// <summary>Writes parameters, momentum and progress to <paramref name="path"/> (an ONNX TensorProto container).</summary>
+    public void SaveCheckpoint(string path, IReadOnlyDictionary<string, float[]> velocity, IReadOnlyDictionary<string, string> state)
+    {
+        var graph = new GraphProto { Name = "checkpoint" };
+        foreach (var (name, t) in Tensors) graph.Initializer.Add(TensorProtoWriter.Write(t, name));
+        foreach (var (name, v) in velocity) graph.Initializer.Add(TensorProtoWriter.Write(new HostTensor<float>(v, Tensors[name].Shape), VelocityPrefix + name));
+        var model = new ModelProto { IrVersion = GraphBuilder.IrVersion, ProducerName = "wsss-train checkpoint", Graph = graph };
+        foreach (var (k, v) in state) model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
+        ModelFile.Write(model, path);
+    }
+
+    /// <summary>Loads a checkpoint written by <see cref="SaveCheckpoint"/>; returns the momentum buffers and the saved state.</summary>
+    public (Dictionary<string, float[]> Velocity, Dictionary<string, string> State) LoadCheckpoint(string path)
+    {
+        var model = ModelFile.Read(path);
+        var all = ModelFile.FloatInitializers(model);
+        Load(all.Where(kv => !kv.Key.StartsWith(VelocityPrefix, StringComparison.Ordinal)).ToDictionary(), requireAll: true);
+        var velocity = all.Where(kv => kv.Key.StartsWith(VelocityPrefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[VelocityPrefix.Length..], kv => kv.Value.Data, StringComparer.Ordinal);
+        return (velocity, model.MetadataProps.ToDictionary(p => p.Key, p => p.Value));
+    }
+}
