@@ -4,6 +4,7 @@ using WsssOnnx.Trainer;
 
 var root = new RootCommand("wsss-train: build, train and export the WsssOnnx networks (ONNX graphs with explicit gradients, run on ONNX Runtime)")
 {
+    TrainClassifierCommand.Create(),
     AutodiffBenchmarkCommand.Create(),
 };
 
@@ -15,6 +16,11 @@ catch (OnnxRuntimeUnavailableException e)
 {
     Console.Error.WriteLine($"wsss-train: {e.Message}");
     return 3;
+}
+catch (Exception e) when (e is WsssOnnx.Training.Data.DatasetException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or IOException or WsssOnnx.Runtime.Onnx.OnnxFormatException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"wsss-train: {e.Message}");
+    return 1;
 }
 catch (ArgumentException e)
 {

@@ -1,11 +1,8 @@
-using System.Diagnostics;
-using System.Globalization;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Graph.Training;
 using WsssOnnx.Runtime;
 using WsssOnnx.Training.Metrics;
-using WsssOnnx.Training.Optim;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Training.Loop;
@@ -72,134 +69,64 @@ public sealed record TrainingResult(IReadOnlyList<EpochMetrics> Epochs, IReadOnl
 /// </summary>
 public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITrainingSource train, ITrainingSource? validation, string runDirectory)
 {
-    public const string CheckpointFile = "checkpoint.onnx";
+    private readonly ClassifierTrainingOptions _options = options;
+    private readonly ITrainingSource? _validation = validation;
+
+    public const string CheckpointFile = TrainingLoop.CheckpointFile;
 
     public IProgress<TrainingProgress>? Progress { get; init; }
 
     /// <summary>Initial weights to load (e.g. from a pretrained ONNX ResNet): name -> tensor; names that match are loaded.</summary>
     public IReadOnlyDictionary<string, HostTensor<float>>? InitialWeights { get; init; }
 
-    public CamClassifierOptions NetworkOptions => options.Network with { Classes = train.Classes.Count };
+    public CamClassifierOptions NetworkOptions => _options.Network with { Classes = train.Classes.Count };
 
     public TrainingResult Train(bool resume = true, int? stopAfterEpoch = null, CancellationToken cancellation = default)
     {
-        options.Validate();
-        if (train.Count < options.BatchSize)
-            throw new ArgumentException($"the training set has {train.Count} images, fewer than one batch of {options.BatchSize}");
+        _options.Validate();
         var network = NetworkOptions;
-        int classes = network.Classes, crop = options.Augmentation.CropSize, batch = options.BatchSize;
+        int crop = _options.Augmentation.CropSize, batch = _options.BatchSize;
 
         var g = new GraphBuilder("classifier_train");
         var image = g.Input("image", DataType.Float, [batch, 3, crop, crop]);
-        var labels = g.Input("labels", DataType.Float, [batch, classes]);
+        var labels = g.Input("labels", DataType.Float, [batch, network.Classes]);
         var net = CamClassifier.Build(g, image, network);
         var spec = TrainingGraph.Append(g, Losses.MultiLabelSoftMargin(g, net.Logits, labels), net.RunningStatUpdates);
         var parameters = new ParameterStore(g);
         if (InitialWeights is not null) LoadInitialWeights(parameters);
 
-        var optimizer = new SgdMomentum(options.Momentum, options.WeightDecay);
-        var log = new MetricsLog(runDirectory);
-        var history = new List<EpochMetrics>();
-        var problems = new List<string>();
-        int stepsPerEpoch = train.Count / batch; // the last partial batch is dropped, as IRN's loader does
-        int totalSteps = stepsPerEpoch * options.Epochs;
-        var schedule = new PolyLearningRate(options.LearningRate, totalSteps);
-        int firstEpoch = 0;
-        string checkpoint = Path.Combine(runDirectory, CheckpointFile);
-        if (resume && File.Exists(checkpoint))
-        {
-            var (velocity, state) = parameters.LoadCheckpoint(checkpoint);
-            optimizer.Restore(velocity);
-            firstEpoch = int.Parse(state["epochs_done"], CultureInfo.InvariantCulture);
-            log.TruncateAfter(firstEpoch);
-            Progress?.Report(new TrainingProgress(firstEpoch, options.Epochs, firstEpoch * stepsPerEpoch, totalSteps, double.NaN, 0, TimeSpan.Zero, $"resumed from {checkpoint} after epoch {firstEpoch}"));
-        }
-
-        var batchImages = HostTensor<float>.Zeros(batch, 3, crop, crop);
-        var batchLabels = HostTensor<float>.Zeros(batch, classes);
-        using var stepper = new GraphStepper(g, spec, parameters, [("image", batchImages, null), ("labels", batchLabels, null)], options.Threads);
-        var watch = Stopwatch.StartNew();
-        int stepsRun = 0;
-
-        for (int epoch = firstEpoch; epoch < options.Epochs; epoch++)
-        {
-            var epochWatch = Stopwatch.StartNew();
-            var order = SampleSeed.Permutation(options.Seed, epoch, train.Count);
-            double lossSum = 0;
-            var staged = Task.Run(() => FillBatch(order, 0, epoch, problems));
-            for (int s = 0; s < stepsPerEpoch; s++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var (images, targets) = staged.GetAwaiter().GetResult();
-                images.CopyTo(batchImages.Data, 0);
-                targets.CopyTo(batchLabels.Data, 0);
-                if (s + 1 < stepsPerEpoch)
-                {
-                    int next = s + 1;
-                    staged = Task.Run(() => FillBatch(order, next, epoch, problems));
-                }
-                int step = epoch * stepsPerEpoch + s;
-                float lr = schedule.At(step);
-                float loss = stepper.Step(optimizer, name => name.StartsWith("classifier.", StringComparison.Ordinal) ? lr * options.HeadLearningRateMultiplier : lr);
-                lossSum += loss;
-                stepsRun++;
-                double rate = stepsRun * batch / watch.Elapsed.TotalSeconds;
-                var remaining = TimeSpan.FromSeconds((totalSteps - step - 1) * batch / Math.Max(rate, 1e-9));
-                Progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, step + 1, totalSteps, loss, rate, remaining));
-            }
-
-            double? map = validation is null ? null : ValidationMap(parameters, network, validation, problems, cancellation);
-            var metrics = new EpochMetrics(epoch + 1, (epoch + 1) * stepsPerEpoch, lossSum / stepsPerEpoch, map, "val_map",
-                stepsPerEpoch * batch / epochWatch.Elapsed.TotalSeconds, epochWatch.Elapsed.TotalSeconds, schedule.At((epoch + 1) * stepsPerEpoch - 1));
-            history.Add(metrics);
-            log.Append(metrics);
-            parameters.SaveCheckpoint(checkpoint, optimizer.Velocity, new Dictionary<string, string>
-            {
-                ["epochs_done"] = (epoch + 1).ToString(CultureInfo.InvariantCulture),
-                ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
-            });
-            Progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, (epoch + 1) * stepsPerEpoch, totalSteps, metrics.Loss, metrics.ImagesPerSecond, TimeSpan.Zero,
-                $"epoch {epoch + 1}: loss {metrics.Loss:F4}" + (map is { } m ? $", val mAP {m:F3}" : "")));
-            if (stopAfterEpoch is { } stop && epoch + 1 >= stop) break;
-        }
-        return new TrainingResult(history, problems, parameters, network);
+        var loop = new TrainingLoop(Loop(), train, runDirectory, Progress);
+        var task = new Task(this, network, HostTensor<float>.Zeros(batch, 3, crop, crop), HostTensor<float>.Zeros(batch, network.Classes));
+        var history = loop.Run(g, spec, parameters, task, resume, stopAfterEpoch, cancellation);
+        return new TrainingResult(history, loop.Problems, parameters, network);
     }
 
-    /// <summary>Decodes and augments batch <paramref name="s"/> of the epoch's order; unreadable samples are replaced by the next readable ones.</summary>
-    private (float[] Images, float[] Labels) FillBatch(int[] order, int s, int epoch, List<string> problems)
+    private LoopOptions Loop() => new(_options.Epochs, _options.BatchSize, _options.LearningRate, _options.HeadLearningRateMultiplier,
+        _options.Momentum, _options.WeightDecay, _options.Seed, _options.Threads, _options.StopOnBadSample);
+
+    private sealed class Task(ClassifierTrainer owner, CamClassifierOptions network, HostTensor<float> images, HostTensor<float> labels) : ITrainingTask
     {
-        int batch = options.BatchSize, crop = options.Augmentation.CropSize, classes = train.Classes.Count;
-        var images = new float[batch * 3 * crop * crop];
-        var labels = new float[batch * classes];
-        int cursor = s * batch;
-        for (int b = 0; b < batch; b++)
+        public string HeadPrefix => "classifier.";
+
+        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> BatchInputs { get; } = [("image", images, null), ("labels", labels, null)];
+
+        public bool NeedsMask => false;
+
+        public void Fill(TrainingSample sample, Random rng, int slot, IReadOnlyList<Array> stage)
         {
-            for (int attempt = 0; ; attempt++)
-            {
-                int index = order[(cursor + b + attempt * 7919) % order.Length]; // a failed sample is replaced by a later one
-                TrainingSample sample;
-                try
-                {
-                    sample = train.Load(index);
-                }
-                catch (Exception e) when (!options.StopOnBadSample && attempt < 16 && e is not OperationCanceledException)
-                {
-                    lock (problems) problems.Add($"{train.IdOf(index)}: {e.Message}");
-                    continue;
-                }
-                var rng = new Random(SampleSeed.Of(options.Seed, epoch, index));
-                options.Augmentation.Apply(sample.Image, rng, images.AsSpan(b * 3 * crop * crop, 3 * crop * crop));
-                sample.Labels.CopyTo(labels, b * classes);
-                break;
-            }
+            int size = 3 * owner._options.Augmentation.CropSize * owner._options.Augmentation.CropSize;
+            owner._options.Augmentation.Apply(sample.Image, rng, ((float[])stage[0]).AsSpan(slot * size, size));
+            sample.Labels.CopyTo((float[])stage[1], slot * network.Classes);
         }
-        return (images, labels);
+
+        public (string Name, double Value)? Validate(ParameterStore parameters, List<string> problems, CancellationToken cancellation) =>
+            owner._validation is null ? null : ("val_map", owner.ValidationMap(parameters, network, owner._validation, problems, cancellation));
     }
 
     /// <summary>Mean average precision of the current weights on full-size validation images (no augmentation).</summary>
     private double ValidationMap(ParameterStore parameters, CamClassifierOptions network, ITrainingSource source, List<string> problems, CancellationToken cancellation)
     {
-        using var evaluator = new ClassifierEvaluator(network, parameters, options.Threads);
+        using var evaluator = new ClassifierEvaluator(network, parameters, _options.Threads);
         var scores = new List<float[]>();
         var truth = new List<float[]>();
         for (int i = 0; i < source.Count; i++)
@@ -210,12 +137,12 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
             {
                 sample = source.Load(i);
             }
-            catch (Exception e) when (!options.StopOnBadSample && e is not OperationCanceledException)
+            catch (Exception e) when (!_options.StopOnBadSample && e is not OperationCanceledException)
             {
                 problems.Add($"{source.IdOf(i)}: {e.Message}");
                 continue;
             }
-            scores.Add(evaluator.Logits(sample.Image, options.Augmentation.Normalization));
+            scores.Add(evaluator.Logits(sample.Image, _options.Augmentation.Normalization));
             truth.Add(sample.Labels);
         }
         return AveragePrecision.Mean(scores, truth);
@@ -227,6 +154,6 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
         if (matching.Count == 0)
             throw new InvalidDataException("none of the initial weights matches a parameter of this network by name and shape (expected torchvision-style names such as layer1.0.conv1.weight)");
         parameters.Load(matching);
-        Progress?.Report(new TrainingProgress(0, options.Epochs, 0, 0, double.NaN, 0, TimeSpan.Zero, $"initialised {matching.Count} of {parameters.Tensors.Count} parameters from the given weights"));
+        Progress?.Report(new TrainingProgress(0, _options.Epochs, 0, 0, double.NaN, 0, TimeSpan.Zero, $"initialised {matching.Count} of {parameters.Tensors.Count} parameters from the given weights"));
     }
 }

@@ -1,0 +1,99 @@
+using WsssOnnx.Graph;
+using WsssOnnx.Graph.Climbing;
+using WsssOnnx.Graph.Networks;
+using WsssOnnx.Runtime;
+using WsssOnnx.Runtime.Packages;
+using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
+
+namespace WsssOnnx.Training.Export;
+
+/// <summary>Trained weights of one network and the options that rebuild it.</summary>
+public sealed record TrainedClassifier(CamClassifierOptions Network, IReadOnlyDictionary<string, HostTensor<float>> Weights, int TrainingSize);
+
+public sealed record TrainedSegmenter(DeepLabOptions Network, IReadOnlyDictionary<string, HostTensor<float>> Weights);
+
+/// <summary>
+/// Writes a model package (shared/ARCHITECTURE.md, "Model package"): classifier.onnx (image -> logits, class maps),
+/// climber.onnx (the AdvCAM step with its explicit gradient), optionally segmenter.onnx, and manifest.json with
+/// per-file sha256. Batch normalisation is folded into the convolutions. Packages are immutable: an existing
+/// version folder is never overwritten.
+/// </summary>
+public static class PackageExporter
+{
+    public const string Classifier = "classifier";
+    public const string Climber = "climber";
+    public const string Segmenter = "segmenter";
+
+    public static string Export(string modelsRoot, string name, string version, IReadOnlyList<string> foregroundClasses, TrainedClassifier classifier,
+        TrainedSegmenter? segmenter, Provenance provenance, IReadOnlyDictionary<string, double> metrics, AdvCamDefaults? advCam = null)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"package name '{name}' must be a plain folder name");
+        if (string.IsNullOrWhiteSpace(version) || version.IndexOfAny(['/', '\\']) >= 0 || version.StartsWith('.')) throw new ArgumentException($"package version '{version}' must be a plain folder name");
+        string final = Path.Combine(modelsRoot, name, version);
+        if (Directory.Exists(final)) throw new IOException($"{final} exists: a package version is immutable, choose a new version");
+        string staging = final + ".partial";
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        Directory.CreateDirectory(staging);
+
+        var files = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
+        var folded = Folded(classifier.Network);
+
+        var cls = new GraphBuilder("classifier");
+        var image = cls.Input("image", DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
+        var net = CamClassifier.Build(cls, image, folded);
+        cls.Output(net.Logits, "logits");
+        cls.Output(net.ClassMaps, "class_maps");
+        // K_pos(c): positive weights of each class's classifier row, for AdvCAM's scale g (ADVCAM.md "Scale g").
+        cls.Output(cls.ReduceSum(cls.Cast(cls.Greater(net.Classifier, cls.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false), "positive_weights");
+        files[Classifier] = Write(cls, classifier.Weights, staging, "classifier.onnx");
+
+        var climb = new GraphBuilder("climber");
+        AdvCamGraph.Build(climb, (g, x) =>
+        {
+            var c = CamClassifier.Build(g, x, folded);
+            return (c.Features, c.Classifier);
+        }, folded.Classes);
+        files[Climber] = Write(climb, classifier.Weights, staging, "climber.onnx");
+
+        int segmenterStride = 8;
+        if (segmenter is not null)
+        {
+            var seg = new GraphBuilder("segmenter");
+            var x = seg.Input("image", DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
+            var s = DeepLabSegmenter.Build(seg, x, segmenter.Network with { Backbone = segmenter.Network.Backbone with { BatchNorm = segmenter.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded } } });
+            seg.Output(s.Scores, "scores");
+            files[Segmenter] = Write(seg, segmenter.Weights, staging, "segmenter.onnx");
+        }
+
+        var manifest = new ModelManifest
+        {
+            Name = name,
+            Version = version,
+            Classes = ["background", .. foregroundClasses],
+            Normalization = InputNormalization.ImageNet,
+            Files = files,
+            Networks = new PackageNetworks($"resnet{folded.Backbone.Depth}", folded.Backbone.Depth, folded.Backbone.Width,
+                folded.Backbone.Layout == ResNetLayout.OutputStride16 ? 16 : 8, segmenterStride, classifier.TrainingSize),
+            AdvCam = advCam ?? new AdvCamDefaults(),
+            Provenance = provenance,
+            Metrics = metrics,
+        };
+        File.WriteAllText(Path.Combine(staging, ModelManifest.FileName), manifest.ToJson());
+        Directory.Move(staging, final);
+        return final;
+    }
+
+    private static CamClassifierOptions Folded(CamClassifierOptions o) =>
+        o with { Backbone = o.Backbone with { BatchNorm = o.Backbone.BatchNorm with { Mode = BatchNormMode.Folded } } };
+
+    private static PackageFile Write(GraphBuilder g, IReadOnlyDictionary<string, HostTensor<float>> weights, string directory, string file)
+    {
+        var known = g.Parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = known.Where(n => !weights.ContainsKey(n)).ToList();
+        if (missing.Count > 0) throw new InvalidDataException($"{file}: no trained value for {missing.Count} parameters, e.g. '{missing[0]}'");
+        g.SetParameters(weights.Where(kv => known.Contains(kv.Key)).ToDictionary());
+        string path = Path.Combine(directory, file);
+        ModelFile.Write(g.ToModel(), path);
+        return new PackageFile(file, ModelPackage.Sha256(path), new FileInfo(path).Length);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using WsssOnnx.Graph.Networks;
+
+namespace WsssOnnx.Training.Loop;
+
+/// <summary>run.json in a run folder: what was trained, on what, with which settings (export rebuilds the network from it).</summary>
+public sealed record RunConfig
+{
+    public const string FileName = "run.json";
+
+    /// <summary>"classifier" or "segmenter".</summary>
+    public required string Kind { get; init; }
+
+    public required string Dataset { get; init; }
+
+    public required IReadOnlyList<string> Classes { get; init; }
+
+    public CamClassifierOptions? Classifier { get; init; }
+
+    public DeepLabOptions? Segmenter { get; init; }
+
+    public int CropSize { get; init; }
+
+    public int Epochs { get; init; }
+
+    public int BatchSize { get; init; }
+
+    public float LearningRate { get; init; }
+
+    public int Seed { get; init; }
+
+    public string Command { get; init; } = "";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, Json));
+    }
+
+    public static RunConfig Load(string directory)
+    {
+        string path = Path.Combine(directory, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{directory} is not a training run folder: {FileName} is missing", path);
+        return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty");
+    }
+}

@@ -1,0 +1,115 @@
+using WsssOnnx.Graph;
+using WsssOnnx.Graph.Networks;
+using WsssOnnx.Graph.Training;
+using WsssOnnx.Runtime;
+using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
+
+namespace WsssOnnx.Training.Loop;
+
+/// <summary>Settings of a segmenter run; defaults suit the small dilated ResNet-18 trained from scratch on CPU.</summary>
+public sealed record SegmenterTrainingOptions
+{
+    public DeepLabOptions Network { get; init; } = new()
+    {
+        Backbone = new ResNetOptions
+        {
+            Depth = 18,
+            Width = 16,
+            Layout = ResNetLayout.DilatedOutputStride8,
+            TrainableStages = ResNetStages.All,
+            BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
+        },
+    };
+
+    public Augmentation Augmentation { get; init; } = new() { ColourJitter = 0.1f };
+
+    public int Epochs { get; init; } = 12;
+
+    public int BatchSize { get; init; } = 8;
+
+    public float LearningRate { get; init; } = 0.02f;
+
+    /// <summary>The ASPP head's rate relative to the backbone's (DeepLab: 10).</summary>
+    public float HeadLearningRateMultiplier { get; init; } = 10f;
+
+    public float Momentum { get; init; } = 0.9f;
+
+    public float WeightDecay { get; init; } = 5e-4f;
+
+    public int Seed { get; init; }
+
+    public int Threads { get; init; }
+
+    public bool StopOnBadSample { get; init; }
+
+    public SegmenterTrainingOptions Validate()
+    {
+        if (Epochs is < 1 or > 10000) throw new ArgumentException($"Epochs must be between 1 and 10000; got {Epochs}", nameof(Epochs));
+        if (BatchSize is < 1 or > 4096) throw new ArgumentException($"BatchSize must be between 1 and 4096; got {BatchSize}", nameof(BatchSize));
+        if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException($"LearningRate must be a positive number; got {LearningRate}", nameof(LearningRate));
+        Augmentation.Validate();
+        Network.Validate();
+        return this;
+    }
+}
+
+/// <summary>Outcome of a segmenter run.</summary>
+public sealed record SegmenterTrainingResult(IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<string> Problems, ParameterStore Parameters, DeepLabOptions Network);
+
+/// <summary>
+/// Trains the DeepLab-style segmenter on (pseudo-)label maps: scores at stride 8 are upsampled bilinearly to the crop
+/// and scored by pixel cross-entropy with 255 ignored; same loop as the classifier (SGD, poly, checkpoints, resume).
+/// Validation: mIoU against ground-truth masks, through <see cref="Validation"/>.
+/// </summary>
+public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITrainingSource train, string runDirectory)
+{
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>Computes the validation metric (name, value) for the current parameters; null: none.</summary>
+    public Func<ParameterStore, DeepLabOptions, (string Name, double Value)>? Validation { get; init; }
+
+    /// <summary>The network trained here: the dataset's classes plus background.</summary>
+    public DeepLabOptions NetworkOptions => options.Network with { Classes = train.Classes.Count + 1 };
+
+    public SegmenterTrainingResult Train(bool resume = true, int? stopAfterEpoch = null, CancellationToken cancellation = default)
+    {
+        options.Validate();
+        var network = NetworkOptions;
+        int crop = options.Augmentation.CropSize, batch = options.BatchSize;
+        var g = new GraphBuilder("segmenter_train");
+        var image = g.Input("image", DataType.Float, [batch, 3, crop, crop]);
+        var labels = g.Input("labels", DataType.Int64, [batch, crop, crop]);
+        var net = DeepLabSegmenter.Build(g, image, network);
+        var scores = g.ResizeBilinear(net.Scores, crop, crop);
+        var spec = TrainingGraph.Append(g, Losses.CrossEntropy(g, scores, labels), net.RunningStatUpdates);
+        var parameters = new ParameterStore(g);
+
+        var loop = new TrainingLoop(new LoopOptions(options.Epochs, batch, options.LearningRate, options.HeadLearningRateMultiplier, options.Momentum,
+            options.WeightDecay, options.Seed, options.Threads, options.StopOnBadSample), train, runDirectory, Progress);
+        var task = new Task(this, network, HostTensor<float>.Zeros(batch, 3, crop, crop), HostTensor<long>.Zeros(batch, crop, crop));
+        var history = loop.Run(g, spec, parameters, task, resume, stopAfterEpoch, cancellation);
+        return new SegmenterTrainingResult(history, loop.Problems, parameters, network);
+    }
+
+    private sealed class Task(SegmenterTrainer owner, DeepLabOptions network, HostTensor<float> images, HostTensor<long> labels) : ITrainingTask
+    {
+        public string HeadPrefix => "aspp.";
+
+        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> BatchInputs { get; } = [("image", images, null), ("labels", null, labels)];
+
+        public bool NeedsMask => true;
+
+        public void Fill(TrainingSample sample, Random rng, int slot, IReadOnlyList<Array> stage)
+        {
+            var augmentation = owner.Options.Augmentation;
+            int plane = augmentation.CropSize * augmentation.CropSize;
+            var mask = sample.Mask ?? throw new InvalidDataException($"{sample.Id}: no label map to train the segmenter on");
+            augmentation.Apply(sample.Image, mask, rng, ((float[])stage[0]).AsSpan(slot * 3 * plane, 3 * plane), ((long[])stage[1]).AsSpan(slot * plane, plane));
+        }
+
+        public (string Name, double Value)? Validate(ParameterStore parameters, List<string> problems, CancellationToken cancellation) =>
+            owner.Validation?.Invoke(parameters, network);
+    }
+
+    private SegmenterTrainingOptions Options => options;
+}
