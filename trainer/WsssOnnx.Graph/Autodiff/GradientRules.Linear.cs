@@ -76,21 +76,9 @@ public static partial class GradientRules
 
         Value dW;
         long cPerGroup = w.Shape[1];
-        if (group == 1 && kh == 1 && kw == 1 && p.All(v => v == 0))
+        if (group == 1)
         {
-            // 1x1 kernel: dW[m, c] = sum_{n, pixels} dY[n, m, .] X_s[n, c, .] with X_s = X at the strided positions:
-            // one batched matrix product instead of a convolution whose kernel is the whole of dY.
-            var xs = s[0] == 1 && s[1] == 1 ? x : c.G.Slice(x, [0, 0], [long.MaxValue, long.MaxValue], [2, 3], s);
-            var dy3 = c.G.Reshape(g, 0, 0, -1);                                  // [N, M, P]
-            var x3 = c.G.Transpose(c.G.Reshape(xs, 0, 0, -1), 0, 2, 1);          // [N, P, C]
-            dW = c.G.Reshape(c.G.ReduceSum(c.G.MatMul(dy3, x3), [0], keepDims: false), w.Shape[0], w.Shape[1], 1, 1);
-        }
-        else if (group == 1)
-        {
-            var xt = c.G.Transpose(x, 1, 0, 2, 3);           // [C, N, H, W]
-            var gt = c.G.Transpose(g, 1, 0, 2, 3);           // [M, N, Ho, Wo]
-            var full = c.G.Conv(xt, gt, strides: d, pads: p, dilations: s); // [C, M, kh', kw']
-            dW = c.G.Transpose(c.G.Slice(full, [0, 0], [kh, kw], [2, 3]), 1, 0, 2, 3);
+            dW = WeightGradientByColumns(c, x, g, w, s, p, d);
         }
         else
         {
@@ -110,6 +98,37 @@ public static partial class GradientRules
 
         Value? db = n.Inputs.Count > 2 && n.Inputs[2] is not null ? c.G.ReduceSum(g, [0, 2, 3], keepDims: false) : null;
         return [dX, dW, db];
+    }
+
+    /// <summary>
+    /// dW for an ungrouped convolution as one batched matrix product: the columns of X (for each kernel tap (i, j), X
+    /// padded and sampled at y s + i d, x s + j d: im2col) [N, C kh kw, P] times dY [N, M, P] transposed, summed over
+    /// N. The smaller of dY and the columns is the one transposed.
+    /// </summary>
+    private static Value WeightGradientByColumns(GradientContext c, Value x, Value g, Value w, long[] s, long[] p, long[] d)
+    {
+        long kh = w.Shape[2], kw = w.Shape[3], m = w.Shape[0], channels = w.Shape[1];
+        var xp = p.Any(v => v != 0) ? c.G.Pad(x, [0, 0, p[0], p[1], 0, 0, p[2], p[3]]) : x;
+        var taps = new List<Value>();
+        for (long i = 0; i < kh; i++)
+        {
+            for (long j = 0; j < kw; j++)
+            {
+                // Rows i d, i d + s, ...: ending d (kh - 1 - i) before the padded edge leaves exactly Ho of them.
+                long endY = i == kh - 1 ? long.MaxValue : -d[0] * (kh - 1 - i);
+                long endX = j == kw - 1 ? long.MaxValue : -d[1] * (kw - 1 - j);
+                var tap = kh == 1 && kw == 1 && s[0] == 1 && s[1] == 1 ? xp : c.G.Slice(xp, [i * d[0], j * d[1]], [endY, endX], [2, 3], s);
+                taps.Add(c.G.Unsqueeze(c.G.Reshape(tap, 0, 0, -1), 2));        // [N, C, 1, P]
+            }
+        }
+        var columns = c.G.Reshape(c.G.Concat(taps, 2), 0, channels * kh * kw, -1);  // [N, C kh kw, P]
+        var dy = c.G.Reshape(g, 0, 0, -1);                                          // [N, M, P]
+        Value product; // [M, C kh kw]
+        if (m <= channels * kh * kw)
+            product = c.G.Transpose(c.G.ReduceSum(c.G.MatMul(columns, c.G.Transpose(dy, 0, 2, 1)), [0], keepDims: false), 1, 0);
+        else
+            product = c.G.ReduceSum(c.G.MatMul(dy, c.G.Transpose(columns, 0, 2, 1)), [0], keepDims: false);
+        return c.G.Reshape(product, m, channels, kh, kw);
     }
 
     /// <summary>[N, g*k, H, W] -> [N, g, k, H, W], with N, H, W possibly known only at run time.</summary>
