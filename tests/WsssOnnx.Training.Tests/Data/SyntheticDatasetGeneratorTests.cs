@@ -1,0 +1,264 @@
+using WsssOnnx.Imaging;
+using WsssOnnx.Training.Data;
+using Xunit.Abstractions;
+
+namespace WsssOnnx.Training.Tests.Data;
+
+public sealed class SyntheticDatasetGeneratorTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly List<string> roots = [];
+
+    public void Dispose()
+    {
+        foreach (string root in roots)
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+    }
+
+    private string NewRoot()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "wsss-synthetic-" + Guid.NewGuid().ToString("N"));
+        roots.Add(root);
+        return root;
+    }
+
+    private static Dictionary<string, byte[]> Files(string root) =>
+        Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(root, f), File.ReadAllBytes);
+
+    [Fact]
+    public void Same_seed_gives_identical_bytes_whatever_the_thread_count()
+    {
+        var options = new SyntheticDatasetOptions { Seed = 7, TrainImages = 10, ValImages = 4 };
+        string a = NewRoot(), b = NewRoot(), c = NewRoot();
+
+        SyntheticDatasetGenerator.Generate(a, options with { MaxDegreeOfParallelism = 1 });
+        SyntheticDatasetGenerator.Generate(b, options with { MaxDegreeOfParallelism = 3 });
+        SyntheticDatasetGenerator.Generate(c, options with { Seed = 8 });
+
+        Dictionary<string, byte[]> first = Files(a), second = Files(b), other = Files(c);
+        Assert.Equal(3 * 14 + 5, first.Count); // jpg, xml, png per image; three lists, classes.txt, synthetic.json
+        Assert.Equal(first.Keys.Order(), second.Keys.Order());
+        foreach ((string name, byte[] bytes) in first)
+            Assert.True(bytes.AsSpan().SequenceEqual(second[name]), $"{name} differs between two runs with seed 7");
+        Assert.False(first[Path.Combine("JPEGImages", "train_000000.jpg")].AsSpan().SequenceEqual(other[Path.Combine("JPEGImages", "train_000000.jpg")]));
+    }
+
+    [Fact]
+    public void Val_images_do_not_depend_on_the_train_count()
+    {
+        string a = NewRoot(), b = NewRoot();
+        SyntheticDatasetGenerator.Generate(a, new SyntheticDatasetOptions { TrainImages = 2, ValImages = 2 });
+        SyntheticDatasetGenerator.Generate(b, new SyntheticDatasetOptions { TrainImages = 5, ValImages = 2 });
+
+        string val = Path.Combine("JPEGImages", "val_000001.jpg");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a, val)), File.ReadAllBytes(Path.Combine(b, val)));
+    }
+
+    [Fact]
+    public void The_layout_reads_back_through_VocDataset_at_the_configured_size()
+    {
+        // Not square, so a swapped width and height would show.
+        var options = new SyntheticDatasetOptions { TrainImages = 12, ValImages = 5, Width = 176, Height = 144, Classes = 5 };
+        string root = NewRoot();
+        SyntheticDatasetGenerator.Generate(root, options);
+
+        VocDataset train = VocDataset.Open(root, "train", new VocDatasetOptions { RequireMasks = true });
+        VocDataset val = VocDataset.Open(root, "val", new VocDatasetOptions { RequireMasks = true });
+        VocDataset trainval = VocDataset.Open(root, "trainval");
+
+        Assert.Equal(SyntheticDatasetGenerator.Classes(5).All, train.Classes.All);
+        Assert.Equal(["disc", "triangle", "square", "plus", "ring"], train.Classes.Foreground);
+        Assert.Equal(12, train.Samples.Count);
+        Assert.Equal(5, val.Samples.Count);
+        Assert.Equal(train.Samples.Concat(val.Samples).Select(s => s.Id), trainval.Samples.Select(s => s.Id));
+        Assert.Equal("val_000004", val.Samples[^1].Id);
+        foreach (VocSample sample in train.Samples.Concat(val.Samples))
+        {
+            RgbImage image = train.LoadImage(sample);
+            GrayImage mask = train.LoadMask(sample);
+            Assert.Equal((176, 144), (image.Width, image.Height));
+            Assert.Equal((176, 144), (mask.Width, mask.Height));
+            Assert.NotEmpty(sample.Classes);
+        }
+    }
+
+    [Fact]
+    public void Xml_labels_are_the_classes_present_in_the_masks()
+    {
+        string root = NewRoot();
+        SyntheticDatasetGenerator.Generate(root, new SyntheticDatasetOptions { TrainImages = 40, ValImages = 0 });
+        VocDataset dataset = VocDataset.Open(root, "train");
+
+        foreach (VocSample sample in dataset.Samples)
+        {
+            GrayImage mask = dataset.LoadMask(sample);
+            int[] inMask = [.. mask.Pixels.Where(v => v is > 0 and < VocClasses.IgnoreLabel).Distinct().Order().Select(v => v - 1)];
+            Assert.Equal(sample.Classes, inMask);
+            Assert.Contains(VocClasses.IgnoreLabel, mask.Pixels); // object boundaries
+        }
+    }
+
+    [Fact]
+    public void Foreground_and_badge_fractions_are_in_the_documented_ranges()
+    {
+        // SYNTHETIC.md: at the defaults, foreground is ~23 % of pixels on average (every image has some), and a badge is
+        // ~5.6 % of its object's visible area (5th to 95th percentile about 3 % to 10 %). 120 images pin the means to about ±1 % (foreground) and ±0.2 % (badge).
+        string root = NewRoot();
+        SyntheticDatasetSummary summary = SyntheticDatasetGenerator.Generate(root, new SyntheticDatasetOptions { TrainImages = 120, ValImages = 0 });
+        output.WriteLine(summary.Format());
+
+        Assert.InRange(summary.MeanForegroundFraction, 0.18, 0.28);
+        Assert.InRange(summary.MinForegroundFraction, 0.02, 0.10);
+        Assert.InRange(summary.MeanBadgeFraction, 0.04, 0.075);
+        Assert.InRange(summary.BadgeFractionP05, 0.015, 0.04);
+        Assert.InRange(summary.BadgeFractionP95, 0.07, 0.13);
+        Assert.InRange(summary.MeanIgnoreFraction, 0.01, 0.04);
+        Assert.InRange(summary.MeanObjectsPerImage, 1.5, 2.0);
+        Assert.InRange(summary.MeanVisibleFraction, 0.85, 1.0);
+        Assert.Equal(0, summary.DroppedObjects);
+
+        // The summary's foreground is what the masks on disk hold.
+        VocDataset dataset = VocDataset.Open(root, "train");
+        double foreground = dataset.Samples.Average(s =>
+            (double)dataset.LoadMask(s).Pixels.Count(v => v is > 0 and < VocClasses.IgnoreLabel) / (160 * 160));
+        Assert.Equal(summary.MeanForegroundFraction, foreground, 1e-9);
+    }
+
+    [Fact]
+    public void Summary_counts_agree_with_the_written_labels()
+    {
+        string root = NewRoot();
+        SyntheticDatasetSummary summary = SyntheticDatasetGenerator.Generate(root, new SyntheticDatasetOptions { TrainImages = 40, ValImages = 10, Classes = 6 });
+        VocDataset dataset = VocDataset.Open(root, "trainval");
+
+        Assert.Equal(50, summary.Images);
+        Assert.Equal(50, summary.ImagesByObjectCount.Sum());
+        Assert.Equal(0, summary.ImagesByObjectCount[0]);
+        for (int a = 0; a < 6; a++)
+        {
+            Assert.Equal(dataset.Samples.Count(s => s.Classes.Contains(a)), summary.ImagesPerClass[a]);
+            for (int b = 0; b < 6; b++)
+                Assert.Equal(summary.CoOccurrence[a][b], summary.CoOccurrence[b][a]);
+        }
+        Assert.Equal(dataset.Samples.Average(s => s.Classes.Count), summary.MeanClassesPerImage, 1e-9);
+        Assert.True(File.Exists(Path.Combine(root, SyntheticDatasetGenerator.DescriptionFileName)));
+    }
+
+    [Fact]
+    public void Objects_keep_their_badges_and_most_of_their_body_visible()
+    {
+        var options = new SyntheticDatasetOptions();
+        for (int i = 0; i < 40; i++)
+        {
+            SyntheticImage image = SyntheticScene.Render(options, split: 0, index: i);
+            int labelled = image.Labels.Pixels.Count(v => v is > 0 and < VocClasses.IgnoreLabel);
+            int visible = image.Stats.Objects.Sum(o => o.VisibleArea);
+            // Boundary pixels move from objects to 255, never the other way.
+            Assert.InRange(labelled, visible - image.Stats.IgnorePixels, visible);
+            foreach (SyntheticObject o in image.Stats.Objects)
+            {
+                Assert.InRange(o.VisibleArea, 0.45 * o.InImageArea, o.InImageArea);
+                Assert.InRange(o.BadgeVisibleArea, 0.8 * o.BadgeArea, o.BadgeArea);
+                Assert.InRange(o.InImageArea, 0.7 * o.FullArea, 1.02 * o.FullArea + 20);
+                Assert.True(o.XMin >= 1 && o.XMax <= 160 && o.XMin <= o.XMax && o.YMin <= o.YMax);
+            }
+        }
+    }
+
+    [Fact]
+    public void Badge_designs_differ_in_shape_even_at_the_smallest_size()
+    {
+        // Rasterised at the default minimum diameter (11 px), no two designs overlap with IoU above 0.9: shape is a
+        // usable cue on its own, beside colour (disc vs hexagon is the closest pair).
+        int n = SyntheticDatasetGenerator.MaxClasses;
+        bool[][] masks = new bool[n][];
+        for (int d = 0; d < n; d++)
+        {
+            var shape = new BadgeShape(d, 8, 8, 5.5f, 0);
+            masks[d] = [.. Enumerable.Range(0, 256).Select(p => shape.Distance(p % 16 + 0.5f, p / 16 + 0.5f) < 0)];
+            Assert.InRange(masks[d].Count(b => b), 20, 100);
+        }
+        for (int a = 0; a < n; a++)
+            for (int b = a + 1; b < n; b++)
+            {
+                double iou = (double)masks[a].Zip(masks[b]).Count(p => p.First && p.Second) / masks[a].Zip(masks[b]).Count(p => p.First || p.Second);
+                Assert.True(iou < 0.9, $"{BadgeGeometry.Names[a]} and {BadgeGeometry.Names[b]} overlap with IoU {iou:0.00}");
+            }
+    }
+
+    [Fact]
+    public void Badge_rims_contrast_with_their_bodies()
+    {
+        // A rim's hue is at least a quarter turn from its class's mean body hue, so the badge stands out on its own body.
+        for (int classes = 1; classes <= SyntheticDatasetGenerator.MaxClasses; classes++)
+            for (int c = 0; c < classes; c++)
+            {
+                float bodyHue = SyntheticScene.BodyHue(c, classes), rimHue = SyntheticScene.RimHue(c, classes);
+                float distance = MathF.Abs(bodyHue - rimHue);
+                Assert.True(MathF.Min(distance, 1 - distance) >= 0.25f, $"class {c} of {classes}: body hue {bodyHue:0.00}, rim hue {rimHue:0.00}");
+            }
+    }
+
+    [Fact]
+    public void An_existing_set_is_replaced_only_when_asked()
+    {
+        string root = NewRoot();
+        SyntheticDatasetGenerator.Generate(root, new SyntheticDatasetOptions { TrainImages = 3, ValImages = 1 });
+
+        var e = Assert.Throws<IOException>(() => SyntheticDatasetGenerator.Generate(root, new SyntheticDatasetOptions { TrainImages = 1, ValImages = 1 }));
+        output.WriteLine(e.Message);
+        SyntheticDatasetGenerator.Generate(root, new SyntheticDatasetOptions { TrainImages = 1, ValImages = 1, Overwrite = true });
+
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(root, "JPEGImages")).Length); // the earlier set's extra images are gone
+    }
+
+    [Fact]
+    public void Progress_counts_every_image()
+    {
+        var progress = new MaxProgress();
+        SyntheticDatasetGenerator.Generate(NewRoot(), new SyntheticDatasetOptions { TrainImages = 7, ValImages = 3 }, progress);
+
+        Assert.Equal(10, progress.Reports);
+        Assert.Equal(10, progress.Max);
+    }
+
+    [Theory]
+    [InlineData(nameof(SyntheticDatasetOptions.Classes))]
+    [InlineData(nameof(SyntheticDatasetOptions.Width))]
+    [InlineData(nameof(SyntheticDatasetOptions.MinObjectSize))]
+    [InlineData(nameof(SyntheticDatasetOptions.MaxBadgeSize))]
+    [InlineData(nameof(SyntheticDatasetOptions.JpegQuality))]
+    [InlineData(nameof(SyntheticDatasetOptions.TrainImages))]
+    public void Options_name_the_bad_field(string field)
+    {
+        SyntheticDatasetOptions options = field switch
+        {
+            nameof(SyntheticDatasetOptions.Classes) => new() { Classes = SyntheticDatasetGenerator.MaxClasses + 1 },
+            nameof(SyntheticDatasetOptions.Width) => new() { Width = 32 },
+            nameof(SyntheticDatasetOptions.MinObjectSize) => new() { MinObjectSize = double.NaN },
+            nameof(SyntheticDatasetOptions.MaxBadgeSize) => new() { MaxBadgeSize = 0.6 },
+            nameof(SyntheticDatasetOptions.JpegQuality) => new() { JpegQuality = 0 },
+            _ => new() { TrainImages = 0, ValImages = 0 },
+        };
+
+        var e = Assert.Throws<ArgumentException>(() => SyntheticDatasetGenerator.Generate(NewRoot(), options));
+
+        output.WriteLine(e.Message);
+        Assert.Equal(field, e.ParamName);
+    }
+
+    private sealed class MaxProgress : IProgress<int>
+    {
+        private int reports, max;
+
+        public int Reports => reports;
+
+        public int Max => max;
+
+        public void Report(int value)
+        {
+            Interlocked.Increment(ref reports);
+            int seen;
+            while ((seen = max) < value && Interlocked.CompareExchange(ref max, value, seen) != seen) { }
+        }
+    }
+}
