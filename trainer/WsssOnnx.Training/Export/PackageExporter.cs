@@ -24,8 +24,9 @@ public static class PackageExporter
     public const string Climber = "climber";
     public const string Segmenter = "segmenter";
 
+    /// <param name="evaluate">Measures the written ONNX files (given the staging folder); its numbers go into the manifest.</param>
     public static string Export(string modelsRoot, string name, string version, IReadOnlyList<string> foregroundClasses, TrainedClassifier classifier,
-        TrainedSegmenter? segmenter, Provenance provenance, IReadOnlyDictionary<string, double> metrics, AdvCamDefaults? advCam = null)
+        TrainedSegmenter? segmenter, Provenance provenance, Func<string, IReadOnlyDictionary<string, double>>? evaluate = null, AdvCamDefaults? advCam = null)
     {
         if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"package name '{name}' must be a plain folder name");
         if (string.IsNullOrWhiteSpace(version) || version.IndexOfAny(['/', '\\']) >= 0 || version.StartsWith('.')) throw new ArgumentException($"package version '{version}' must be a plain folder name");
@@ -65,6 +66,8 @@ public static class PackageExporter
             files[Segmenter] = Write(seg, segmenter.Weights, staging, "segmenter.onnx");
         }
 
+        // Quality is measured on the files as written (the staging folder), before the manifest seals the package.
+        var metrics = evaluate?.Invoke(staging) ?? new Dictionary<string, double>();
         var manifest = new ModelManifest
         {
             Name = name,

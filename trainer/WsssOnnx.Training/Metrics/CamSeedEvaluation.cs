@@ -1,0 +1,42 @@
+using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Evaluation;
+using WsssOnnx.Imaging;
+using WsssOnnx.Runtime;
+using WsssOnnx.Training.Loop;
+
+namespace WsssOnnx.Training.Metrics;
+
+/// <summary>Seed quality of plain CAM on a labelled split: mIoU at the default background threshold and at the best one of a sweep.</summary>
+public sealed record CamSeedScores(double MeanIoUAtDefault, float DefaultThreshold, double BestMeanIoU, float BestThreshold, ConfusionMatrix AtDefault, int Images);
+
+public static class CamSeedEvaluation
+{
+    /// <summary>The sweep ADVCAM.md allows for evaluation: 0.05, 0.10, ..., 0.50.</summary>
+    public static IReadOnlyList<float> SweepThresholds { get; } = [.. Enumerable.Range(1, 10).Select(i => i * 0.05f)];
+
+    /// <summary>
+    /// Multi-scale CAM seeds for every image of <paramref name="source"/> (ground-truth image labels, as WSSS uses them)
+    /// scored against its masks. Images without a mask are skipped.
+    /// </summary>
+    public static CamSeedScores Evaluate(ModelSession classifier, ITrainingSource source, ImageNormalization normalization, float defaultThreshold = 0.15f,
+        IReadOnlyList<float>? scales = null, IProgress<int>? progress = null, CancellationToken cancellation = default)
+    {
+        var generator = new CamGenerator(classifier, normalization);
+        int classCount = source.Classes.Count + 1;
+        var matrices = SweepThresholds.Append(defaultThreshold).Distinct().ToDictionary(t => t, _ => new ConfusionMatrix(classCount));
+        int images = 0;
+        for (int i = 0; i < source.Count; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var sample = source.Load(i, withMask: true);
+            if (sample.Mask is null) continue;
+            var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
+            var maps = generator.Generate(sample.Image, classes, scales, cancellation);
+            foreach (var (threshold, matrix) in matrices) matrix.Accumulate(Seeds.FromMaps(maps, threshold), sample.Mask);
+            images++;
+            progress?.Report(i + 1);
+        }
+        var best = matrices.MaxBy(kv => kv.Value.MeanIntersectionOverUnion);
+        return new CamSeedScores(matrices[defaultThreshold].MeanIntersectionOverUnion, defaultThreshold, best.Value.MeanIntersectionOverUnion, best.Key, matrices[defaultThreshold], images);
+    }
+}
