@@ -6,6 +6,9 @@ var root = new RootCommand("wsss-train: build, train and export the WsssOnnx net
 {
     MakeDatasetCommand.Create(),
     TrainClassifierCommand.Create(),
+    MakeSeedsCommand.Create(),
+    TrainSegmenterCommand.Create(),
+    ExportCommand.Create(),
     AutodiffBenchmarkCommand.Create(),
 };
 

@@ -1,7 +1,10 @@
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Graph.Training;
+using WsssOnnx.Attribution.Segmentation;
+using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
+using WsssOnnx.Training.Metrics;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Training.Loop;
@@ -67,6 +70,19 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
 
     /// <summary>Computes the validation metric (name, value) for the current parameters; null: none.</summary>
     public Func<ParameterStore, DeepLabOptions, (string Name, double Value)>? Validation { get; init; }
+
+    /// <summary>Validation by mIoU against the ground-truth masks of <paramref name="source"/>, on full-size images.</summary>
+    public static Func<ParameterStore, DeepLabOptions, (string Name, double Value)> MeanIoUOn(ITrainingSource source, ImageNormalization normalization, int threads) =>
+        (parameters, network) =>
+        {
+            var g = new GraphBuilder("segmenter_eval");
+            var image = g.Input("image", DataType.Float, [1, 3, -1, -1]);
+            var net = DeepLabSegmenter.Build(g, image, network with { Backbone = network.Backbone with { BatchNorm = network.Backbone.BatchNorm with { Mode = BatchNormMode.Frozen } } });
+            g.Output(net.Scores, SegmentationPredictor.ScoresOutput);
+            using var bound = new ParameterBoundSession(g, parameters, threads);
+            var matrix = SegmentationEvaluation.Evaluate(new SegmentationPredictor(bound.Session, normalization, bound.ParameterInputs), source);
+            return ("val_miou", matrix.MeanIntersectionOverUnion);
+        };
 
     /// <summary>The network trained here: the dataset's classes plus background.</summary>
     public DeepLabOptions NetworkOptions => options.Network with { Classes = train.Classes.Count + 1 };

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using WsssOnnx.Attribution.Segmentation;
+using WsssOnnx.Graph;
+using WsssOnnx.Graph.Networks;
+using WsssOnnx.Imaging;
+using WsssOnnx.Runtime;
+using WsssOnnx.Runtime.Packages;
+using WsssOnnx.Training.Data;
+using WsssOnnx.Training.Export;
+using WsssOnnx.Training.Loop;
+using WsssOnnx.Training.Metrics;
+using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
+
+namespace WsssOnnx.Trainer;
+
+/// <summary>`wsss-train export`: a model package from training runs, measured on the validation split (mAP, CAM seed mIoU, segmenter mIoU).</summary>
+internal static class ExportCommand
+{
+    public static Command Create()
+    {
+        var classifierRun = new Option<DirectoryInfo>("--classifier-run") { Description = "Run folder of train-classifier", Required = true };
+        var segmenterRun = new Option<DirectoryInfo?>("--segmenter-run") { Description = "Run folder of train-segmenter (optional)" };
+        var models = new Option<DirectoryInfo>("--models") { Description = "Packages root", DefaultValueFactory = _ => new DirectoryInfo("models") };
+        var name = new Option<string>("--name") { DefaultValueFactory = _ => "default" };
+        var version = new Option<string>("--version") { Required = true, Description = "New version folder (packages are immutable)" };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Dataset to measure the package on (default: the classifier run's)" };
+        var valSplit = new Option<string>("--val-split") { DefaultValueFactory = _ => "val" };
+        var provenance = new Option<string[]>("--provenance-command") { Description = "Commands that made the data and runs, recorded in the manifest", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("export", "Write a model package (classifier, AdvCAM climber, segmenter ONNX + manifest) from training runs")
+        {
+            classifierRun, segmenterRun, models, name, version, data, valSplit, provenance,
+        };
+        command.SetAction(r =>
+        {
+            var clsConfig = RunConfig.Load(r.GetValue(classifierRun)!.FullName);
+            var clsNetwork = clsConfig.Classifier ?? throw new InvalidDataException("the classifier run's run.json has no classifier network");
+            var clsWeights = LoadClassifier(r.GetValue(classifierRun)!.FullName, clsNetwork);
+            TrainedSegmenter? segmenter = null;
+            RunConfig? segConfig = null;
+            if (r.GetValue(segmenterRun) is { } segDir)
+            {
+                segConfig = RunConfig.Load(segDir.FullName);
+                var segNetwork = segConfig.Segmenter ?? throw new InvalidDataException("the segmenter run's run.json has no segmenter network");
+                segmenter = new TrainedSegmenter(segNetwork, LoadSegmenter(segDir.FullName, segNetwork));
+            }
+
+            string dataRoot = r.GetValue(data)?.FullName ?? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(clsConfig.Dataset)!)!)!;
+            var valSet = TrainClassifierCommand.OpenDataset(dataRoot, r.GetValue(valSplit)!, BadSamplePolicy.Skip);
+            var source = new VocTrainingSource(valSet);
+            var commands = (r.GetValue(provenance) ?? []).Concat([clsConfig.Command]).Concat(segConfig is null ? [] : [segConfig.Command])
+                .Append("wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))).ToList();
+            var settings = new Dictionary<string, string>
+            {
+                ["classifier_epochs"] = clsConfig.Epochs.ToString(CultureInfo.InvariantCulture),
+                ["classifier_batch"] = clsConfig.BatchSize.ToString(CultureInfo.InvariantCulture),
+                ["classifier_lr"] = clsConfig.LearningRate.ToString(CultureInfo.InvariantCulture),
+                ["classifier_crop"] = clsConfig.CropSize.ToString(CultureInfo.InvariantCulture),
+                ["seed"] = clsConfig.Seed.ToString(CultureInfo.InvariantCulture),
+            };
+            if (segConfig is not null) settings["segmenter_epochs"] = segConfig.Epochs.ToString(CultureInfo.InvariantCulture);
+
+            string written = PackageExporter.Export(r.GetValue(models)!.FullName, r.GetValue(name)!, r.GetValue(version)!, clsConfig.Classes,
+                new TrainedClassifier(clsNetwork, clsWeights, clsConfig.CropSize), segmenter,
+                new Provenance { Dataset = clsConfig.Dataset, Commands = commands, Settings = settings },
+                staging => Measure(staging, source, segmenter is not null));
+            AnsiConsole.MarkupLine(Markup.Escape($"wrote {written}"));
+            Console.WriteLine(File.ReadAllText(Path.Combine(written, ModelManifest.FileName)));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Dictionary<string, double> Measure(string staging, VocTrainingSource source, bool withSegmenter)
+    {
+        var metrics = new Dictionary<string, double>();
+        var normalization = ImageNormalization.ImageNet;
+        using var classifier = ModelSession.Load(Path.Combine(staging, "classifier.onnx"));
+        var scores = new List<float[]>();
+        var truth = new List<float[]>();
+        for (int i = 0; i < source.Count; i++)
+        {
+            var sample = source.Load(i);
+            using var input = SessionInput.Create("image", ImageTensor.FromRgb(sample.Image, normalization));
+            using var result = classifier.Run([input], ["logits"]);
+            scores.Add(result.Span<float>("logits").ToArray());
+            truth.Add(sample.Labels);
+        }
+        metrics["val_map"] = AveragePrecision.Mean(scores, truth);
+        AnsiConsole.MarkupLine(Markup.Escape($"val mAP {metrics["val_map"]:F3} on {source.Count} images; measuring CAM seeds..."));
+        var seeds = CamSeedEvaluation.Evaluate(classifier, source, normalization);
+        metrics["cam_seed_miou"] = seeds.MeanIoUAtDefault;
+        metrics["cam_seed_best_miou"] = seeds.BestMeanIoU;
+        metrics["cam_seed_best_threshold"] = seeds.BestThreshold;
+        AnsiConsole.MarkupLine(Markup.Escape($"CAM seed mIoU {seeds.MeanIoUAtDefault:F3} at threshold {seeds.DefaultThreshold}, best {seeds.BestMeanIoU:F3} at {seeds.BestThreshold}"));
+        if (withSegmenter)
+        {
+            using var segmenter = ModelSession.Load(Path.Combine(staging, "segmenter.onnx"));
+            var matrix = SegmentationEvaluation.Evaluate(new SegmentationPredictor(segmenter, normalization), source);
+            metrics["segmenter_miou"] = matrix.MeanIntersectionOverUnion;
+            AnsiConsole.MarkupLine(Markup.Escape($"segmenter mIoU {matrix.MeanIntersectionOverUnion:F3}"));
+        }
+        return metrics;
+    }
+
+    internal static Dictionary<string, HostTensor<float>> LoadClassifier(string run, CamClassifierOptions network)
+    {
+        var g = new GraphBuilder("load");
+        CamClassifier.Build(g, g.Input("image", DataType.Float, [1, 3, -1, -1]), network);
+        return LoadCheckpoint(g, run);
+    }
+
+    internal static Dictionary<string, HostTensor<float>> LoadSegmenter(string run, DeepLabOptions network)
+    {
+        var g = new GraphBuilder("load");
+        DeepLabSegmenter.Build(g, g.Input("image", DataType.Float, [1, 3, -1, -1]), network);
+        return LoadCheckpoint(g, run);
+    }
+
+    private static Dictionary<string, HostTensor<float>> LoadCheckpoint(GraphBuilder g, string run)
+    {
+        string checkpoint = Path.Combine(run, ClassifierTrainer.CheckpointFile);
+        if (!File.Exists(checkpoint)) throw new FileNotFoundException($"{run} has no {ClassifierTrainer.CheckpointFile}: train first", checkpoint);
+        var store = new ParameterStore(g);
+        store.LoadCheckpoint(checkpoint);
+        return store.Tensors;
+    }
+}
