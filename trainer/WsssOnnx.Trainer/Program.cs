@@ -10,6 +10,7 @@ var root = new RootCommand("wsss-train: build, train and export the WsssOnnx net
     TrainSegmenterCommand.Create(),
     ExportCommand.Create(),
     AutodiffBenchmarkCommand.Create(),
+    TrainingBenchmarkCommand.Create(),
 };
 
 try

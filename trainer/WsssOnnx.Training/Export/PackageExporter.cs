@@ -35,7 +35,20 @@ public static class PackageExporter
         string staging = final + ".partial";
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         Directory.CreateDirectory(staging);
+        try
+        {
+            return WriteStaged(staging, final, name, version, foregroundClasses, classifier, segmenter, provenance, evaluate, advCam);
+        }
+        catch
+        {
+            Directory.Delete(staging, recursive: true);
+            throw;
+        }
+    }
 
+    private static string WriteStaged(string staging, string final, string name, string version, IReadOnlyList<string> foregroundClasses, TrainedClassifier classifier,
+        TrainedSegmenter? segmenter, Provenance provenance, Func<string, IReadOnlyDictionary<string, double>>? evaluate, AdvCamDefaults? advCam)
+    {
         var files = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
         var folded = Folded(classifier.Network);
 
