@@ -93,7 +93,11 @@ internal static class ExportCommand
         metrics["cam_seed_miou"] = seeds.MeanIoUAtDefault;
         metrics["cam_seed_best_miou"] = seeds.BestMeanIoU;
         metrics["cam_seed_best_threshold"] = seeds.BestThreshold;
-        AnsiConsole.MarkupLine(Markup.Escape($"CAM seed mIoU {seeds.MeanIoUAtDefault:F3} at threshold {seeds.DefaultThreshold}, best {seeds.BestMeanIoU:F3} at {seeds.BestThreshold}"));
+        metrics["cam_seed_object_coverage"] = seeds.ForegroundCoverage;
+        metrics["cam_seed_precision"] = seeds.ForegroundPrecision;
+        AnsiConsole.MarkupLine(Markup.Escape($"CAM seed mIoU {seeds.MeanIoUAtDefault:F3} at threshold {seeds.DefaultThreshold}, best {seeds.BestMeanIoU:F3} at {seeds.BestThreshold}; " +
+            $"objects covered {seeds.ForegroundCoverage:P1}, precision {seeds.ForegroundPrecision:P1}"));
+        Console.WriteLine(seeds.AtDefault.ToTable(["background", .. source.Classes]));
         if (withSegmenter)
         {
             using var segmenter = ModelSession.Load(Path.Combine(staging, "segmenter.onnx"));

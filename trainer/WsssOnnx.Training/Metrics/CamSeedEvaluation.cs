@@ -7,7 +7,20 @@ using WsssOnnx.Training.Loop;
 namespace WsssOnnx.Training.Metrics;
 
 /// <summary>Seed quality of plain CAM on a labelled split: mIoU at the default background threshold and at the best one of a sweep.</summary>
-public sealed record CamSeedScores(double MeanIoUAtDefault, float DefaultThreshold, double BestMeanIoU, float BestThreshold, ConfusionMatrix AtDefault, int Images);
+public sealed record CamSeedScores(double MeanIoUAtDefault, float DefaultThreshold, double BestMeanIoU, float BestThreshold, ConfusionMatrix AtDefault, int Images)
+{
+    /// <summary>How much of the objects the seeds cover: mean over foreground classes of TP / ground-truth pixels.</summary>
+    public double ForegroundCoverage => MeanOverForeground(c => (double)AtDefault.TruePositives(c) / AtDefault.GroundTruthPixels(c));
+
+    /// <summary>How much of what the seeds mark is right: mean over foreground classes of TP / predicted pixels.</summary>
+    public double ForegroundPrecision => MeanOverForeground(c => (double)AtDefault.TruePositives(c) / AtDefault.PredictedPixels(c));
+
+    private double MeanOverForeground(Func<int, double> f)
+    {
+        var values = Enumerable.Range(1, AtDefault.ClassCount - 1).Select(f).Where(v => !double.IsNaN(v)).ToArray();
+        return values.Length == 0 ? double.NaN : values.Average();
+    }
+}
 
 public static class CamSeedEvaluation
 {
