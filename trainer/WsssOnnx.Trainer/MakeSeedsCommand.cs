@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 using WsssOnnx.Runtime.Packages;
@@ -31,7 +32,7 @@ internal static class MakeSeedsCommand
             string outDir = r.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
             using var classifier = ModelSession.Load(pkg.PathOf("classifier"));
-            var generator = new CamGenerator(classifier, ImageNormalization.ImageNet);
+            var cam = new AdvCamClimber(classifier, null, ImageNormalization.ImageNet);
             var problems = new List<string>();
             int written = 0, kept = 0;
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(context =>
@@ -49,7 +50,7 @@ internal static class MakeSeedsCommand
                     {
                         var sample = source.Load(i);
                         var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
-                        var seeds = Seeds.FromMaps(generator.Generate(sample.Image, classes), r.GetValue(threshold));
+                        var seeds = Seeds.FromMaps(cam.Climb(sample.Image, classes, AdvCamOptions.Cam), r.GetValue(threshold));
                         File.WriteAllBytes(path + ".partial", PngEncoder.EncodeVocLabels(seeds));
                         File.Move(path + ".partial", path, overwrite: true);
                         written++;

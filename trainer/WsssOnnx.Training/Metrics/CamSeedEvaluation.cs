@@ -1,4 +1,5 @@
 using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.Evaluation;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
@@ -34,7 +35,8 @@ public static class CamSeedEvaluation
     public static CamSeedScores Evaluate(ModelSession classifier, ITrainingSource source, ImageNormalization normalization, float defaultThreshold = 0.15f,
         IReadOnlyList<float>? scales = null, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
-        var generator = new CamGenerator(classifier, normalization);
+        var cam = new AdvCamClimber(classifier, null, normalization);
+        var options = scales is null ? AdvCamOptions.Cam : AdvCamOptions.Cam with { Scales = scales };
         int classCount = source.Classes.Count + 1;
         var matrices = SweepThresholds.Append(defaultThreshold).Distinct().ToDictionary(t => t, _ => new ConfusionMatrix(classCount));
         int images = 0;
@@ -44,7 +46,7 @@ public static class CamSeedEvaluation
             var sample = source.Load(i, withMask: true);
             if (sample.Mask is null) continue;
             var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
-            var maps = generator.Generate(sample.Image, classes, scales, cancellation);
+            var maps = cam.Climb(sample.Image, classes, options, cancellation: cancellation);
             foreach (var (threshold, matrix) in matrices) matrix.Accumulate(Seeds.FromMaps(maps, threshold), sample.Mask);
             images++;
             progress?.Report(i + 1);

@@ -1,19 +1,18 @@
+using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Imaging;
+using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Runtime;
 
-namespace WsssOnnx.Attribution.Cam;
+namespace WsssOnnx.Attribution.Tests.Climbing;
 
 /// <summary>
-/// Plain class activation maps with IRN's multi-scale merge (make_cam): at each scale the image and its flip go
+/// An independent reference for plain CAM (the climber with T = 1), written straight from IRN's make_cam: at each scale the image and its flip go
 /// through the classifier in one batch; each class's merged map is resized bilinearly (half-pixel) to stride 4 and to
 /// full size and summed over scales (weight 1 each); each class is then divided by its max + 1e-5.
 /// This is AdvCAM with T = 1 (ADVCAM.md).
 /// </summary>
-public sealed class CamGenerator(ModelSession classifier, ImageNormalization normalization)
+public sealed class ReferenceCam(ModelSession classifier, ImageNormalization normalization)
 {
-    public const string ClassMapsOutput = "class_maps";
-    public const string PositiveWeightsOutput = "positive_weights";
-
     /// <summary>Maps for the foreground classes <paramref name="classes"/> (0-based) at the given scales (default 1.0, 0.5, 1.5, 2.0).</summary>
     public ClassMaps Generate(RgbImage image, IReadOnlyList<int> classes, IReadOnlyList<float>? scales = null, CancellationToken cancellation = default)
     {
@@ -28,10 +27,10 @@ public sealed class CamGenerator(ModelSession classifier, ImageNormalization nor
             var scaled = scale == 1f ? image : ImageResize.Resize(image, w, h, Interpolation.Bilinear);
             var pair = PairTensor(scaled);
             using var input = SessionInput.Create("image", pair);
-            using var result = classifier.Run([input], [ClassMapsOutput, PositiveWeightsOutput], cancellation);
-            var maps = result.Span<float>(ClassMapsOutput);
-            var shape = result.Shape(ClassMapsOutput);
-            var kPos = result.Span<float>(PositiveWeightsOutput);
+            using var result = classifier.Run([input], [AdvCamClimber.ClassMapsOutput, AdvCamClimber.PositiveWeightsOutput], cancellation);
+            var maps = result.Span<float>(AdvCamClimber.ClassMapsOutput);
+            var shape = result.Shape(AdvCamClimber.ClassMapsOutput);
+            var kPos = result.Span<float>(AdvCamClimber.PositiveWeightsOutput);
             int total = (int)shape[1], mh = (int)shape[2], mw = (int)shape[3];
             for (int k = 0; k < classes.Count; k++)
             {
@@ -65,7 +64,7 @@ public sealed class CamGenerator(ModelSession classifier, ImageNormalization nor
     }
 
     /// <summary>Each class map divided by its own max + 1e-5 (IRN's normalisation).</summary>
-    internal static void NormalisePerClass(HostTensor<float> maps)
+    private static void NormalisePerClass(HostTensor<float> maps)
     {
         int plane = (int)(maps.Shape[1] * maps.Shape[2]);
         for (int k = 0; k < maps.Shape[0]; k++)
