@@ -12,55 +12,39 @@ internal static class TrainClassifierCommand
 {
     public static Command Create()
     {
-        var data = new Option<DirectoryInfo>("--data") { Description = "VOC-layout dataset root (JPEGImages, Annotations, ImageSets/Segmentation)", Required = true };
-        var run = new Option<DirectoryInfo>("--run") { Description = "Run folder: checkpoint.onnx, run.json, metrics.csv/jsonl (resumed if it holds a checkpoint)", Required = true };
-        var split = new Option<string>("--split") { Description = "Training list (ImageSets/Segmentation/<split>.txt) or a list file path", DefaultValueFactory = _ => "train" };
-        var valSplit = new Option<string?>("--val-split") { Description = "Validation list for mAP after each epoch (none: skip)", DefaultValueFactory = _ => "val" };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 12 };
-        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16 };
-        var lr = new Option<float>("--lr") { Description = "Backbone learning rate (the head gets 10x)", DefaultValueFactory = _ => 0.05f };
-        var crop = new Option<int>("--crop") { Description = "Square training crop size", DefaultValueFactory = _ => 128 };
-        var depth = new Option<int>("--depth") { Description = "ResNet depth: 18, 34, 50, 101", DefaultValueFactory = _ => 18 };
-        var width = new Option<int>("--width") { Description = "ResNet base width (64 = the standard networks)", DefaultValueFactory = _ => 16 };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
-        var threads = new Option<int>("--threads") { Description = "ORT threads (0: one per core)", DefaultValueFactory = _ => 0 };
+        var o = new TrainingRunOptions(epochs: 12, batch: 16, learningRate: 0.05f, validationPurpose: "mAP");
         var initFrom = new Option<FileInfo?>("--init-from") { Description = "An ONNX ResNet whose initializers (torchvision names) initialise the backbone" };
-        var stopOnBad = new Option<bool>("--stop-on-bad-sample") { Description = "Stop at the first unreadable sample instead of skipping it" };
         var fresh = new Option<bool>("--restart") { Description = "Ignore an existing checkpoint in the run folder" };
-        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime")
-        {
-            data, run, split, valSplit, epochs, batch, lr, crop, depth, width, seed, threads, initFrom, stopOnBad, fresh,
-        };
+        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { initFrom, fresh };
+        o.AddTo(command);
         command.SetAction(r =>
         {
-            var policy = r.GetValue(stopOnBad) ? BadSamplePolicy.Stop : BadSamplePolicy.Skip;
-            var trainSet = OpenDataset(r.GetValue(data)!.FullName, r.GetValue(split)!, policy);
-            var valName = r.GetValue(valSplit);
-            var valSet = string.IsNullOrEmpty(valName) || valName == "none" ? null : OpenDataset(r.GetValue(data)!.FullName, valName, policy);
-            int cropSize = r.GetValue(crop);
+            var trainSet = o.TrainingSet(r);
+            var valSet = o.ValidationSet(r);
+            int cropSize = r.GetValue(o.Crop);
             var options = new ClassifierTrainingOptions
             {
                 Network = new CamClassifierOptions
                 {
                     Backbone = new ResNetOptions
                     {
-                        Depth = r.GetValue(depth),
-                        Width = r.GetValue(width),
-                        Seed = r.GetValue(seed),
+                        Depth = r.GetValue(o.Depth),
+                        Width = r.GetValue(o.Width),
+                        Seed = r.GetValue(o.Seed),
                         TrainableStages = ResNetStages.All,
                         BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
                     },
-                    Seed = r.GetValue(seed),
+                    Seed = r.GetValue(o.Seed),
                 },
-                Augmentation = new Augmentation { CropSize = cropSize, LongSide = ((int)(cropSize * 0.75), (int)(cropSize * 1.375)) },
-                Epochs = r.GetValue(epochs),
-                BatchSize = r.GetValue(batch),
-                LearningRate = r.GetValue(lr),
-                Seed = r.GetValue(seed),
-                Threads = r.GetValue(threads),
-                StopOnBadSample = r.GetValue(stopOnBad),
+                Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize) },
+                Epochs = r.GetValue(o.Epochs),
+                BatchSize = r.GetValue(o.Batch),
+                LearningRate = r.GetValue(o.LearningRate),
+                Seed = r.GetValue(o.Seed),
+                Threads = r.GetValue(o.Threads),
+                StopOnBadSample = r.GetValue(o.StopOnBadSample),
             }.Validate();
-            string runDir = r.GetValue(run)!.FullName;
+            string runDir = r.GetValue(o.Run)!.FullName;
             if (r.GetValue(fresh) && File.Exists(Path.Combine(runDir, ClassifierTrainer.CheckpointFile))) File.Delete(Path.Combine(runDir, ClassifierTrainer.CheckpointFile));
             var trainSource = new VocTrainingSource(trainSet, cacheImages: true);
             var valSource = valSet is null ? null : new VocTrainingSource(valSet, cacheImages: true);

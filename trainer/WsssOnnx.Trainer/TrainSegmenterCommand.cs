@@ -12,55 +12,39 @@ internal static class TrainSegmenterCommand
 {
     public static Command Create()
     {
-        var data = new Option<DirectoryInfo>("--data") { Description = "VOC-layout dataset root", Required = true };
+        var o = new TrainingRunOptions(epochs: 12, batch: 8, learningRate: 0.02f, validationPurpose: "mIoU against ground-truth masks");
         var labels = new Option<DirectoryInfo>("--labels") { Description = "Folder of <id>.png pseudo-label maps (255 = ignore)", Required = true };
-        var run = new Option<DirectoryInfo>("--run") { Description = "Run folder (resumed if it holds a checkpoint)", Required = true };
-        var split = new Option<string>("--split") { DefaultValueFactory = _ => "train" };
-        var valSplit = new Option<string?>("--val-split") { Description = "Split with ground-truth masks for mIoU (none: skip)", DefaultValueFactory = _ => "val" };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 12 };
-        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 8 };
-        var lr = new Option<float>("--lr") { DefaultValueFactory = _ => 0.02f };
-        var crop = new Option<int>("--crop") { DefaultValueFactory = _ => 128 };
-        var depth = new Option<int>("--depth") { DefaultValueFactory = _ => 18 };
-        var width = new Option<int>("--width") { DefaultValueFactory = _ => 16 };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
-        var stopOnBad = new Option<bool>("--stop-on-bad-sample");
-        var command = new Command("train-segmenter", "Train the segmenter (dilated ResNet + ASPP, pixel cross-entropy ignoring 255) on pseudo-labels")
-        {
-            data, labels, run, split, valSplit, epochs, batch, lr, crop, depth, width, seed, threads, stopOnBad,
-        };
+        var command = new Command("train-segmenter", "Train the segmenter (dilated ResNet + ASPP, pixel cross-entropy ignoring 255) on pseudo-labels") { labels };
+        o.AddTo(command);
         command.SetAction(r =>
         {
-            var policy = r.GetValue(stopOnBad) ? BadSamplePolicy.Stop : BadSamplePolicy.Skip;
-            var trainSet = TrainClassifierCommand.OpenDataset(r.GetValue(data)!.FullName, r.GetValue(split)!, policy);
-            var valName = r.GetValue(valSplit);
-            var valSet = string.IsNullOrEmpty(valName) || valName == "none" ? null : TrainClassifierCommand.OpenDataset(r.GetValue(data)!.FullName, valName, policy);
-            int cropSize = r.GetValue(crop);
+            var trainSet = o.TrainingSet(r);
+            var valSet = o.ValidationSet(r);
+            int cropSize = r.GetValue(o.Crop);
             var options = new SegmenterTrainingOptions
             {
                 Network = new DeepLabOptions
                 {
                     Backbone = new ResNetOptions
                     {
-                        Depth = r.GetValue(depth),
-                        Width = r.GetValue(width),
-                        Seed = r.GetValue(seed),
+                        Depth = r.GetValue(o.Depth),
+                        Width = r.GetValue(o.Width),
+                        Seed = r.GetValue(o.Seed),
                         Layout = ResNetLayout.DilatedOutputStride8,
                         TrainableStages = ResNetStages.All,
                         BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
                     },
-                    Seed = r.GetValue(seed),
+                    Seed = r.GetValue(o.Seed),
                 },
-                Augmentation = new Augmentation { CropSize = cropSize, LongSide = ((int)(cropSize * 0.75), (int)(cropSize * 1.375)), ColourJitter = 0.1f },
-                Epochs = r.GetValue(epochs),
-                BatchSize = r.GetValue(batch),
-                LearningRate = r.GetValue(lr),
-                Seed = r.GetValue(seed),
-                Threads = r.GetValue(threads),
-                StopOnBadSample = r.GetValue(stopOnBad),
+                Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize), ColourJitter = 0.1f },
+                Epochs = r.GetValue(o.Epochs),
+                BatchSize = r.GetValue(o.Batch),
+                LearningRate = r.GetValue(o.LearningRate),
+                Seed = r.GetValue(o.Seed),
+                Threads = r.GetValue(o.Threads),
+                StopOnBadSample = r.GetValue(o.StopOnBadSample),
             }.Validate();
-            string runDir = r.GetValue(run)!.FullName;
+            string runDir = r.GetValue(o.Run)!.FullName;
             var source = new VocTrainingSource(trainSet, r.GetValue(labels)!.FullName, cacheImages: true);
             new RunConfig
             {
