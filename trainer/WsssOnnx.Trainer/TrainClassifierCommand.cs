@@ -26,14 +26,7 @@ internal static class TrainClassifierCommand
             {
                 Network = new CamClassifierOptions
                 {
-                    Backbone = new ResNetOptions
-                    {
-                        Depth = r.GetValue(o.Depth),
-                        Width = r.GetValue(o.Width),
-                        Seed = r.GetValue(o.Seed),
-                        TrainableStages = ResNetStages.All,
-                        BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
-                    },
+                    Backbone = o.Backbone(r, ResNetLayout.OutputStride16),
                     Seed = r.GetValue(o.Seed),
                 },
                 Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize) },

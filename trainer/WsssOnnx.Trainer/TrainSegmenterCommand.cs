@@ -25,15 +25,7 @@ internal static class TrainSegmenterCommand
             {
                 Network = new DeepLabOptions
                 {
-                    Backbone = new ResNetOptions
-                    {
-                        Depth = r.GetValue(o.Depth),
-                        Width = r.GetValue(o.Width),
-                        Seed = r.GetValue(o.Seed),
-                        Layout = ResNetLayout.DilatedOutputStride8,
-                        TrainableStages = ResNetStages.All,
-                        BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
-                    },
+                    Backbone = o.Backbone(r, ResNetLayout.DilatedOutputStride8),
                     Seed = r.GetValue(o.Seed),
                 },
                 Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize), ColourJitter = 0.1f },

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using WsssOnnx.Graph.Networks;
 using WsssOnnx.Training.Data;
 
 namespace WsssOnnx.Trainer;
@@ -55,6 +56,17 @@ internal sealed class TrainingRunOptions
         var name = r.GetValue(ValidationSplit);
         return string.IsNullOrEmpty(name) || name == "none" ? null : TrainClassifierCommand.OpenDataset(r.GetValue(Data)!.FullName, name, Policy(r));
     }
+
+    /// <summary>The backbone these options describe, trained from scratch: every stage trainable, batch statistics.</summary>
+    public ResNetOptions Backbone(ParseResult r, ResNetLayout layout) => new()
+    {
+        Depth = r.GetValue(Depth),
+        Width = r.GetValue(Width),
+        Seed = r.GetValue(Seed),
+        Layout = layout,
+        TrainableStages = ResNetStages.All,
+        BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
+    };
 
     /// <summary>IRN-style random long-side range around the crop: 0.75x to 1.375x.</summary>
     public static (int Min, int Max) LongSide(int crop) => ((int)(crop * 0.75), (int)(crop * 1.375));
