@@ -6,6 +6,9 @@ var root = new RootCommand("wsss: weakly supervised semantic segmentation on ONN
 {
     InfoCommand.Create(),
     ServeCommand.Create(),
+    AttributeCommand.Create(),
+    RelabelCommand.Create(),
+    EvalCommand.Create(),
 };
 
 try
@@ -16,6 +19,11 @@ catch (OnnxRuntimeUnavailableException e)
 {
     Console.Error.WriteLine($"wsss: {e.Message}");
     return ExitCodes.RuntimeMissing;
+}
+catch (CommandFailedException e)
+{
+    Console.Error.WriteLine($"wsss: {e.Message}");
+    return ExitCodes.Failed;
 }
 catch (ModelLoadException e)
 {

@@ -1,0 +1,164 @@
+using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Crf;
+using WsssOnnx.Imaging;
+using WsssOnnx.Runtime;
+using WsssOnnx.Runtime.Packages;
+
+namespace WsssOnnx.Cli;
+
+/// <summary>
+/// One model package's attribution pipeline as the CLI runs it: class maps (CAM or AdvCAM), seeds at a background
+/// threshold, optionally refined by dense CRF. The sessions are ORT sessions, safe to share between threads.
+/// </summary>
+internal sealed class PackageAttribution : IDisposable
+{
+    private readonly ModelSession _classifier;
+    private readonly ModelSession? _climber;
+    private readonly AdvCamClimber _advCam;
+    private readonly DenseCrf _crf = new();
+
+    private PackageAttribution(ModelPackage package, ModelSession classifier, ModelSession? climber, AdvCamOptions options, float threshold, bool crf)
+    {
+        Package = package;
+        _classifier = classifier;
+        _climber = climber;
+        var n = package.Manifest.Normalization;
+        var normalization = new ImageNormalization { Mean = (n.Mean[0], n.Mean[1], n.Mean[2]), Std = (n.Std[0], n.Std[1], n.Std[2]) };
+        _advCam = new AdvCamClimber(classifier, climber, normalization);
+        Options = options;
+        BackgroundThreshold = threshold;
+        Crf = crf;
+    }
+
+    public ModelPackage Package { get; }
+
+    /// <summary>Foreground class names; index k here is class k of the climber and label k + 1 in a label map.</summary>
+    public IReadOnlyList<string> ForegroundClasses => [.. Package.Manifest.Classes.Skip(1)];
+
+    public AdvCamOptions Options { get; }
+
+    public float BackgroundThreshold { get; }
+
+    public bool Crf { get; }
+
+    /// <summary>Opens and verifies <paramref name="directory"/> and loads the sessions <paramref name="method"/> needs.</summary>
+    /// <param name="steps">AdvCAM's T; null keeps the package's default. Ignored for CAM (T = 1).</param>
+    /// <param name="threshold">Seed background threshold; null keeps the package's default.</param>
+    public static PackageAttribution Open(string directory, AttributionMethod method, int? steps, float? threshold, bool crf)
+    {
+        ModelPackage package;
+        try
+        {
+            package = ModelPackage.Open(directory);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new CommandFailedException(e.Message, e);
+        }
+        var defaults = package.Manifest.AdvCam;
+        AdvCamOptions options;
+        try
+        {
+            // CAM keeps the package's scales, so CAM and AdvCAM seeds differ only in climbing.
+            options = method == AttributionMethod.Cam
+                ? AdvCamOptions.FromDefaults(defaults) with { Steps = 1 }
+                : AdvCamOptions.FromDefaults(defaults) with { Steps = steps ?? defaults.Steps };
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new CommandFailedException($"invalid AdvCAM option: {e.Message}", e);
+        }
+        float bg = threshold ?? defaults.BackgroundThreshold;
+        if (!(bg is >= 0f and <= 1f)) throw new CommandFailedException($"--threshold must be in [0, 1]; got {bg}.");
+        if (options.Steps > 1 && !package.Has("climber"))
+            throw new CommandFailedException($"AdvCAM needs the package's climber.onnx, which {directory} does not have; use --method cam.");
+
+        var config = new SessionConfig { WarmUp = false };
+        var classifier = ModelSession.Load(package.PathOf("classifier"), config);
+        ModelSession? climber = null;
+        try
+        {
+            if (options.Steps > 1) climber = ModelSession.Load(package.PathOf("climber"), config);
+            return new PackageAttribution(package, classifier, climber, options, bg, crf);
+        }
+        catch
+        {
+            climber?.Dispose();
+            classifier.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Foreground indices of <paramref name="names"/> (case-insensitive, distinct, in the given order).</summary>
+    /// <exception cref="CommandFailedException">A name is not one of the package's foreground classes.</exception>
+    public IReadOnlyList<int> ResolveClasses(IEnumerable<string> names)
+    {
+        var foreground = ForegroundClasses;
+        var indices = new List<int>();
+        foreach (string raw in names)
+        {
+            string name = raw.Trim();
+            if (name.Length == 0) continue;
+            int k = -1;
+            for (int i = 0; i < foreground.Count; i++)
+            {
+                if (string.Equals(foreground[i], name, StringComparison.OrdinalIgnoreCase)) { k = i; break; }
+            }
+            if (k < 0)
+                throw new CommandFailedException($"unknown class \"{name}\"; the package {Package.Manifest.Name}/{Package.Manifest.Version} knows {string.Join(", ", foreground)}.");
+            if (!indices.Contains(k)) indices.Add(k);
+        }
+        return indices;
+    }
+
+    /// <summary>Decodes an image file, failing with one sentence when it cannot be read or is over the size limit.</summary>
+    public RgbImage ReadImage(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandFailedException($"cannot read {path}: {e.Message}", e);
+        }
+        RgbImage image;
+        try
+        {
+            image = new ImageDecoder().DecodeRgb(bytes);
+        }
+        catch (ImageDecodeException e)
+        {
+            throw new CommandFailedException($"cannot decode {path}: {e.Message}", e);
+        }
+        if (Math.Max(image.Width, image.Height) > Options.MaxSide)
+            throw new CommandFailedException($"{path} is {image.Width}x{image.Height}; its long side must be at most {Options.MaxSide} pixels.");
+        return image;
+    }
+
+    /// <summary>Class maps of <paramref name="classes"/> (foreground indices) on <paramref name="image"/>.</summary>
+    public ClassMaps Maps(RgbImage image, IReadOnlyList<int> classes, CancellationToken cancellation = default) =>
+        _advCam.Climb(image, classes, Options, cancellation: cancellation);
+
+    /// <summary>Seed labels (0 background, class k as k + 1) from <paramref name="maps"/>.</summary>
+    public GrayImage Seeds(ClassMaps maps) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, BackgroundThreshold);
+
+    /// <summary>Dense-CRF refinement of <paramref name="labels"/> over all of the package's labels.</summary>
+    public GrayImage Refine(RgbImage image, GrayImage labels) => _crf.InferLabels(image, labels, Package.Manifest.Classes.Count);
+
+    /// <summary>The label map relabel writes: seeds, refined by CRF when asked.</summary>
+    public GrayImage Labels(RgbImage image, IReadOnlyList<int> classes, CancellationToken cancellation = default)
+    {
+        var seeds = Seeds(Maps(image, classes, cancellation));
+        return Crf ? Refine(image, seeds) : seeds;
+    }
+
+    public void Dispose()
+    {
+        _climber?.Dispose();
+        _classifier.Dispose();
+    }
+}

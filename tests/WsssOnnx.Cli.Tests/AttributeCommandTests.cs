@@ -1,0 +1,92 @@
+namespace WsssOnnx.Cli.Tests;
+
+/// <summary>`wsss attribute` on the bundled package and a generated image.</summary>
+public sealed class AttributeCommandTests(SyntheticDataset data) : IClassFixture<SyntheticDataset>
+{
+    private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G'];
+
+    [Fact]
+    public void Cam_writes_a_heat_map_and_a_grey_map_per_class_then_seeds_and_crf_labels()
+    {
+        string id = data.Ids("val")[0];
+        var classes = data.Classes(id);
+        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--package", SyntheticDataset.Package,
+                "--image", Path.Combine(data.Root, "JPEGImages", id + ".jpg"), "--classes", string.Join(",", classes.Select(c => c.ToUpperInvariant())),
+                "--method", "cam", "--crf", "--out", output);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            var expected = classes.SelectMany(c => new[] { $"{id}_{c}_heatmap.png", $"{id}_{c}_map.png" }).Append($"{id}_seeds.png").Append($"{id}_crf.png");
+            Assert.Equal(expected.Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+            foreach (string file in Directory.GetFiles(output)) Assert.Equal(PngSignature, File.ReadAllBytes(file)[..4]);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AdvCam_with_two_steps_writes_the_maps()
+    {
+        string id = data.Ids("val")[0];
+        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            string cls = data.Classes(id)[0];
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--package", SyntheticDataset.Package,
+                "--image", Path.Combine(data.Root, "JPEGImages", id + ".jpg"), "--classes", cls, "--method", "advcam", "--steps", "2", "--out", output);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            Assert.Contains("AdvCAM, 2 steps", stdout);
+            Assert.True(File.Exists(Path.Combine(output, $"{id}_{cls}_heatmap.png")));
+            Assert.True(File.Exists(Path.Combine(output, $"{id}_seeds.png")));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_unknown_class_is_one_sentence_and_exit_1()
+    {
+        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            string id = data.Ids("val")[0];
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--package", SyntheticDataset.Package,
+                "--image", Path.Combine(data.Root, "JPEGImages", id + ".jpg"), "--classes", "disc,unicorn", "--method", "cam", "--out", output);
+            Assert.Equal(1, code);
+            Assert.Contains("unknown class \"unicorn\"", stderr);
+            Assert.DoesNotContain("   at ", stderr + stdout);
+            Assert.Empty(Directory.GetFiles(output));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_corrupt_image_is_one_sentence_and_exit_1()
+    {
+        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            string image = Path.Combine(output, "corrupt.jpg");
+            byte[] jpeg = File.ReadAllBytes(Path.Combine(data.Root, "JPEGImages", data.Ids("val")[0] + ".jpg"));
+            File.WriteAllBytes(image, jpeg[..(jpeg.Length / 3)]);
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--package", SyntheticDataset.Package,
+                "--image", image, "--classes", "disc", "--method", "cam", "--out", output);
+            Assert.Equal(1, code);
+            Assert.Contains("cannot decode", stderr);
+            Assert.Contains("corrupt.jpg", stderr);
+            Assert.DoesNotContain("   at ", stderr + stdout);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+}
