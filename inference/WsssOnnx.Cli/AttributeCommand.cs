@@ -1,5 +1,6 @@
 using System.CommandLine;
 using WsssOnnx.Imaging;
+using WsssOnnx.Runtime;
 
 namespace WsssOnnx.Cli;
 
@@ -43,7 +44,7 @@ internal static class AttributeCommand
         void Write(string name, byte[] bytes)
         {
             string path = Path.Combine(output.FullName, name);
-            OutputFiles.WriteAtomically(path, bytes);
+            AtomicFile.WriteAllBytes(path, bytes);
             written.Add(path);
         }
 

@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
 using WsssOnnx.Imaging;
+using WsssOnnx.Runtime;
 
 namespace WsssOnnx.Cli;
 
@@ -82,6 +83,6 @@ internal static class RelabelCommand
     {
         var classes = attribution.ResolveClasses(split.ObjectNames(id));
         var image = attribution.ReadImage(split.ImagePath(id));
-        OutputFiles.WriteAtomically(path, PngEncoder.EncodeVocLabels(attribution.Labels(image, classes)));
+        AtomicFile.WriteAllBytes(path, PngEncoder.EncodeVocLabels(attribution.Labels(image, classes)));
     }
 }

@@ -12,9 +12,7 @@ public static class ModelFile
     {
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
-        string temporary = path + ".partial";
-        using (var stream = File.Create(temporary)) model.WriteTo(stream);
-        File.Move(temporary, path, overwrite: true); // readers never see a half-written model
+        AtomicFile.Write(path, model.WriteTo);
     }
 
     public static ModelProto Read(string path)

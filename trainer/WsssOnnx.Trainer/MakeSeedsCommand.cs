@@ -51,8 +51,7 @@ internal static class MakeSeedsCommand
                         var sample = source.Load(i);
                         var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
                         var seeds = Seeds.FromMaps(cam.Climb(sample.Image, classes, AdvCamOptions.Cam), r.GetValue(threshold));
-                        File.WriteAllBytes(path + ".partial", PngEncoder.EncodeVocLabels(seeds));
-                        File.Move(path + ".partial", path, overwrite: true);
+                        AtomicFile.WriteAllBytes(path, PngEncoder.EncodeVocLabels(seeds));
                         written++;
                     }
                     catch (Exception e) when (e is DatasetException or InvalidDataException or ImageDecodeException)
