@@ -11,6 +11,7 @@ apt_packages=(
   libspng0           # PNG decode/encode (inference/WsssOnnx.Imaging)
   python3-onnx       # onnx.checker and shape inference in tests
   libonnx-testdata   # ONNX's own node tests, run through our runtime layer
+  python3-grpcio     # an independent gRPC client (Python, C core) for the interop tests
 )
 
 missing=()
