@@ -1,1 +1,14 @@
 namespace WsssOnnx.Grpc;
+
+// Placeholder until the grpc-layer branch lands (replaced by it on merge).
+public enum GrpcStatusCode
+{
+    OK = 0, Cancelled = 1, Unknown = 2, InvalidArgument = 3, DeadlineExceeded = 4, NotFound = 5, AlreadyExists = 6,
+    PermissionDenied = 7, ResourceExhausted = 8, FailedPrecondition = 9, Aborted = 10, OutOfRange = 11,
+    Unimplemented = 12, Internal = 13, Unavailable = 14, DataLoss = 15, Unauthenticated = 16,
+}
+
+public class RpcException(GrpcStatusCode status, string message) : Exception(message)
+{
+    public GrpcStatusCode StatusCode { get; } = status;
+}

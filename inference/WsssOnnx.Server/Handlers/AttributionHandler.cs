@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Grpc;
+using WsssOnnx.Imaging;
+using WsssOnnx.Protos.Wsss.V1;
+using WsssOnnx.Server.Models;
+
+namespace WsssOnnx.Server.Handlers;
+
+/// <summary>
+/// wsss.v1.Attribution.Attribute and the per-item work of RegenerateLabels: CAM or AdvCAM maps of the image's classes,
+/// seeds at a background threshold, and their dense-CRF refinement.
+/// </summary>
+public sealed class AttributionHandler(ModelRegistry registry, AdmissionController admission, RequestImage images)
+{
+    /// <summary>One Attribute call.</summary>
+    public async Task<AttributeResponse> AttributeAsync(AttributeRequest request, CancellationToken cancellation)
+    {
+        var wanted = request.Labels.Count == 0 ? [LabelKind.Seeds, LabelKind.Crf] : request.Labels.Distinct().ToList();
+        if (wanted.Contains(LabelKind.Unspecified)) throw ServiceErrors.InvalidArgument("labels: LABEL_KIND_UNSPECIFIED is not a label kind");
+        if (!Enum.IsDefined(request.Method)) throw ServiceErrors.InvalidArgument($"method: {(int)request.Method} is not an AttributionMethod");
+        var query = new Query(request.Image, request.Classes, request.Model, request.Method, request.Parameters,
+            request.HasBackgroundThreshold ? request.BackgroundThreshold : null, wanted.Contains(LabelKind.Crf), Bounded: true);
+        return await RunAsync(query, cancellation, (result, model) =>
+        {
+            var reply = new AttributeResponse
+            {
+                ServedBy = ReplyEncoding.ServedBy(model),
+                Parameters = Describe(result.Work.Options),
+                BackgroundThreshold = result.Work.BackgroundThreshold,
+            };
+            if (request.WantMaps) reply.Maps.AddRange(ReplyEncoding.Maps(result.Maps, request.MapEncoding, model));
+            if (wanted.Contains(LabelKind.Seeds)) reply.Seeds = ReplyEncoding.Labels(result.Seeds, request.LabelEncoding, model.Classes);
+            if (result.Crf is not null) reply.Crf = ReplyEncoding.Labels(result.Crf, request.LabelEncoding, model.Classes);
+            return (reply, reply.Timings = new Timings());
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>One RegenerateLabels item: a VOC palette label map of the kind the stream's options ask for.</summary>
+    public async Task<RegenerateLabelsResponse> RegenerateAsync(RegenerateItem item, RegenerateOptions options, CancellationToken cancellation)
+    {
+        bool crf = options.Label != LabelKind.Seeds;
+        // Stream items wait without counting against the queue: the stream bounds its own in-flight items.
+        var query = new Query(item.Image, item.Classes, options.Model, options.Method, options.Parameters,
+            options.HasBackgroundThreshold ? options.BackgroundThreshold : null, crf, Bounded: false);
+        return await RunAsync(query, cancellation, (result, model) =>
+        {
+            var reply = new RegenerateLabelsResponse
+            {
+                Id = item.Id,
+                Labels = ReplyEncoding.Labels(result.Crf ?? result.Seeds, LabelEncoding.Png, model.Classes),
+                ServedBy = ReplyEncoding.ServedBy(model),
+            };
+            return (reply, reply.Timings = new Timings());
+        }).ConfigureAwait(false);
+    }
+
+    private sealed record Query(ByteString Image, IReadOnlyList<string> Classes, ModelSelector? Model, AttributionMethod Method,
+        AdvCamParameters? Parameters, float? BackgroundThreshold, bool Crf, bool Bounded);
+
+    private sealed record Result(Work Work, ClassMaps Maps, GrayImage Seeds, GrayImage? Crf);
+
+    /// <summary>Admission, model lease, decode, maps, seeds and CRF; <paramref name="reply"/> encodes, and its time is added.</summary>
+    private async Task<T> RunAsync<T>(Query query, CancellationToken cancellation, Func<Result, LoadedModel, (T Reply, Timings Timings)> reply)
+    {
+        var total = Stopwatch.StartNew();
+        if (query.Classes.Count == 0) throw ServiceErrors.InvalidArgument("classes is empty; name at least one class the image contains");
+        var queue = Stopwatch.StartNew();
+        using var ticket = await admission.EnterAsync(cancellation, query.Bounded).ConfigureAwait(false);
+        double queueMs = queue.Elapsed.TotalMilliseconds;
+        using var lease = registry.Acquire(query.Model?.Name, query.Model?.Version);
+        var model = lease.Model;
+        var work = Resolve(model, query.Method, query.Parameters, query.BackgroundThreshold, query.Classes);
+
+        var decode = Stopwatch.StartNew();
+        var image = images.Decode(query.Image);
+        double decodeMs = decode.Elapsed.TotalMilliseconds;
+        var infer = Stopwatch.StartNew();
+        var maps = Climb(model, image, work, cancellation);
+        double inferMs = infer.Elapsed.TotalMilliseconds;
+        var refine = Stopwatch.StartNew();
+        var seeds = LoadedModel.Seeds(maps, work.BackgroundThreshold);
+        var crf = query.Crf ? model.RefineByCrf(image, seeds) : null;
+        double refineMs = refine.Elapsed.TotalMilliseconds;
+
+        var encode = Stopwatch.StartNew();
+        var (result, timings) = reply(new Result(work, maps, seeds, crf), model);
+        timings.QueueMs = queueMs;
+        timings.DecodeMs = decodeMs;
+        timings.InferenceMs = inferMs;
+        timings.RefineMs = refineMs;
+        timings.EncodeMs = encode.Elapsed.TotalMilliseconds;
+        timings.TotalMs = total.Elapsed.TotalMilliseconds;
+        return result;
+    }
+
+    private sealed record Work(IReadOnlyList<int> Classes, AdvCamOptions Options, float BackgroundThreshold);
+
+    private Work Resolve(LoadedModel model, AttributionMethod method, AdvCamParameters? parameters, float? threshold, IEnumerable<string> classNames)
+    {
+        var options = Options(model, method, parameters, images.MaxSide);
+        float bg = threshold ?? model.DefaultBackgroundThreshold;
+        if (!(bg is >= 0f and <= 1f)) throw ServiceErrors.InvalidArgument($"background_threshold must be in [0, 1]; got {bg}");
+        var classes = model.ResolveClasses(classNames);
+        return new Work(classes, options, bg);
+    }
+
+    private static ClassMaps Climb(LoadedModel model, RgbImage image, Work work, CancellationToken cancellation)
+    {
+        try
+        {
+            return model.Attribute(image, work.Classes, work.Options, cancellation);
+        }
+        catch (ArgumentOutOfRangeException e) when (e.ParamName == "image")
+        {
+            throw ServiceErrors.InvalidArgument($"image: {FirstLine(e.Message)}");
+        }
+    }
+
+    /// <summary>The package defaults overridden by the request's set fields, validated; errors name the request field.</summary>
+    public static AdvCamOptions Options(LoadedModel model, AttributionMethod method, AdvCamParameters? p, int maxSide)
+    {
+        var o = model.Defaults with { MaxSide = maxSide };
+        if (p is not null)
+        {
+            if (p.HasSteps) o = o with { Steps = (int)Math.Min(p.Steps, int.MaxValue) };
+            if (p.HasStepSize) o = o with { StepSize = p.StepSize };
+            if (p.HasMaskWeight) o = o with { MaskWeight = p.MaskWeight };
+            if (p.HasMaskThreshold) o = o with { MaskThreshold = p.MaskThreshold };
+            if (p.Scales.Count > 0) o = o with { Scales = [.. p.Scales] };
+        }
+        if (method == AttributionMethod.Cam) o = o with { Steps = 1 };
+        try
+        {
+            o.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            string field = e.ParamName switch
+            {
+                nameof(AdvCamOptions.Steps) => "parameters.steps",
+                nameof(AdvCamOptions.StepSize) => "parameters.step_size",
+                nameof(AdvCamOptions.MaskWeight) => "parameters.mask_weight",
+                nameof(AdvCamOptions.MaskThreshold) => "parameters.mask_threshold",
+                nameof(AdvCamOptions.Scales) => "parameters.scales",
+                _ => "parameters",
+            };
+            throw ServiceErrors.InvalidArgument($"{field}: {FirstLine(e.Message)}");
+        }
+        if (o.Steps > 1 && !model.CanClimb)
+            throw new RpcException(GrpcStatusCode.FailedPrecondition, $"{model.Name}/{model.Version} has no climber.onnx; use ATTRIBUTION_METHOD_CAM");
+        return o;
+    }
+
+    private static AdvCamParameters Describe(AdvCamOptions o)
+    {
+        var p = new AdvCamParameters { Steps = (uint)o.Steps, StepSize = o.StepSize, MaskWeight = o.MaskWeight, MaskThreshold = o.MaskThreshold };
+        p.Scales.AddRange(o.Scales);
+        return p;
+    }
+
+    // ArgumentException appends " (Parameter 'x')" and "Actual value was ..." lines; the first sentence is the message.
+    private static string FirstLine(string message)
+    {
+        int end = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        if (end < 0) end = message.IndexOf('\n');
+        return end < 0 ? message : message[..end];
+    }
+}

@@ -1,0 +1,43 @@
+namespace WsssOnnx.Server;
+
+/// <summary>Settings of one server process, with the defaults `wsss serve` uses.</summary>
+public sealed record ServiceOptions
+{
+    /// <summary>The models/ folder (models/&lt;name&gt;/&lt;version&gt;/manifest.json).</summary>
+    public string ModelsRoot { get; init; } = "models";
+
+    /// <summary>The package requests get when they name none; its newest version is activated at start.</summary>
+    public string DefaultModel { get; init; } = "default";
+
+    /// <summary>Requests running at once: one per core by default (each ORT run then uses <see cref="IntraOpThreads"/>).</summary>
+    public int ConcurrencyLimit { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Requests waiting beyond the running ones before RESOURCE_EXHAUSTED.</summary>
+    public int QueueCapacity { get; init; } = 64;
+
+    /// <summary>ORT intra-op threads per session run (0: ORT's default, one per core).</summary>
+    public int IntraOpThreads { get; init; } = 1;
+
+    /// <summary>Longest image side accepted (pixels); larger images get INVALID_ARGUMENT before any allocation.</summary>
+    public int MaxImageSide { get; init; } = 1024;
+
+    /// <summary>Items of one RegenerateLabels stream in progress at once when the client does not say.</summary>
+    public int DefaultStreamInFlight { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Watch <see cref="ModelsRoot"/> and activate new versions of served packages as they appear.</summary>
+    public bool WatchModels { get; init; } = true;
+
+    /// <summary>How long shutdown waits for running requests before it stops them.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
+    public ServiceOptions Validate()
+    {
+        if (ConcurrencyLimit is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(ConcurrencyLimit), ConcurrencyLimit, "concurrency limit must be in [1, 1024]");
+        if (QueueCapacity is < 0 or > 100_000) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, "queue capacity must be in [0, 100000]");
+        if (IntraOpThreads is < 0 or > 256) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "intra-op threads must be in [0, 256]");
+        if (MaxImageSide is < 16 or > 8192) throw new ArgumentOutOfRangeException(nameof(MaxImageSide), MaxImageSide, "max image side must be in [16, 8192]");
+        if (DefaultStreamInFlight is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(DefaultStreamInFlight), DefaultStreamInFlight, "stream in-flight must be in [1, 64]");
+        return this;
+    }
+}
