@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using WsssOnnx.Grpc.Protocol;
+
+namespace WsssOnnx.Grpc.Server;
+
+/// <summary>One server call over one HTTP/2 stream: request validation, message I/O, and the status at the end.</summary>
+internal sealed class GrpcServerCall : IDisposable
+{
+    private readonly HttpContext _http;
+    private readonly CancellationTokenSource _deadline = new();
+    private readonly CancellationTokenSource _cancellation;
+    private bool _responseStarted;
+
+    private GrpcServerCall(HttpContext http, GrpcMessageCodec codec, TimeSpan? timeout)
+    {
+        _http = http;
+        Codec = codec;
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token);
+        if (timeout is { } t) _deadline.CancelAfter(t);
+        Context = new GrpcServerCallContext(http, http.Request.Path.Value ?? "", timeout is { } d ? DateTime.UtcNow + d : null,
+            _cancellation.Token, WriteResponseHeadersAsync);
+    }
+
+    public GrpcMessageCodec Codec { get; }
+
+    public GrpcServerCallContext Context { get; }
+
+    /// <summary>Serves one HTTP request that arrived on the gRPC endpoint.</summary>
+    public static async Task HandleAsync(HttpContext http, GrpcServiceRouter router, GrpcServerOptions options, ILogger logger)
+    {
+        var request = http.Request;
+        var response = http.Response;
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return;
+        }
+        // PROTOCOL-HTTP2: Content-Type → a server SHOULD answer other content types with HTTP 415.
+        if (!GrpcHeaders.IsGrpcContentType(request.ContentType))
+        {
+            response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return;
+        }
+        if (!HttpProtocol.IsHttp2(request.Protocol))
+        {
+            response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            return;
+        }
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = GrpcHeaders.ContentType;
+        response.Headers[GrpcHeaders.AcceptEncoding] = GrpcHeaders.SupportedEncodings;
+
+        var encoding = request.Headers[GrpcHeaders.Encoding].ToString();
+        var gzipIn = encoding.Equals(GrpcHeaders.Gzip, StringComparison.OrdinalIgnoreCase);
+        var gzipOut = options.ResponseCompression && GrpcHeaders.AcceptsGzip(request.Headers[GrpcHeaders.AcceptEncoding].ToString());
+        if (gzipOut) response.Headers[GrpcHeaders.Encoding] = GrpcHeaders.Gzip;
+        var timeout = request.Headers.TryGetValue(GrpcHeaders.Timeout, out var timeoutHeader)
+            ? GrpcTimeout.Parse(timeoutHeader.ToString()) : null;
+        var codec = new GrpcMessageCodec(options.MaxReceiveMessageSize, options.MaxSendMessageSize, gzipOut, gzipIn);
+
+        using var call = new GrpcServerCall(http, codec, timeout);
+        var run = router.Find(request.Path.Value ?? "");
+        if (run is null)
+        {
+            call.Finish(GrpcStatusCode.Unimplemented, $"Method {request.Path.Value} is unimplemented.", null);
+            return;
+        }
+        // compression.md: an encoding the server does not support → UNIMPLEMENTED, listing ours in grpc-accept-encoding.
+        if (!gzipIn && encoding.Length > 0 && !encoding.Equals(GrpcHeaders.Identity, StringComparison.OrdinalIgnoreCase))
+        {
+            call.Finish(GrpcStatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}'.", null);
+            return;
+        }
+        await call.RunAsync(run, logger);
+    }
+
+    private async Task RunAsync(Func<GrpcServerCall, Task> run, ILogger logger)
+    {
+        GrpcStatusCode code;
+        string message;
+        Metadata? trailers = null;
+        try
+        {
+            await run(this);
+            (code, message) = _deadline.IsCancellationRequested
+                ? (GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded") : (GrpcStatusCode.OK, "");
+        }
+        catch (Exception) when (_http.RequestAborted.IsCancellationRequested)
+        {
+            // The client reset the stream or left: nothing more can be sent (CANCELLED on its side).
+            return;
+        }
+        catch (RpcException e)
+        {
+            (code, message, trailers) = (e.StatusCode, e.Detail, e.Trailers);
+        }
+        catch (OperationCanceledException) when (_deadline.IsCancellationRequested)
+        {
+            (code, message) = (GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded");
+        }
+        catch (Exception e)
+        {
+            // The exception is ours to log, not the client's to read.
+            logger.LogError(e, "gRPC method {Method} failed", Context.Method);
+            (code, message) = (GrpcStatusCode.Internal, "Exception was thrown by handler.");
+        }
+        Finish(code, message, trailers);
+    }
+
+    /// <summary>Exactly one request message (statuscodes.md: request cardinality violation → UNIMPLEMENTED).</summary>
+    public async Task<T> ReadSingleAsync<T>(MessageParser<T> parser) where T : class, IMessage<T>
+    {
+        var reader = _http.Request.BodyReader;
+        var message = await Codec.ReadAsync(reader, parser, Context.CancellationToken)
+            ?? throw new RpcException(GrpcStatusCode.Unimplemented, "No request message for a method that takes exactly one.");
+        if (await Codec.ReadAsync(reader, parser, Context.CancellationToken) is not null)
+            throw new RpcException(GrpcStatusCode.Unimplemented, "More than one request message for a method that takes exactly one.");
+        return message;
+    }
+
+    public async IAsyncEnumerable<T> ReadAllAsync<T>(MessageParser<T> parser, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        where T : class, IMessage<T>
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Context.CancellationToken);
+        while (await Codec.ReadAsync(_http.Request.BodyReader, parser, linked.Token) is { } message)
+            yield return message;
+    }
+
+    public async Task WriteAsync(IMessage message, CancellationToken cancellationToken)
+    {
+        var writer = _http.Response.BodyWriter;
+        Codec.Write(writer, message);
+        _responseStarted = true;
+        await writer.FlushAsync(cancellationToken);
+    }
+
+    private async Task WriteResponseHeadersAsync(Metadata headers)
+    {
+        if (_responseStarted) throw new InvalidOperationException("Response headers were already sent.");
+        foreach (var entry in headers) _http.Response.Headers.Append(entry.Key, Metadata.ToWire(entry));
+        _responseStarted = true;
+        await _http.Response.StartAsync(Context.CancellationToken);
+        await _http.Response.BodyWriter.FlushAsync(Context.CancellationToken);
+    }
+
+    /// <summary>PROTOCOL-HTTP2: Responses → status in trailers, or Trailers-Only (status in the only HEADERS frame) when nothing was sent.</summary>
+    private void Finish(GrpcStatusCode code, string message, Metadata? extraTrailers)
+    {
+        if (_http.RequestAborted.IsCancellationRequested) return;
+        var response = _http.Response;
+        Action<string, string> add = _responseStarted || response.HasStarted
+            ? (key, value) => response.AppendTrailer(key, value)
+            : (key, value) => response.Headers.Append(key, value);
+        add(GrpcHeaders.Status, ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (message.Length > 0) add(GrpcHeaders.Message, GrpcStatusMessage.Encode(message));
+        foreach (var entry in Context.ResponseTrailers.Concat(extraTrailers ?? [])) add(entry.Key, Metadata.ToWire(entry));
+    }
+
+    public void Dispose()
+    {
+        _cancellation.Dispose();
+        _deadline.Dispose();
+    }
+}

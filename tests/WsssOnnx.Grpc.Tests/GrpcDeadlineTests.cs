@@ -1,0 +1,107 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using WsssOnnx.Grpc.Client;
+
+namespace WsssOnnx.Grpc.Tests;
+
+/// <summary>Deadlines, cancellation and disconnects, seen from both ends.</summary>
+public sealed class GrpcDeadlineTests(EchoServer server) : IClassFixture<EchoServer>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Deadline_expires_on_the_server_and_the_client_gets_deadline_exceeded()
+    {
+        using var channel = server.Channel();
+        var probe = server.Echo.Probe("deadline");
+        var options = new GrpcCallOptions { Deadline = DateTime.UtcNow.AddMilliseconds(300), Headers = new Metadata().Add("x-probe", "deadline") };
+        var started = DateTime.UtcNow;
+        var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoService.Sleep, new Int32Value { Value = 20_000 }, options));
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+        // The client's timer started first, so its RST_STREAM may reach the handler before the server's own timer fires.
+        Assert.Contains(await probe.Task.WaitAsync(Wait), new[] { "deadline", "cancelled" });
+    }
+
+    [Fact]
+    public async Task Server_enforces_grpc_timeout_by_itself()
+    {
+        // A raw client that sends grpc-timeout but never gives up: only the server's deadline can end the call.
+        var probe = server.Echo.Probe("server-deadline");
+        var body = new ByteArrayContent(RawHttp2.Frame(new Int32Value { Value = 20_000 }.ToByteArray()));
+        var response = await RawHttp2.PostAsync(server.Port, EchoService.Sleep.FullName, "application/grpc", body,
+            ("grpc-timeout", "200m"), ("x-probe", "server-deadline"));
+        Assert.Equal("4", RawHttp2.Status(response));
+        Assert.Equal("deadline", await probe.Task.WaitAsync(Wait));
+    }
+
+    [Fact]
+    public async Task Default_timeout_of_the_channel_applies_to_calls_without_a_deadline()
+    {
+        using var channel = server.Channel(new GrpcClientOptions { DefaultTimeout = TimeSpan.FromMilliseconds(200) });
+        var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoService.Sleep, new Int32Value { Value = 20_000 }));
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Call_within_its_deadline_completes()
+    {
+        using var channel = server.Channel();
+        var options = new GrpcCallOptions { Deadline = DateTime.UtcNow.AddSeconds(10) };
+        await channel.UnaryAsync(EchoService.Sleep, new Int32Value { Value = 10 }, options);
+    }
+
+    [Fact]
+    public async Task Client_cancellation_is_cancelled_on_the_client_and_observed_by_the_server_handler()
+    {
+        using var channel = server.Channel();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var probe = server.Echo.Probe("cancel");
+        var options = new GrpcCallOptions { CancellationToken = cancel.Token, Headers = new Metadata().Add("x-probe", "cancel") };
+        var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoService.Sleep, new Int32Value { Value = 20_000 }, options));
+        Assert.Equal(GrpcStatusCode.Cancelled, error.StatusCode);
+        Assert.Equal("cancelled", await probe.Task.WaitAsync(Wait));
+    }
+
+    [Fact]
+    public async Task Disposing_a_streaming_call_cancels_it_on_the_server()
+    {
+        using var channel = server.Channel();
+        var probe = server.Echo.Probe("dispose");
+        using (var call = channel.ServerStreaming(EchoService.ServerStream, new Int32Value { Value = -1 },
+                   new GrpcCallOptions { Headers = new Metadata().Add("x-probe", "dispose") }))
+        {
+            Assert.Equal("0", (await call.ReadAsync())?.Value);
+        }
+        Assert.Equal("cancelled", await probe.Task.WaitAsync(Wait));
+    }
+
+    [Fact]
+    public async Task Client_disconnecting_mid_stream_leaves_other_calls_served()
+    {
+        using var steady = server.Channel();
+        var probe = server.Echo.Probe("disconnect");
+        System.Net.Sockets.Socket? socket = null;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(context.DnsEndPoint, token);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var leaving = server.Channel(new GrpcClientOptions { Handler = handler });
+        var call = leaving.ServerStreaming(EchoService.ServerStream, new Int32Value { Value = -1 },
+            new GrpcCallOptions { Headers = new Metadata().Add("x-probe", "disconnect") });
+        for (var i = 0; i < 3; i++) Assert.NotNull(await call.ReadAsync());
+        socket!.Close(); // the TCP connection goes away under the open stream
+        Assert.Equal("cancelled", await probe.Task.WaitAsync(Wait));
+        for (var i = 0; i < 20; i++)
+            Assert.Equal($"still {i}", (await steady.UnaryAsync(EchoService.Unary, new StringValue { Value = $"still {i}" })).Value);
+        // Messages already buffered may still be read; then the broken connection surfaces.
+        var error = await Assert.ThrowsAsync<RpcException>(async () => { while (await call.ReadAsync() is not null) { } });
+        Assert.NotEqual(GrpcStatusCode.OK, error.StatusCode);
+        call.Dispose();
+    }
+}
