@@ -1,19 +1,126 @@
 using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using WsssOnnx.Grpc.Server;
+using WsssOnnx.Server;
+using WsssOnnx.Server.Models;
 
 namespace WsssOnnx.Cli;
 
-/// <summary>`wsss serve`: the gRPC service. Until it exists (issue 6), it says so and checks what it will run on.</summary>
+/// <summary>`wsss serve`: the gRPC service on the packages under --models until SIGINT or SIGTERM, then a graceful stop.</summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
-        var models = new Option<DirectoryInfo>("--models") { Description = "Model packages folder", DefaultValueFactory = _ => new DirectoryInfo("models") };
-        var command = new Command("serve", "Serve the gRPC API on the model packages in --models (not built yet)") { models };
+        var defaults = new ServiceOptions();
+        var models = new Option<DirectoryInfo>("--models") { Description = "Model packages folder (<name>/<version>/manifest.json)", DefaultValueFactory = _ => new DirectoryInfo("models") };
+        var model = new Option<string>("--model") { Description = "The package served by default; its newest version is activated at start", DefaultValueFactory = _ => defaults.DefaultModel };
+        var host = new Option<string>("--host") { Description = "Address to listen on (0.0.0.0 for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "gRPC port (HTTP/2; h2c unless --tls-cert)", DefaultValueFactory = _ => 50051 };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "Port of the Prometheus /metrics endpoint (HTTP/1.1); -1 turns it off", DefaultValueFactory = _ => 9464 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests running at once", DefaultValueFactory = _ => defaults.ConcurrencyLimit };
+        var queue = new Option<int>("--queue") { Description = "Requests waiting for a slot before RESOURCE_EXHAUSTED", DefaultValueFactory = _ => defaults.QueueCapacity };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per request (0: one per core)", DefaultValueFactory = _ => defaults.IntraOpThreads };
+        var maxSide = new Option<int>("--max-image-side") { Description = "Longest image side accepted, in pixels", DefaultValueFactory = _ => defaults.MaxImageSide };
+        var noWatch = new Option<bool>("--no-watch") { Description = "Do not activate new versions that appear under --models" };
+        var cert = new Option<FileInfo?>("--tls-cert") { Description = "PFX certificate: serve gRPC over TLS instead of h2c" };
+        var certPassword = new Option<string?>("--tls-password") { Description = "Password of --tls-cert" };
+        var maxMessage = new Option<int>("--max-message-mb") { Description = "Largest request message, in MiB", DefaultValueFactory = _ => 16 };
+        var logFormat = new Option<string>("--log-format") { Description = "simple or json (one JSON object per line)", DefaultValueFactory = _ => "simple" };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
+        var command = new Command("serve", "Serve the wsss.v1 gRPC API and grpc.health.v1 on the model packages in --models")
+        {
+            models, model, host, port, metricsPort, concurrency, queue, threads, maxSide, noWatch, cert, certPassword, maxMessage, logFormat, logLevel,
+        };
         command.SetAction(result =>
         {
-            Console.Error.WriteLine("wsss serve: the gRPC service is not built yet; this build can only check the runtime (`wsss info`).");
-            return ExitCodes.NotImplemented;
+            if (!IPAddress.TryParse(result.GetValue(host), out var address)) throw new CommandFailedException($"--host must be an IP address; got \"{result.GetValue(host)}\".");
+            int grpcPort = result.GetValue(port), httpPort = result.GetValue(metricsPort);
+            if (grpcPort is < 0 or > 65535) throw new CommandFailedException($"--port must be in [0, 65535]; got {grpcPort}.");
+            if (httpPort is < -1 or > 65535) throw new CommandFailedException($"--metrics-port must be in [-1, 65535]; got {httpPort}.");
+            if (result.GetValue(maxMessage) is < 1 or > 1024) throw new CommandFailedException($"--max-message-mb must be in [1, 1024]; got {result.GetValue(maxMessage)}.");
+            string format = result.GetValue(logFormat)!;
+            if (format is not ("simple" or "json")) throw new CommandFailedException($"--log-format must be simple or json; got \"{format}\".");
+            var options = new ServiceOptions
+            {
+                ModelsRoot = result.GetValue(models)!.FullName,
+                DefaultModel = result.GetValue(model)!,
+                ConcurrencyLimit = result.GetValue(concurrency),
+                QueueCapacity = result.GetValue(queue),
+                IntraOpThreads = result.GetValue(threads),
+                MaxImageSide = result.GetValue(maxSide),
+                WatchModels = !result.GetValue(noWatch),
+            };
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw new CommandFailedException(e.Message.Split(" (Parameter")[0], e);
+            }
+            var hostOptions = new GrpcHostOptions
+            {
+                GrpcEndpoint = new IPEndPoint(address, grpcPort),
+                HttpEndpoint = httpPort < 0 ? null : new IPEndPoint(address, httpPort),
+                CertificatePath = result.GetValue(cert)?.FullName,
+                CertificatePassword = result.GetValue(certPassword),
+                ShutdownTimeout = options.DrainTimeout,
+                Server = new GrpcServerOptions { MaxReceiveMessageSize = result.GetValue(maxMessage) * 1024 * 1024 },
+            };
+            return Run(options, hostOptions, format, result.GetValue(logLevel)).GetAwaiter().GetResult();
         });
         return command;
+    }
+
+    private static async Task<int> Run(ServiceOptions options, GrpcHostOptions hostOptions, string logFormat, LogLevel level)
+    {
+        void Logging(ILoggingBuilder logging)
+        {
+            logging.SetMinimumLevel(level);
+            if (logFormat == "json")
+                logging.AddJsonConsole(o => { o.IncludeScopes = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
+            else
+                logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        }
+
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+        WsssServer server;
+        try
+        {
+            server = await WsssServer.StartAsync(options, hostOptions, Logging, stop.Token);
+        }
+        catch (Exception e) when (e is ModelNotFoundException or ModelLoadFailedException)
+        {
+            throw new CommandFailedException($"cannot start: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new CommandFailedException($"cannot listen on {hostOptions.GrpcEndpoint}: {e.Message}", e);
+        }
+        await using (server)
+        {
+            // One machine-readable line for scripts and tests: where the service listens.
+            Console.WriteLine($"wsss serve: listening on {hostOptions.GrpcEndpoint.Address}:{server.GrpcPort}" +
+                (server.MetricsPort is int m ? $", metrics on http://{hostOptions.GrpcEndpoint.Address}:{m}/metrics" : ""));
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await server.StopAsync();
+        }
+        return ExitCodes.Ok;
     }
 }

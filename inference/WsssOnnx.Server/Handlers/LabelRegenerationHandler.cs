@@ -115,7 +115,7 @@ public sealed class LabelRegenerationHandler(AttributionHandler attribution, Mod
         }
         catch (Exception e) when (e is not OperationCanceledException && ServiceErrors.ToRpc(e) is { } rpc)
         {
-            return Failed(item.Id, rpc.StatusCode, rpc.Message);
+            return Failed(item.Id, rpc.StatusCode, rpc.Detail);
         }
     }
 
