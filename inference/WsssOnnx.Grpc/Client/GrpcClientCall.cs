@@ -75,6 +75,8 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
 
         _onCancel = _cancellation.Token.Register(static state => ((GrpcClientCall<TRequest, TResponse>)state!).Abort(), this);
         _response = SendAsync(invoker, message);
+        // A call disposed before anyone read it still fails its send task: observe that here.
+        _response.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     /// <summary>Writes request messages; only for client- and duplex-streaming calls.</summary>

@@ -6,8 +6,6 @@ Exits non-zero with a message on stderr when a call fails in a way the results c
 import json
 import queue
 import sys
-import threading
-import time
 
 try:
     import grpc
@@ -83,10 +81,11 @@ def main(port):
         sleep = method(channel, "unary_unary", "Sleep", wrappers_pb2.Int32Value, empty_pb2.Empty)
         results["deadline"] = code_of(lambda: sleep(wrappers_pb2.Int32Value(value=20000), timeout=0.3,
                                                     metadata=(("x-probe", "py-deadline"),)))[0]
-        future = sleep.future(wrappers_pb2.Int32Value(value=20000), timeout=10, metadata=(("x-probe", "py-cancel"),))
-        time.sleep(0.3)
-        future.cancel()
-        results["cancel"] = future.code().name
+        # Cancel once the handler surely runs: after its first message of an endless stream.
+        endless = stream(wrappers_pb2.Int32Value(value=-1), timeout=10, metadata=(("x-probe", "py-cancel"),))
+        next(endless)
+        endless.cancel()
+        results["cancel"] = endless.code().name
 
         fail = method(channel, "unary_unary", "Fail", wrappers_pb2.StringValue, empty_pb2.Empty)
         code, details, trailers = code_of(lambda: fail(wrappers_pb2.StringValue(value="héllo ✓ 100%"), timeout=10))
