@@ -20,10 +20,18 @@ internal sealed class GrpcRequestContent : HttpContent
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
         var reader = _frames.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken))
+        try
         {
-            while (reader.TryRead(out var frame)) await stream.WriteAsync(frame, cancellationToken);
-            await stream.FlushAsync(cancellationToken);
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                while (reader.TryRead(out var frame)) await stream.WriteAsync(frame, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            // Once the body is over (sent, or cut short by the response ending), later writes fail instead of waiting forever.
+            _frames.Writer.TryComplete();
         }
     }
 
