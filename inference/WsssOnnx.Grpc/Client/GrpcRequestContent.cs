@@ -7,7 +7,7 @@ namespace WsssOnnx.Grpc.Client;
 
 /// <summary>
 /// A request body written as the caller produces framed messages, so a duplex call can exchange messages
-/// before its request stream ends. Each frame is flushed unless another is already waiting.
+/// before its request stream ends. Frames are flushed as soon as no other is waiting.
 /// </summary>
 internal sealed class GrpcRequestContent : HttpContent
 {
@@ -25,7 +25,8 @@ internal sealed class GrpcRequestContent : HttpContent
             while (await reader.WaitToReadAsync(cancellationToken))
             {
                 while (reader.TryRead(out var frame)) await stream.WriteAsync(frame, cancellationToken);
-                await stream.FlushAsync(cancellationToken);
+                // The last frames go out with END_STREAM when the body ends: one flush fewer for unary calls.
+                if (!reader.Completion.IsCompleted) await stream.FlushAsync(cancellationToken);
             }
         }
         finally
