@@ -7,7 +7,8 @@ namespace WsssOnnx.Grpc.Tests;
 
 /// <summary>
 /// Test-only service "/wsss.test.Echo/*" on well-known types, so Python can call it without generated code.
-/// Handlers that observe cancellation report it in <see cref="Observed"/>, keyed by the request header "x-probe".
+/// Handlers that observe cancellation report it in <see cref="Observed"/>, keyed by the request header "x-probe"
+/// ("ID:started" when Sleep begins, "ID" with how its call ended).
 /// </summary>
 internal sealed class EchoService
 {
@@ -71,13 +72,14 @@ internal sealed class EchoService
         })
         .AddUnary(Sleep, async (request, context) =>
         {
+            Report(context, "started", ":started");
             try
             {
                 await Task.Delay(request.Value, context.CancellationToken);
             }
             catch (OperationCanceledException)
             {
-                Report(context, context.Deadline is { } d && DateTime.UtcNow >= d ? "deadline" : "cancelled");
+                Report(context, context.HttpContext.RequestAborted.IsCancellationRequested ? "cancelled" : "deadline");
                 throw;
             }
             Report(context, "completed");
@@ -91,8 +93,8 @@ internal sealed class EchoService
             Task.FromResult(new StringValue { Value = context.HttpContext.Request.Headers["grpc-encoding"].ToString() }))
         .AddUnary(Connection, (request, context) => Task.FromResult(new StringValue { Value = context.HttpContext.Connection.Id }));
 
-    private void Report(GrpcServerCallContext context, string outcome)
+    private void Report(GrpcServerCallContext context, string outcome, string suffix = "")
     {
-        if (context.RequestHeaders.GetValue("x-probe") is { } id) Probe(id).TrySetResult(outcome);
+        if (context.RequestHeaders.GetValue("x-probe") is { } id) Probe(id + suffix).TrySetResult(outcome);
     }
 }

@@ -13,12 +13,15 @@ public sealed class GrpcDeadlineTests(EchoServer server) : IClassFixture<EchoSer
     public async Task Deadline_expires_on_the_server_and_the_client_gets_deadline_exceeded()
     {
         using var channel = server.Channel();
+        await channel.UnaryAsync(EchoService.Unary, new StringValue()); // connected, so the deadline is spent on the call itself
         var probe = server.Echo.Probe("deadline");
-        var options = new GrpcCallOptions { Deadline = DateTime.UtcNow.AddMilliseconds(300), Headers = new Metadata().Add("x-probe", "deadline") };
+        var options = new GrpcCallOptions { Deadline = DateTime.UtcNow.AddMilliseconds(1000), Headers = new Metadata().Add("x-probe", "deadline") };
         var started = DateTime.UtcNow;
-        var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoService.Sleep, new Int32Value { Value = 20_000 }, options));
+        var call = channel.UnaryAsync(EchoService.Sleep, new Int32Value { Value = 20_000 }, options);
+        Assert.Equal("started", await server.Echo.Probe("deadline:started").Task.WaitAsync(Wait));
+        var error = await Assert.ThrowsAsync<RpcException>(() => call);
         Assert.Equal(GrpcStatusCode.DeadlineExceeded, error.StatusCode);
-        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(950), TimeSpan.FromSeconds(5));
         // The client's timer started first, so its RST_STREAM may reach the handler before the server's own timer fires.
         Assert.Contains(await probe.Task.WaitAsync(Wait), new[] { "deadline", "cancelled" });
     }
@@ -55,10 +58,13 @@ public sealed class GrpcDeadlineTests(EchoServer server) : IClassFixture<EchoSer
     public async Task Client_cancellation_is_cancelled_on_the_client_and_observed_by_the_server_handler()
     {
         using var channel = server.Channel();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var cancel = new CancellationTokenSource();
         var probe = server.Echo.Probe("cancel");
         var options = new GrpcCallOptions { CancellationToken = cancel.Token, Headers = new Metadata().Add("x-probe", "cancel") };
-        var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoService.Sleep, new Int32Value { Value = 20_000 }, options));
+        var call = channel.UnaryAsync(EchoService.Sleep, new Int32Value { Value = 20_000 }, options);
+        await server.Echo.Probe("cancel:started").Task.WaitAsync(Wait);
+        await cancel.CancelAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(() => call);
         Assert.Equal(GrpcStatusCode.Cancelled, error.StatusCode);
         Assert.Equal("cancelled", await probe.Task.WaitAsync(Wait));
     }

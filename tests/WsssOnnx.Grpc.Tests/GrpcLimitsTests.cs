@@ -36,6 +36,22 @@ public sealed class GrpcLimitsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Writes_after_the_server_ended_a_client_stream_fail_instead_of_hanging()
+    {
+        using var channel = _server.Channel();
+        using var call = channel.ClientStreaming(EchoService.ClientStream);
+        await call.RequestStream.WriteAsync(new StringValue { Value = new string('a', Limit + 1) });
+        var writing = Task.Run(async () =>
+        {
+            for (var i = 0; i < 10_000; i++) await call.RequestStream.WriteAsync(new StringValue { Value = "more" });
+        });
+        var writeError = await Assert.ThrowsAnyAsync<Exception>(() => writing.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(writeError is RpcException or InvalidOperationException, writeError.ToString());
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync());
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, error.StatusCode);
+    }
+
+    [Fact]
     public async Task Oversize_response_is_resource_exhausted_from_the_server()
     {
         using var channel = _server.Channel();

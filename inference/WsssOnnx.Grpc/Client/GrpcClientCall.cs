@@ -26,13 +26,13 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
     private readonly CancellationTokenRegistration _onCancel;
     private readonly Task<HttpResponseMessage> _response;
     private readonly RequestWriter _requestStream;
+    private readonly Lock _gate = new();
+    private GrpcMessageCodec _readCodec;
     private PipeReader? _reader;
     private Metadata? _headers;
     private Metadata _trailers = new();
     private RpcException? _status;
     private bool _done;
-    private readonly Lock _gate = new();
-    private GrpcMessageCodec _readCodec;
     private bool _cancelled;
     private bool _disposed;
 
@@ -75,6 +75,8 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
 
         _onCancel = _cancellation.Token.Register(static state => ((GrpcClientCall<TRequest, TResponse>)state!).Abort(), this);
         _response = SendAsync(invoker, message);
+        // A call disposed before anyone read it still fails its send task: observe that here.
+        _response.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     /// <summary>Writes request messages; only for client- and duplex-streaming calls.</summary>
@@ -85,7 +87,14 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
     /// <summary>The response headers (for a Trailers-Only response, its metadata); throws the status when the call failed before any.</summary>
     public async Task<Metadata> ResponseHeadersAsync()
     {
-        await OpenAsync();
+        try
+        {
+            await OpenAsync();
+        }
+        catch (Exception e)
+        {
+            throw Fail(e);
+        }
         return _headers ?? throw _status!;
     }
 
@@ -299,7 +308,10 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
             }
             catch (Exception e) when (e is ChannelClosedException or OperationCanceledException or ObjectDisposedException)
             {
-                throw call._status ?? call.Fail(e);
+                // The request body ended under us: a Trailers-Only error tells why; a response stream keeps its status for the reader.
+                try { await call.OpenAsync(); } catch (Exception) { }
+                if (call._status is not null || call._done || call._cancellation.IsCancellationRequested) throw call.Fail(e);
+                throw new InvalidOperationException("The call no longer accepts requests; read the responses for its status.", e);
             }
         }
 

@@ -7,7 +7,7 @@ namespace WsssOnnx.Grpc.Client;
 
 /// <summary>
 /// A request body written as the caller produces framed messages, so a duplex call can exchange messages
-/// before its request stream ends. Each frame is flushed unless another is already waiting.
+/// before its request stream ends. Frames are flushed as soon as no other is waiting.
 /// </summary>
 internal sealed class GrpcRequestContent : HttpContent
 {
@@ -20,10 +20,19 @@ internal sealed class GrpcRequestContent : HttpContent
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
         var reader = _frames.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken))
+        try
         {
-            while (reader.TryRead(out var frame)) await stream.WriteAsync(frame, cancellationToken);
-            await stream.FlushAsync(cancellationToken);
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                while (reader.TryRead(out var frame)) await stream.WriteAsync(frame, cancellationToken);
+                // The last frames go out with END_STREAM when the body ends: one flush fewer for unary calls.
+                if (!reader.Completion.IsCompleted) await stream.FlushAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            // Once the body is over (sent, or cut short by the response ending), later writes fail instead of waiting forever.
+            _frames.Writer.TryComplete();
         }
     }
 

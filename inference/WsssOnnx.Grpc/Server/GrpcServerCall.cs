@@ -19,9 +19,9 @@ internal sealed class GrpcServerCall : IDisposable
         _http = http;
         Codec = codec;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token);
+        DateTime? deadline = timeout is { } d ? DateTime.UtcNow + d : null;
+        Context = new GrpcServerCallContext(http, http.Request.Path.Value ?? "", deadline, _cancellation.Token, WriteResponseHeadersAsync);
         if (timeout is { } t) _deadline.CancelAfter(t);
-        Context = new GrpcServerCallContext(http, http.Request.Path.Value ?? "", timeout is { } d ? DateTime.UtcNow + d : null,
-            _cancellation.Token, WriteResponseHeadersAsync);
     }
 
     public GrpcMessageCodec Codec { get; }
