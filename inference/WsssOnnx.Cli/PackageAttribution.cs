@@ -45,7 +45,8 @@ internal sealed class PackageAttribution : IDisposable
     /// <summary>Opens and verifies <paramref name="directory"/> and loads the sessions <paramref name="method"/> needs.</summary>
     /// <param name="steps">AdvCAM's T; null keeps the package's default. Ignored for CAM (T = 1).</param>
     /// <param name="threshold">Seed background threshold; null keeps the package's default.</param>
-    public static PackageAttribution Open(string directory, AttributionMethod method, int? steps, float? threshold, bool crf)
+    /// <param name="sessions">ORT session settings (threads); null: ORT's defaults, no warm-up run.</param>
+    public static PackageAttribution Open(string directory, AttributionMethod method, int? steps, float? threshold, bool crf, SessionConfig? sessions = null)
     {
         ModelPackage package;
         try
@@ -75,7 +76,7 @@ internal sealed class PackageAttribution : IDisposable
         if (options.Steps > 1 && !package.Has("climber"))
             throw new CommandFailedException($"AdvCAM needs the package's climber.onnx, which {directory} does not have; use --method cam.");
 
-        var config = new SessionConfig { WarmUp = false };
+        var config = sessions ?? new SessionConfig { WarmUp = false };
         var classifier = ModelSession.Load(package.PathOf("classifier"), config);
         ModelSession? climber = null;
         try
@@ -142,6 +143,10 @@ internal sealed class PackageAttribution : IDisposable
     /// <summary>Class maps of <paramref name="classes"/> (foreground indices) on <paramref name="image"/>.</summary>
     public ClassMaps Maps(RgbImage image, IReadOnlyList<int> classes, CancellationToken cancellation = default) =>
         _advCam.Climb(image, classes, Options, cancellation: cancellation);
+
+    /// <summary>Class maps with other options than the package's (benchmarks), optionally traced.</summary>
+    public ClassMaps Maps(RgbImage image, IReadOnlyList<int> classes, AdvCamOptions options, ClimbingTrace? trace) =>
+        _advCam.Climb(image, classes, options, trace);
 
     /// <summary>Seed labels (0 background, class k as k + 1) from <paramref name="maps"/>.</summary>
     public GrayImage Seeds(ClassMaps maps) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, BackgroundThreshold);
