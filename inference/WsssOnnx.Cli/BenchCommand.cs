@@ -50,7 +50,7 @@ internal static class BenchCommand
         if (size is < 16 or > 1024) throw new CommandFailedException($"--size must be in [16, 1024]; got {size}.");
         string directory = packageDirectory?.FullName ?? NewestDefaultPackage();
         var sessions = new SessionConfig { IntraOpThreads = threads, WarmUp = false };
-        using var attribution = PackageAttribution.Open(directory, AttributionMethod.AdvCam, steps, threshold: null, crf: false, sessions);
+        using var attribution = PackageAttribution.Open(directory, AttributionMethod.AdvCam, steps, threshold: null, LabelMode.Seeds, sessions: sessions);
         var manifest = attribution.Package.Manifest;
         var targets = classList is null ? [.. Enumerable.Range(0, Math.Min(2, attribution.ForegroundClasses.Count))] : attribution.ResolveClasses(classList.Split(','));
         if (targets.Count == 0) throw new CommandFailedException("--classes names no class; give at least one, e.g. --classes disc.");
