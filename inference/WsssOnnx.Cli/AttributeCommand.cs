@@ -1,4 +1,5 @@
 using System.CommandLine;
+using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 
@@ -6,7 +7,8 @@ namespace WsssOnnx.Cli;
 
 /// <summary>
 /// `wsss attribute`: class maps of one image for the given classes, written as pictures: per class a heat-map
-/// overlay and the 8-bit map, then the seed labels and, with --crf, the CRF-refined labels (VOC palette).
+/// overlay and the 8-bit map, then the seed labels and, with --crf, the CRF-refined labels, with --confident IRN's
+/// confident labels (VOC palette; 255, unsure, is VOC's ignore colour).
 /// </summary>
 internal static class AttributeCommand
 {
@@ -19,19 +21,24 @@ internal static class AttributeCommand
         var steps = new Option<int?>("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };
         var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's, 0.15)" };
         var crf = new Option<bool>("--crf") { Description = "Also write the seeds refined by dense CRF" };
+        var confident = new Option<bool>("--confident") { Description = "Also write IRN's confident labels (foreground and background passes, each CRF-refined; 255 where unsure)" };
+        var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default 0.35)" };
+        var bg = new Option<float?>("--bg-threshold") { Description = "Confident labels: background threshold of the background pass (default 0.15)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the pictures (created if missing)", Required = true };
         var command = new Command("attribute", "Class maps, seeds and optionally CRF labels of one image, written as PNGs")
         {
-            package, image, classes, method, steps, threshold, crf, output,
+            package, image, classes, method, steps, threshold, crf, confident, fg, bg, output,
         };
         command.SetAction(result => Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
-            result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), result.GetValue(output)!));
+            result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), result.GetValue(confident) ? LabelModes.Confident(result.GetValue(fg), result.GetValue(bg)) : null,
+            result.GetValue(output)!));
         return command;
     }
 
-    private static int Run(DirectoryInfo packageDirectory, FileInfo imageFile, string classList, AttributionMethod method, int? steps, float? threshold, bool crf, DirectoryInfo output)
+    private static int Run(DirectoryInfo packageDirectory, FileInfo imageFile, string classList, AttributionMethod method, int? steps, float? threshold, bool crf,
+        ConfidentLabelOptions? confident, DirectoryInfo output)
     {
-        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, crf);
+        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, crf ? LabelMode.Crf : LabelMode.Seeds, confident);
         var classes = attribution.ResolveClasses(classList.Split(','));
         if (classes.Count == 0) throw new CommandFailedException("--classes names no class; give at least one, e.g. --classes disc.");
         var image = attribution.ReadImage(imageFile.FullName);
@@ -57,6 +64,7 @@ internal static class AttributeCommand
         var seeds = attribution.Seeds(maps);
         Write($"{stem}_seeds.png", PngEncoder.EncodeVocLabels(seeds));
         if (crf) Write($"{stem}_crf.png", PngEncoder.EncodeVocLabels(attribution.Refine(image, seeds)));
+        if (confident is not null) Write($"{stem}_confident.png", PngEncoder.EncodeVocLabels(attribution.ConfidentLabels(image, maps)));
 
         Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : $"AdvCAM, {attribution.Options.Steps} steps")}, " +
             $"classes {string.Join(", ", classes.Select(c => names[c]))}, background threshold {attribution.BackgroundThreshold:G3}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Evaluation;
 using WsssOnnx.Imaging;
 
@@ -7,27 +8,47 @@ namespace WsssOnnx.Cli;
 /// <summary>
 /// `wsss eval`: mIoU of label maps (&lt;id&gt;.png, palette or grey indices) against a VOC split's SegmentationClass
 /// ground truth, from one confusion matrix over all images (255 ignored). Missing predictions are counted, not scored.
+/// With --maps instead of --labels: class maps saved by `wsss relabel --save-maps`, turned into seeds at every
+/// threshold of --thresholds (one confusion matrix each), so a threshold sweep needs no network run.
 /// </summary>
 internal static class EvalCommand
 {
     public static Command Create()
     {
-        var labels = new Option<DirectoryInfo>("--labels") { Description = "Folder of predicted <id>.png label maps", Required = true };
+        var labels = new Option<DirectoryInfo?>("--labels") { Description = "Folder of predicted <id>.png label maps" };
+        var maps = new Option<DirectoryInfo?>("--maps") { Description = "Folder of <id>.maps class maps (wsss relabel --save-maps): sweep seed thresholds instead" };
+        var thresholds = new Option<string>("--thresholds") { Description = "With --maps: start:stop:step or a comma list of background thresholds", DefaultValueFactory = _ => "0.05:0.5:0.05" };
         var data = new Option<DirectoryInfo>("--data") { Description = "VOC-layout dataset root (SegmentationClass, ImageSets/Segmentation, classes.txt)", Required = true };
         var split = new Option<string>("--split") { Description = "Split list under ImageSets/Segmentation", DefaultValueFactory = _ => "val" };
-        var command = new Command("eval", "Confusion-matrix mIoU of label maps against a dataset split's ground truth") { labels, data, split };
-        command.SetAction(result => Run(result.GetValue(labels)!, result.GetValue(data)!, result.GetValue(split)!));
+        var command = new Command("eval", "Confusion-matrix mIoU of label maps against a dataset split's ground truth, or of saved class maps over a threshold sweep")
+        {
+            labels, maps, thresholds, data, split,
+        };
+        command.SetAction(result =>
+        {
+            var (l, m) = (result.GetValue(labels), result.GetValue(maps));
+            if ((l is null) == (m is null)) throw new CommandFailedException("give either --labels (label PNGs) or --maps (saved class maps), not both or neither.");
+            return l is not null
+                ? Run(l, result.GetValue(data)!, result.GetValue(split)!)
+                : Sweep(m!, ParseThresholds(result.GetValue(thresholds)!), result.GetValue(data)!, result.GetValue(split)!);
+        });
         return command;
     }
 
-    private static int Run(DirectoryInfo labels, DirectoryInfo data, string splitName)
+    private static (VocSplit Split, IReadOnlyList<string> Names) OpenSplit(DirectoryInfo data, string splitName, DirectoryInfo predictions)
     {
         var split = VocSplit.Open(data.FullName, splitName);
-        if (!labels.Exists) throw new CommandFailedException($"the labels folder {labels.FullName} does not exist.");
+        if (!predictions.Exists) throw new CommandFailedException($"the folder {predictions.FullName} does not exist.");
         var names = split.ClassNames()
             ?? throw new CommandFailedException($"{Path.Combine(data.FullName, "classes.txt")} is missing; it names the classes, background first.");
         if (names.Count is < 2 or > ConfusionMatrix.IgnoreLabel)
             throw new CommandFailedException($"classes.txt names {names.Count} classes; it needs 2 to {ConfusionMatrix.IgnoreLabel - 1}, background first.");
+        return (split, names);
+    }
+
+    private static int Run(DirectoryInfo labels, DirectoryInfo data, string splitName)
+    {
+        var (split, names) = OpenSplit(data, splitName, labels);
 
         var matrix = new ConfusionMatrix(names.Count);
         var decoder = new ImageDecoder();
@@ -61,5 +82,81 @@ internal static class EvalCommand
         foreach (string failure in failures) Console.Error.WriteLine($"wsss eval: {failure}");
         if (scored == 0) throw new CommandFailedException($"no prediction in {labels.FullName} could be scored against the {split.Split} split.");
         return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static int Sweep(DirectoryInfo mapsDirectory, IReadOnlyList<float> thresholds, DirectoryInfo data, string splitName)
+    {
+        var (split, names) = OpenSplit(data, splitName, mapsDirectory);
+        var matrices = thresholds.Select(_ => new ConfusionMatrix(names.Count)).ToArray();
+        var decoder = new ImageDecoder();
+        var missing = new List<string>();
+        var failures = new List<string>();
+        foreach (string id in split.Ids)
+        {
+            string path = Path.Combine(mapsDirectory.FullName, id + ClassMapsFile.Extension);
+            if (!File.Exists(path))
+            {
+                missing.Add(id);
+                continue;
+            }
+            try
+            {
+                var truth = decoder.DecodeLabels(File.ReadAllBytes(split.GroundTruthPath(id)));
+                var maps = ClassMapsFile.Read(File.ReadAllBytes(path), path);
+                if (maps.Width != truth.Width || maps.Height != truth.Height)
+                    throw new InvalidDataException($"the maps are {maps.Width}x{maps.Height} but the ground truth is {truth.Width}x{truth.Height}");
+                for (int t = 0; t < thresholds.Count; t++) matrices[t].Accumulate(Seeds.FromMaps(maps, thresholds[t]), truth);
+            }
+            catch (Exception e) when (e is ImageDecodeException or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                failures.Add($"{id}: {e.Message}");
+            }
+        }
+
+        int scored = split.Ids.Count - missing.Count - failures.Count;
+        Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {scored} scored, {missing.Count} maps missing, {failures.Count} unreadable");
+        foreach (string failure in failures) Console.Error.WriteLine($"wsss eval: {failure}");
+        if (scored == 0) throw new CommandFailedException($"no class maps in {mapsDirectory.FullName} could be scored against the {split.Split} split.");
+        int best = 0;
+        Console.WriteLine("threshold  mIoU %");
+        for (int t = 0; t < thresholds.Count; t++)
+        {
+            Console.WriteLine($"{thresholds[t],9:F3}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}");
+            if (matrices[t].MeanIntersectionOverUnion > matrices[best].MeanIntersectionOverUnion) best = t;
+        }
+        Console.WriteLine($"best: threshold {thresholds[best]:F3}, mIoU {100 * matrices[best].MeanIntersectionOverUnion:F2} %");
+        Console.Write(matrices[best].ToTable(names));
+        return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>"start:stop:step" (stop included, to within a thousandth of a step) or "a,b,c"; each in [0, 1].</summary>
+    internal static IReadOnlyList<float> ParseThresholds(string text)
+    {
+        static float Parse(string s) => float.TryParse(s.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float v)
+            ? v
+            : throw new CommandFailedException($"--thresholds: \"{s}\" is not a number.");
+        var values = new List<float>();
+        string[] range = text.Split(':');
+        if (range.Length == 3)
+        {
+            float start = Parse(range[0]), stop = Parse(range[1]), step = Parse(range[2]);
+            if (!(step > 0) || stop < start) throw new CommandFailedException($"--thresholds {text}: the step must be positive and stop at least start.");
+            int count = (int)Math.Floor((stop - start) / step + 1e-3) + 1;
+            if (count > 1000) throw new CommandFailedException($"--thresholds {text} gives {count} thresholds; at most 1000.");
+            for (int i = 0; i < count; i++) values.Add((float)Math.Round(start + i * (double)step, 6));
+        }
+        else if (range.Length == 1)
+        {
+            values.AddRange(text.Split(',').Select(Parse));
+        }
+        else
+        {
+            throw new CommandFailedException($"--thresholds {text}: give start:stop:step or a comma list.");
+        }
+        foreach (float v in values)
+        {
+            if (!(v is >= 0f and <= 1f)) throw new CommandFailedException($"--thresholds: every threshold must be in [0, 1]; got {v}.");
+        }
+        return values;
     }
 }

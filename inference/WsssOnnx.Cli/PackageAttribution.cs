@@ -18,7 +18,8 @@ internal sealed class PackageAttribution : IDisposable
     private readonly AdvCamClimber _advCam;
     private readonly DenseCrf _crf = new();
 
-    private PackageAttribution(ModelPackage package, ModelSession classifier, ModelSession? climber, AdvCamOptions options, float threshold, bool crf)
+    private PackageAttribution(ModelPackage package, ModelSession classifier, ModelSession? climber, AdvCamOptions options, float threshold, LabelMode mode,
+        ConfidentLabelOptions confident)
     {
         Package = package;
         _classifier = classifier;
@@ -28,7 +29,8 @@ internal sealed class PackageAttribution : IDisposable
         _advCam = new AdvCamClimber(classifier, climber, normalization);
         Options = options;
         BackgroundThreshold = threshold;
-        Crf = crf;
+        Mode = mode;
+        Confident = confident;
     }
 
     public ModelPackage Package { get; }
@@ -40,12 +42,20 @@ internal sealed class PackageAttribution : IDisposable
 
     public float BackgroundThreshold { get; }
 
-    public bool Crf { get; }
+    /// <summary>The label map <see cref="Labels"/> makes.</summary>
+    public LabelMode Mode { get; }
+
+    /// <summary>The two thresholds of confident labels.</summary>
+    public ConfidentLabelOptions Confident { get; }
 
     /// <summary>Opens and verifies <paramref name="directory"/> and loads the sessions <paramref name="method"/> needs.</summary>
     /// <param name="steps">AdvCAM's T; null keeps the package's default. Ignored for CAM (T = 1).</param>
     /// <param name="threshold">Seed background threshold; null keeps the package's default.</param>
-    public static PackageAttribution Open(string directory, AttributionMethod method, int? steps, float? threshold, bool crf)
+    /// <param name="mode">The label map <see cref="Labels"/> makes.</param>
+    /// <param name="confident">Thresholds of confident labels; null: ADVCAM.md's 0.35 and 0.15.</param>
+    /// <param name="sessions">ORT session settings (threads); null: ORT's defaults, no warm-up run.</param>
+    public static PackageAttribution Open(string directory, AttributionMethod method, int? steps, float? threshold, LabelMode mode,
+        ConfidentLabelOptions? confident = null, SessionConfig? sessions = null)
     {
         ModelPackage package;
         try
@@ -72,16 +82,25 @@ internal sealed class PackageAttribution : IDisposable
         }
         float bg = threshold ?? defaults.BackgroundThreshold;
         if (!(bg is >= 0f and <= 1f)) throw new CommandFailedException($"--threshold must be in [0, 1]; got {bg}.");
+        confident ??= new ConfidentLabelOptions();
+        try
+        {
+            confident.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new CommandFailedException($"invalid confident-label threshold (--fg-threshold, --bg-threshold): {e.Message}", e);
+        }
         if (options.Steps > 1 && !package.Has("climber"))
             throw new CommandFailedException($"AdvCAM needs the package's climber.onnx, which {directory} does not have; use --method cam.");
 
-        var config = new SessionConfig { WarmUp = false };
+        var config = sessions ?? new SessionConfig { WarmUp = false };
         var classifier = ModelSession.Load(package.PathOf("classifier"), config);
         ModelSession? climber = null;
         try
         {
             if (options.Steps > 1) climber = ModelSession.Load(package.PathOf("climber"), config);
-            return new PackageAttribution(package, classifier, climber, options, bg, crf);
+            return new PackageAttribution(package, classifier, climber, options, bg, mode, confident);
         }
         catch
         {
@@ -143,18 +162,26 @@ internal sealed class PackageAttribution : IDisposable
     public ClassMaps Maps(RgbImage image, IReadOnlyList<int> classes, CancellationToken cancellation = default) =>
         _advCam.Climb(image, classes, Options, cancellation: cancellation);
 
+    /// <summary>Class maps with other options than the package's (benchmarks), optionally traced.</summary>
+    public ClassMaps Maps(RgbImage image, IReadOnlyList<int> classes, AdvCamOptions options, ClimbingTrace? trace) =>
+        _advCam.Climb(image, classes, options, trace);
+
     /// <summary>Seed labels (0 background, class k as k + 1) from <paramref name="maps"/>.</summary>
     public GrayImage Seeds(ClassMaps maps) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, BackgroundThreshold);
 
     /// <summary>Dense-CRF refinement of <paramref name="labels"/> over all of the package's labels.</summary>
     public GrayImage Refine(RgbImage image, GrayImage labels) => _crf.InferLabels(image, labels, Package.Manifest.Classes.Count);
 
-    /// <summary>The label map relabel writes: seeds, refined by CRF when asked.</summary>
-    public GrayImage Labels(RgbImage image, IReadOnlyList<int> classes, CancellationToken cancellation = default)
+    /// <summary>IRN's confident labels (0 background, class k as k + 1, 255 unsure) from <paramref name="maps"/>.</summary>
+    public GrayImage ConfidentLabels(RgbImage image, ClassMaps maps) => WsssOnnx.Attribution.Cam.ConfidentLabels.FromMaps(image, maps, _crf, Confident);
+
+    /// <summary>The label map relabel writes, as <see cref="Mode"/> says, from maps already made.</summary>
+    public GrayImage Labels(RgbImage image, ClassMaps maps) => Mode switch
     {
-        var seeds = Seeds(Maps(image, classes, cancellation));
-        return Crf ? Refine(image, seeds) : seeds;
-    }
+        LabelMode.Seeds => Seeds(maps),
+        LabelMode.Crf => Refine(image, Seeds(maps)),
+        _ => ConfidentLabels(image, maps),
+    };
 
     public void Dispose()
     {

@@ -9,6 +9,7 @@ var root = new RootCommand("wsss: weakly supervised semantic segmentation on ONN
     AttributeCommand.Create(),
     RelabelCommand.Create(),
     EvalCommand.Create(),
+    BenchCommand.Create(),
 };
 
 try

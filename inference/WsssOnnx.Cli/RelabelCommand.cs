@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Spectre.Console;
+using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 
@@ -11,6 +13,8 @@ namespace WsssOnnx.Cli;
 /// `wsss relabel`: pseudo-labels for every image of a VOC split from its image-level labels (Annotations XML),
 /// written as &lt;id&gt;.png (VOC palette). Resumable: an existing &lt;id&gt;.png is skipped, and each file appears
 /// only complete (.partial, then rename). A failing image is reported at the end and does not stop the others.
+/// SIGINT (Ctrl+C) starts no new image, cancels the running ones (their files are not written), reports what was
+/// written and exits with 130; a rerun does the rest.
 /// </summary>
 internal static class RelabelCommand
 {
@@ -23,66 +27,108 @@ internal static class RelabelCommand
         var method = new Option<AttributionMethod>("--method") { Description = "cam (plain CAM) or advcam (anti-adversarial climbing)", DefaultValueFactory = _ => AttributionMethod.AdvCam };
         var steps = new Option<int?>("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };
         var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's, 0.15)" };
-        var crf = new Option<bool>("--crf") { Description = "Refine the seeds by dense CRF" };
+        var mode = new Option<LabelMode?>("--mode") { Description = "seeds (threshold, argmax), crf (seeds refined by dense CRF) or confident (IRN's labels, 255 where unsure); default seeds" };
+        var crf = new Option<bool>("--crf") { Description = "Same as --mode crf" };
+        var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default 0.35)" };
+        var bg = new Option<float?>("--bg-threshold") { Description = "Confident labels: background threshold of the background pass (default 0.15)" };
+        var saveMaps = new Option<DirectoryInfo?>("--save-maps") { Description = "Also write each image's class maps as <id>.maps, for `wsss eval --maps` threshold sweeps" };
         var parallel = new Option<int>("--parallel") { Description = "Images labelled at once (they share the ONNX Runtime sessions)", DefaultValueFactory = _ => 2 };
         var command = new Command("relabel", "Pseudo-label maps for every image of a dataset split from its image-level labels")
         {
-            package, data, split, output, method, steps, threshold, crf, parallel,
+            package, data, split, output, method, steps, threshold, mode, crf, fg, bg, saveMaps, parallel,
         };
         command.SetAction(result => Run(result.GetValue(package)!, result.GetValue(data)!, result.GetValue(split)!, result.GetValue(output)!,
-            result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), result.GetValue(parallel)));
+            result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), LabelModes.Resolve(result.GetValue(mode), result.GetValue(crf)),
+            LabelModes.Confident(result.GetValue(fg), result.GetValue(bg)), result.GetValue(saveMaps), result.GetValue(parallel)));
         return command;
     }
 
     private static int Run(DirectoryInfo packageDirectory, DirectoryInfo data, string splitName, DirectoryInfo output, AttributionMethod method,
-        int? steps, float? threshold, bool crf, int parallel)
+        int? steps, float? threshold, LabelMode mode, ConfidentLabelOptions confident, DirectoryInfo? saveMaps, int parallel)
     {
         if (parallel is < 1 or > 256) throw new CommandFailedException($"--parallel must be in [1, 256]; got {parallel}.");
         var split = VocSplit.Open(data.FullName, splitName);
-        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, crf);
+        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, mode, confident);
         Directory.CreateDirectory(output.FullName);
+        if (saveMaps is not null) Directory.CreateDirectory(saveMaps.FullName);
 
-        var todo = split.Ids.Where(id => !File.Exists(OutputPath(output.FullName, id))).ToList();
+        // An image is done when its label PNG exists; with --save-maps its maps file too (written first).
+        bool Done(string id) => File.Exists(OutputPath(output.FullName, id)) && (saveMaps is null || File.Exists(MapsPath(saveMaps.FullName, id)));
+        var todo = split.Ids.Where(id => !Done(id)).ToList();
         int skipped = split.Ids.Count - todo.Count;
         var failures = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         int written = 0;
         var clock = Stopwatch.StartNew();
+
+        using var interrupt = new CancellationTokenSource();
+        // SIGINT: cancel instead of the runtime's default of ending the process at once.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        {
+            context.Cancel = true;
+            interrupt.Cancel();
+        });
 
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
                 var task = context.AddTask($"relabel {split.Split}", maxValue: Math.Max(1, todo.Count));
-                Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = parallel }, id =>
+                try
                 {
-                    try
+                    Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = interrupt.Token }, id =>
                     {
-                        Label(attribution, split, id, OutputPath(output.FullName, id));
-                        Interlocked.Increment(ref written);
-                    }
-                    catch (Exception e) when (e is CommandFailedException or InvalidDataException or IOException or UnauthorizedAccessException)
-                    {
-                        failures[id] = e.Message;
-                    }
-                    task.Increment(1);
-                });
+                        try
+                        {
+                            Label(attribution, split, id, OutputPath(output.FullName, id), saveMaps is null ? null : MapsPath(saveMaps.FullName, id), interrupt.Token);
+                            Interlocked.Increment(ref written);
+                        }
+                        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+                        {
+                            return;
+                        }
+                        catch (Exception e) when (e is CommandFailedException or InvalidDataException or IOException or UnauthorizedAccessException)
+                        {
+                            failures[id] = e.Message;
+                        }
+                        task.Increment(1);
+                    });
+                }
+                catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+                {
+                    // Parallel.ForEach stops starting images and rethrows once the running ones have returned.
+                }
                 if (todo.Count == 0) task.Increment(1);
             });
 
-        Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {written} written, {skipped} already done (skipped), {failures.Count} failed, " +
-            $"in {clock.Elapsed.TotalSeconds:F1} s -> {output.FullName}");
-        if (failures.IsEmpty) return ExitCodes.Ok;
-        Console.Error.WriteLine($"wsss relabel: {failures.Count} of {split.Ids.Count} images failed:");
-        foreach (var (id, message) in failures.OrderBy(f => f.Key, StringComparer.Ordinal)) Console.Error.WriteLine($"  {id}: {message}");
-        return ExitCodes.Failed;
+        bool interrupted = interrupt.IsCancellationRequested;
+        int left = todo.Count - written - failures.Count;
+        Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {written} written, {skipped} already done (skipped), {failures.Count} failed" +
+            (interrupted ? $", {left} not done (interrupted)" : "") + $", in {clock.Elapsed.TotalSeconds:F1} s -> {output.FullName}");
+        if (!failures.IsEmpty)
+        {
+            Console.Error.WriteLine($"wsss relabel: {failures.Count} of {split.Ids.Count} images failed:");
+            foreach (var (id, message) in failures.OrderBy(f => f.Key, StringComparer.Ordinal)) Console.Error.WriteLine($"  {id}: {message}");
+        }
+        if (interrupted)
+        {
+            Console.Error.WriteLine($"wsss relabel: interrupted; {written} label maps written this run, {left} left: run the same command again to finish.");
+            return ExitCodes.Interrupted;
+        }
+        return failures.IsEmpty ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static string OutputPath(string directory, string id) => Path.Combine(directory, id + ".png");
 
-    private static void Label(PackageAttribution attribution, VocSplit split, string id, string path)
+    private static string MapsPath(string directory, string id) => Path.Combine(directory, id + ClassMapsFile.Extension);
+
+    private static void Label(PackageAttribution attribution, VocSplit split, string id, string path, string? mapsPath, CancellationToken cancellation)
     {
         var classes = attribution.ResolveClasses(split.ObjectNames(id));
         var image = attribution.ReadImage(split.ImagePath(id));
-        AtomicFile.WriteAllBytes(path, PngEncoder.EncodeVocLabels(attribution.Labels(image, classes)));
+        var maps = attribution.Maps(image, classes, cancellation);
+        var labels = attribution.Labels(image, maps);
+        cancellation.ThrowIfCancellationRequested();
+        if (mapsPath is not null) AtomicFile.WriteAllBytes(mapsPath, ClassMapsFile.Write(maps));
+        AtomicFile.WriteAllBytes(path, PngEncoder.EncodeVocLabels(labels));
     }
 }

@@ -23,12 +23,30 @@ internal static class CliProcess
 
     public static (int ExitCode, string Stdout, string Stderr) RunTrainer(params string[] args) => RunProgram(Path.Combine(TrainerDirectory, "wsss-train.dll"), args);
 
-    private static (int ExitCode, string Stdout, string Stderr) RunProgram(string dll, string[] args)
+    /// <summary>
+    /// Starts `wsss` with output redirected and SIGINT at its default disposition, and returns at once. An ignored signal
+    /// stays ignored across exec, and a non-interactive shell ignores SIGINT in what it starts with &amp;, so a test runner
+    /// launched that way would pass the ignore on; `env --default-signal=INT` (coreutils 8.31+) undoes it. env and
+    /// dotnet exec in place and `dotnet wsss.dll` runs the app in its own process, so the id is the app's.
+    /// </summary>
+    public static Process StartWithSigint(params string[] args) => StartProgram(Path.Combine(BuildDirectory, "wsss.dll"), args, defaultSigint: true);
+
+    private static Process StartProgram(string dll, string[] args, bool defaultSigint = false)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot };
+        var start = new ProcessStartInfo(defaultSigint ? "env" : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot };
+        if (defaultSigint)
+        {
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(dll);
         foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) RunProgram(string dll, string[] args)
+    {
+        using var process = StartProgram(dll, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))

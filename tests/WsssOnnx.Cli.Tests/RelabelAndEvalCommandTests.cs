@@ -34,13 +34,10 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
     [Fact]
     public void A_corrupt_jpeg_and_an_unknown_class_are_reported_and_the_rest_is_written()
     {
-        string copy = Directory.CreateTempSubdirectory("wsss-cli-data-").FullName;
-        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        try
+        var ids = data.Ids("val");
+        string corrupt = ids[0], unknown = ids[1];
+        var stderr = RelabelDamagedValCopy(copy =>
         {
-            CopyDirectory(data.Root, copy);
-            var ids = data.Ids("val");
-            string corrupt = ids[0], unknown = ids[1];
             string jpeg = Path.Combine(copy, "JPEGImages", corrupt + ".jpg");
             byte[] bytes = File.ReadAllBytes(jpeg);
             File.WriteAllBytes(jpeg, bytes[..(bytes.Length / 3)]);
@@ -48,14 +45,43 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
             var document = System.Xml.Linq.XDocument.Load(xml);
             document.Descendants("name").First().Value = "unicorn";
             document.Save(xml);
+        });
+        Assert.Contains($"{corrupt}: cannot decode", stderr);
+        Assert.Contains($"{unknown}: unknown class \"unicorn\"", stderr);
+    }
 
+    [Fact]
+    public void Over_size_and_empty_images_are_reported_at_the_end_and_the_rest_is_written()
+    {
+        var ids = data.Ids("val");
+        string huge = ids[0], empty = ids[1];
+        var stderr = RelabelDamagedValCopy(copy =>
+        {
+            // The decoder reads the format from the bytes, so a PNG under a .jpg name is fine. 1025 > AdvCamOptions.MaxSide.
+            File.WriteAllBytes(Path.Combine(copy, "JPEGImages", huge + ".jpg"), TestPng.Rgb(8, 1025));
+            File.WriteAllBytes(Path.Combine(copy, "JPEGImages", empty + ".jpg"), []);
+        });
+        Assert.Contains($"{huge}: ", stderr);
+        Assert.Contains("8x1025; its long side must be at most 1024 pixels", stderr);
+        Assert.Contains($"{empty}: ", stderr);
+    }
+
+    /// <summary>Relabels a copy of the val split after <paramref name="damage"/> spoilt its first two images; checks that
+    /// exactly those two fail, in sentences, and the other two are written; returns stderr.</summary>
+    private string RelabelDamagedValCopy(Action<string> damage)
+    {
+        string copy = Directory.CreateTempSubdirectory("wsss-cli-data-").FullName;
+        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            data.CopyTo(copy);
+            damage(copy);
             var (code, stdout, stderr) = Relabel(copy, output, "val");
             Assert.Equal(1, code);
             Assert.Contains("2 of 4 images failed", stderr);
-            Assert.Contains($"{corrupt}: cannot decode", stderr);
-            Assert.Contains($"{unknown}: unknown class \"unicorn\"", stderr);
             Assert.DoesNotContain("   at ", stderr + stdout);
-            Assert.Equal(ids.Skip(2).Select(id => id + ".png").Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+            Assert.Equal(data.Ids("val").Skip(2).Select(id => id + ".png").Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+            return stderr;
         }
         finally
         {
@@ -98,13 +124,5 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
         Assert.Contains("mIoU 100.00 %", stdout);
         Assert.Contains("pixel accuracy 100.00 %", stdout);
         Assert.Contains("0 predictions missing", stdout);
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (string dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
-        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
     }
 }

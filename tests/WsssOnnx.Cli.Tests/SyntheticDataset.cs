@@ -21,5 +21,14 @@ public sealed class SyntheticDataset : IDisposable
     public IReadOnlyList<string> Classes(string id) =>
         [.. System.Xml.Linq.XDocument.Load(Path.Combine(Root, "Annotations", id + ".xml")).Descendants("name").Select(n => n.Value).Distinct()];
 
+    /// <summary>Copies the whole dataset into <paramref name="to"/>, for tests that damage their copy.</summary>
+    public void CopyTo(string to)
+    {
+        foreach (string dir in Directory.GetDirectories(Root, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(Root, dir)));
+        foreach (string file in Directory.GetFiles(Root, "*", SearchOption.AllDirectories))
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(Root, file)));
+    }
+
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

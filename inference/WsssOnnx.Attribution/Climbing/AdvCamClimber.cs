@@ -93,9 +93,25 @@ public sealed class AdvCamClimber
             cancellation.ThrowIfCancellationRequested();
             int w = Math.Max(1, (int)Math.Round(image.Width * scale)), h = Math.Max(1, (int)Math.Round(image.Height * scale));
             var scaled = scale == 1f ? image : ImageResize.Resize(image, w, h, Interpolation.Bilinear);
-            merge.Add(ClimbScale(scaled, scale, targets, options, trace, cancellation));
+            merge.Add(ClimbInGroups(scaled, scale, targets, options, trace, cancellation));
         }
         return merge.Finish(targets);
+    }
+
+    /// <summary>Σ_t A_t for every class at one scale, [P, h, w]: the classes climbed <see cref="AdvCamOptions.PairsPerCall"/> at a time.</summary>
+    private HostTensor<float> ClimbInGroups(RgbImage scaled, float scale, int[] classes, AdvCamOptions o, ClimbingTrace? trace, CancellationToken cancellation)
+    {
+        int group = o.PairsPerCall == 0 ? classes.Length : o.PairsPerCall;
+        // Plain CAM reads one shared pair for all classes, so grouping would only repeat the same call.
+        if (group >= classes.Length || o.Steps == 1) return ClimbScale(scaled, scale, classes, o, trace, cancellation);
+        HostTensor<float>? all = null;
+        for (int start = 0; start < classes.Length; start += group)
+        {
+            var part = ClimbScale(scaled, scale, classes[start..Math.Min(classes.Length, start + group)], o, trace, cancellation);
+            all ??= HostTensor<float>.Zeros(classes.Length, part.Shape[1], part.Shape[2]);
+            part.Data.CopyTo(all.Data, start * part.Shape[1] * part.Shape[2]);
+        }
+        return all!;
     }
 
     /// <summary>Σ_t A_t for every class at one scale, [P, h, w] at the classifier's stride.</summary>

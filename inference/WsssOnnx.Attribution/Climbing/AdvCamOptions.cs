@@ -17,6 +17,7 @@ public sealed record AdvCamOptions
     public const float MaxMaskWeight = 1000f;
     public const int MinMaxSide = 16;
     public const int MaxMaxSide = 8192;
+    public const int MaxPairsPerCall = 1024;
 
     /// <summary>T: climbing steps per scale, each adding its map A_t (1 = plain CAM).</summary>
     public int Steps { get; init; } = 27;
@@ -38,6 +39,14 @@ public sealed record AdvCamOptions
     /// have its own resolution; callers resize first if they want. The largest scale multiplies it (2048 at 2.0).
     /// </summary>
     public int MaxSide { get; init; } = 1024;
+
+    /// <summary>
+    /// How many (image, flipped image) pairs, one per class, go into one ORT call: 0 (the default) puts all classes of a
+    /// scale into one batch; k &gt; 0 climbs the classes k at a time, each group its own T steps. The maths is per
+    /// class, so the maps do not change; a small k bounds memory for many classes on large images, and k = 1 is the
+    /// unbatched baseline `wsss bench` compares against. The pair is the smallest unit: the graph merges a copy with its flip.
+    /// </summary>
+    public int PairsPerCall { get; init; }
 
     /// <summary>Plain CAM: one step, no climbing, the default scales.</summary>
     public static AdvCamOptions Cam { get; } = new() { Steps = 1 };
@@ -74,6 +83,8 @@ public sealed record AdvCamOptions
             if (!(scale >= MinScale && scale <= MaxScaleFactor))
                 throw Invalid(nameof(Scales), scale, $"each scale must be in [{MinScale}, {MaxScaleFactor}]");
         }
+        if (PairsPerCall is < 0 or > MaxPairsPerCall)
+            throw Invalid(nameof(PairsPerCall), PairsPerCall, $"must be in [0, {MaxPairsPerCall}] (0: all classes in one call)");
         if (MaxSide is < MinMaxSide or > MaxMaxSide)
             throw Invalid(nameof(MaxSide), MaxSide, $"must be in [{MinMaxSide}, {MaxMaxSide}]");
         return this;

@@ -147,6 +147,25 @@ public sealed class AdvCamClimbingTests(ITestOutputHelper output)
         for (int i = 0; i < objectives.Length; i++) Assert.Equal(together.Steps[i].Objective, objectives[i], 1e-4f);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Climbing_pairs_per_call_groups_gives_the_batched_maps(int pairsPerCall)
+    {
+        // Same tolerance and reason as Every_class_restarts_from_the_original_image: a group is a smaller batch of the same maths.
+        var image = ClimbingModel.SmoothImage(951, 64, 48);
+        int[] classes = [1, 3, 0];
+        var options = new AdvCamOptions { Steps = 4, Scales = [1f, 0.5f] };
+        var batched = Climber.Climb(image, classes, options);
+        var grouped = new ClimbingTrace();
+        var maps = Climber.Climb(image, classes, options with { PairsPerCall = pairsPerCall }, grouped);
+
+        AssertClose(batched.Full, maps.Full, 1e-4f);
+        AssertClose(batched.Stride4, maps.Stride4, 1e-4f);
+        int groups = (classes.Length + pairsPerCall - 1) / pairsPerCall;
+        Assert.Equal(options.Scales.Count * groups * options.Steps, grouped.Steps.Count);
+    }
+
     [Fact]
     public void Climbed_maps_differ_from_cam_and_are_normalised_per_class()
     {

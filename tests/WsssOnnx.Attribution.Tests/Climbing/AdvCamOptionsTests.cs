@@ -49,6 +49,7 @@ public sealed class AdvCamOptionsTests
         { new() { Scales = [1f, 0f] }, nameof(AdvCamOptions.Scales), "[0.125, 4]" },
         { new() { Scales = [8f] }, nameof(AdvCamOptions.Scales), "[0.125, 4]" },
         { new() { Scales = [float.NaN] }, nameof(AdvCamOptions.Scales), "[0.125, 4]" },
+        { new() { PairsPerCall = -1 }, nameof(AdvCamOptions.PairsPerCall), "[0, 1024]" },
         { new() { MaxSide = 8 }, nameof(AdvCamOptions.MaxSide), "[16, 8192]" },
         { new() { MaxSide = 10000 }, nameof(AdvCamOptions.MaxSide), "[16, 8192]" },
     };

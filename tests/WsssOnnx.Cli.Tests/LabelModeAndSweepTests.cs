@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace WsssOnnx.Cli.Tests;
+
+/// <summary>Confident labels in `wsss attribute` and `wsss relabel`, and threshold sweeps over saved class maps in `wsss eval`.</summary>
+public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : IClassFixture<SyntheticDataset>
+{
+    [Fact]
+    public void Attribute_with_confident_writes_the_confident_labels()
+    {
+        string id = data.Ids("val")[0];
+        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--package", SyntheticDataset.Package,
+                "--image", Path.Combine(data.Root, "JPEGImages", id + ".jpg"), "--classes", string.Join(",", data.Classes(id)), "--method", "cam",
+                "--confident", "--fg-threshold", "0.4", "--bg-threshold", "0.1", "--out", output);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            Assert.True(TestPng.IsComplete(File.ReadAllBytes(Path.Combine(output, $"{id}_confident.png"))));
+            Assert.True(File.Exists(Path.Combine(output, $"{id}_seeds.png")));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Contradicting_label_options_are_one_sentence_and_exit_1()
+    {
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+            "--split", "val", "--method", "cam", "--crf", "--mode", "confident", "--out", Path.Combine(data.Root, "unused"));
+        Assert.Equal(1, code);
+        Assert.Contains("--crf and --mode confident contradict", stderr);
+
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+            "--split", "val", "--method", "cam", "--mode", "confident", "--fg-threshold", "0.1", "--bg-threshold", "0.2", "--out", Path.Combine(data.Root, "unused"));
+        Assert.Equal(1, code);
+        Assert.Contains("BackgroundThreshold must be in [0, ForegroundThreshold = 0.1]", stderr);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+    }
+
+    [Fact]
+    public void A_sweep_over_saved_maps_scores_each_threshold_as_relabelling_at_it_does()
+    {
+        string confident = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        string maps = Directory.CreateTempSubdirectory("wsss-cli-maps-").FullName;
+        string seeds = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            // One network run: confident labels plus the maps.
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--method", "cam", "--mode", "confident", "--save-maps", maps, "--out", confident);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            var ids = data.Ids("val");
+            Assert.Equal(ids.Select(id => id + ".maps").Order(), Directory.GetFiles(maps).Select(Path.GetFileName).Order());
+            Assert.All(Directory.GetFiles(confident), f => Assert.True(TestPng.IsComplete(File.ReadAllBytes(f))));
+
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--thresholds", "0.1:0.3:0.1", "--data", data.Root, "--split", "val");
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            var swept = SweepRow().Matches(stdout).ToDictionary(m => m.Groups[1].Value, m => double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+            Assert.Equal(["0.100", "0.200", "0.300"], swept.Keys.Order());
+            var best = swept.MaxBy(kv => kv.Value);
+            Assert.Contains($"best: threshold {best.Key}, mIoU {best.Value:F2} %", stdout);
+
+            // The same threshold through relabel's seeds and eval --labels gives the same mIoU (maps are stored as halves,
+            // which may move a pixel within 2^-11 of the threshold: 0.05 points of mIoU is far more than that).
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--method", "cam", "--threshold", "0.2", "--out", seeds);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", seeds, "--data", data.Root, "--split", "val");
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            double direct = double.Parse(Regex.Match(stdout, @"mIoU (\d+\.\d\d) %").Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.Equal(direct, swept["0.200"], 0.05);
+        }
+        finally
+        {
+            Directory.Delete(confident, recursive: true);
+            Directory.Delete(maps, recursive: true);
+            Directory.Delete(seeds, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Eval_needs_exactly_one_of_labels_and_maps()
+    {
+        var (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--data", data.Root, "--split", "val");
+        Assert.Equal(1, code);
+        Assert.Contains("give either --labels", stderr);
+        (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", data.Root, "--thresholds", "0.5:0.1:0.1", "--data", data.Root, "--split", "val");
+        Assert.Equal(1, code);
+        Assert.Contains("stop at least start", stderr);
+    }
+
+    [GeneratedRegex(@"^\s+(\d\.\d{3})\s+(\d+\.\d\d)\s*$", RegexOptions.Multiline)]
+    private static partial Regex SweepRow();
+}
