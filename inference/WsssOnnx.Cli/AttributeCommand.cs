@@ -63,7 +63,7 @@ internal static class AttributeCommand
         }
         var seeds = attribution.Seeds(maps);
         Write($"{stem}_seeds.png", PngEncoder.EncodeVocLabels(seeds));
-        if (crf) Write($"{stem}_crf.png", PngEncoder.EncodeVocLabels(attribution.Refine(image, seeds)));
+        if (crf) Write($"{stem}_crf.png", PngEncoder.EncodeVocLabels(attribution.Refine(image, maps)));
         if (confident is not null) Write($"{stem}_confident.png", PngEncoder.EncodeVocLabels(attribution.ConfidentLabels(image, maps)));
 
         Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : $"AdvCAM, {attribution.Options.Steps} steps")}, " +

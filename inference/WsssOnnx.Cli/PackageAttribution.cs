@@ -169,8 +169,8 @@ internal sealed class PackageAttribution : IDisposable
     /// <summary>Seed labels (0 background, class k as k + 1) from <paramref name="maps"/>.</summary>
     public GrayImage Seeds(ClassMaps maps) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, BackgroundThreshold);
 
-    /// <summary>Dense-CRF refinement of <paramref name="labels"/> over all of the package's labels.</summary>
-    public GrayImage Refine(RgbImage image, GrayImage labels) => _crf.InferLabels(image, labels, Package.Manifest.Classes.Count);
+    /// <summary>Seeds refined by dense CRF over background and the maps' classes (IRN's keys), not all of the package's labels.</summary>
+    public GrayImage Refine(RgbImage image, ClassMaps maps) => WsssOnnx.Attribution.Cam.ConfidentLabels.RefinedSeeds(image, maps, BackgroundThreshold, _crf);
 
     /// <summary>IRN's confident labels (0 background, class k as k + 1, 255 unsure) from <paramref name="maps"/>.</summary>
     public GrayImage ConfidentLabels(RgbImage image, ClassMaps maps) => WsssOnnx.Attribution.Cam.ConfidentLabels.FromMaps(image, maps, _crf, Confident);
@@ -179,7 +179,7 @@ internal sealed class PackageAttribution : IDisposable
     public GrayImage Labels(RgbImage image, ClassMaps maps) => Mode switch
     {
         LabelMode.Seeds => Seeds(maps),
-        LabelMode.Crf => Refine(image, Seeds(maps)),
+        LabelMode.Crf => Refine(image, maps),
         _ => ConfidentLabels(image, maps),
     };
 

@@ -61,10 +61,27 @@ public sealed class HandlerTests : IAsyncLifetime
             Assert.Equal(labels.Raw.ToByteArray(), new ImageDecoder().DecodeLabels(labels.Png.Span).Pixels);
             Assert.Equal(160 * 160, labels.Classes.Sum(c => (int)c.Pixels));
         }
+        Assert.Null(reply.Confident);
         Assert.Equal(3u, reply.Parameters.Steps);
         Assert.Equal(7f, reply.Parameters.MaskWeight); // package default kept
         Assert.Equal(("default", "1"), (reply.ServedBy.Name, reply.ServedBy.Version));
         Assert.True(reply.Timings.InferenceMs > 0 && reply.Timings.TotalMs >= reply.Timings.InferenceMs);
+    }
+
+    [Fact]
+    public async Task Confident_labels_mark_unsure_pixels_255_and_agree_with_the_seeds_elsewhere()
+    {
+        var reply = await _attribution.AttributeAsync(Request(r =>
+        {
+            r.Labels.Add(LabelKind.Confident);
+            r.ConfidentThresholds = new ConfidentThresholds { Foreground = 0.5f, Background = 0.05f };
+        }), CancellationToken.None);
+        Assert.Null(reply.Seeds);
+        var confident = reply.Confident.Raw.ToByteArray();
+        uint label = (uint)TestModels.Classes.ToList().IndexOf(FirstClass);
+        Assert.Contains(confident, b => b == 255);
+        Assert.Contains(confident, b => b == label);
+        Assert.True(confident.All(b => b == 0 || b == label || b == 255));
     }
 
     [Fact]
@@ -89,6 +106,7 @@ public sealed class HandlerTests : IAsyncLifetime
         { "negative step size", GrpcStatusCode.InvalidArgument, "parameters.step_size" },
         { "bad scale", GrpcStatusCode.InvalidArgument, "parameters.scales" },
         { "bad threshold", GrpcStatusCode.InvalidArgument, "background_threshold" },
+        { "confident thresholds reversed", GrpcStatusCode.InvalidArgument, "confident_thresholds" },
         { "unknown model", GrpcStatusCode.NotFound, "no model package \"nope\"" },
         { "unloaded version", GrpcStatusCode.NotFound, "not loaded" },
     };
@@ -110,6 +128,10 @@ public sealed class HandlerTests : IAsyncLifetime
                 case "negative step size": r.Parameters.StepSize = -1; break;
                 case "bad scale": r.Parameters.Scales.Add(9f); break;
                 case "bad threshold": r.BackgroundThreshold = 1.5f; break;
+                case "confident thresholds reversed":
+                    r.Labels.Add(LabelKind.Confident);
+                    r.ConfidentThresholds = new ConfidentThresholds { Foreground = 0.1f, Background = 0.3f };
+                    break;
                 case "unknown model": r.Model = new ModelSelector { Name = "nope" }; break;
                 case "unloaded version": r.Model = new ModelSelector { Version = "7" }; break;
             }

@@ -21,8 +21,9 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var wanted = request.Labels.Count == 0 ? [LabelKind.Seeds, LabelKind.Crf] : request.Labels.Distinct().ToList();
         if (wanted.Contains(LabelKind.Unspecified)) throw ServiceErrors.InvalidArgument("labels: LABEL_KIND_UNSPECIFIED is not a label kind");
         if (!Enum.IsDefined(request.Method)) throw ServiceErrors.InvalidArgument($"method: {(int)request.Method} is not an AttributionMethod");
+        var confident = wanted.Contains(LabelKind.Confident) ? ConfidentOptions(request.ConfidentThresholds, "confident_thresholds") : null;
         var query = new Query(request.Image, request.Classes, request.Model, request.Method, request.Parameters,
-            request.HasBackgroundThreshold ? request.BackgroundThreshold : null, wanted.Contains(LabelKind.Crf), Bounded: true);
+            request.HasBackgroundThreshold ? request.BackgroundThreshold : null, wanted.Contains(LabelKind.Crf), confident, Bounded: true);
         return await RunAsync(query, cancellation, (result, model) =>
         {
             var reply = new AttributeResponse
@@ -34,6 +35,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
             if (request.WantMaps) reply.Maps.AddRange(ReplyEncoding.Maps(result.Maps, request.MapEncoding, model));
             if (wanted.Contains(LabelKind.Seeds)) reply.Seeds = ReplyEncoding.Labels(result.Seeds, request.LabelEncoding, model.Classes);
             if (result.Crf is not null) reply.Crf = ReplyEncoding.Labels(result.Crf, request.LabelEncoding, model.Classes);
+            if (result.Confident is not null) reply.Confident = ReplyEncoding.Labels(result.Confident, request.LabelEncoding, model.Classes);
             return (reply, reply.Timings = new Timings());
         }).ConfigureAwait(false);
     }
@@ -41,16 +43,17 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
     /// <summary>One RegenerateLabels item: a VOC palette label map of the kind the stream's options ask for.</summary>
     public async Task<RegenerateLabelsResponse> RegenerateAsync(RegenerateItem item, RegenerateOptions options, CancellationToken cancellation)
     {
-        bool crf = options.Label != LabelKind.Seeds;
+        bool crf = options.Label is LabelKind.Unspecified or LabelKind.Crf;
+        var confident = options.Label == LabelKind.Confident ? ConfidentOptions(options.ConfidentThresholds, "options.confident_thresholds") : null;
         // Stream items wait without counting against the queue: the stream bounds its own in-flight items.
         var query = new Query(item.Image, item.Classes, options.Model, options.Method, options.Parameters,
-            options.HasBackgroundThreshold ? options.BackgroundThreshold : null, crf, Bounded: false);
+            options.HasBackgroundThreshold ? options.BackgroundThreshold : null, crf, confident, Bounded: false);
         return await RunAsync(query, cancellation, (result, model) =>
         {
             var reply = new RegenerateLabelsResponse
             {
                 Id = item.Id,
-                Labels = ReplyEncoding.Labels(result.Crf ?? result.Seeds, LabelEncoding.Png, model.Classes),
+                Labels = ReplyEncoding.Labels(result.Confident ?? result.Crf ?? result.Seeds, LabelEncoding.Png, model.Classes),
                 ServedBy = ReplyEncoding.ServedBy(model),
             };
             return (reply, reply.Timings = new Timings());
@@ -58,9 +61,9 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
     }
 
     private sealed record Query(ByteString Image, IReadOnlyList<string> Classes, ModelSelector? Model, AttributionMethod Method,
-        AdvCamParameters? Parameters, float? BackgroundThreshold, bool Crf, bool Bounded);
+        AdvCamParameters? Parameters, float? BackgroundThreshold, bool Crf, ConfidentLabelOptions? Confident, bool Bounded);
 
-    private sealed record Result(Work Work, ClassMaps Maps, GrayImage Seeds, GrayImage? Crf);
+    private sealed record Result(Work Work, ClassMaps Maps, GrayImage Seeds, GrayImage? Crf, GrayImage? Confident);
 
     /// <summary>Admission, model lease, decode, maps, seeds and CRF; <paramref name="reply"/> encodes, and its time is added.</summary>
     private async Task<T> RunAsync<T>(Query query, CancellationToken cancellation, Func<Result, LoadedModel, (T Reply, Timings Timings)> reply)
@@ -82,11 +85,12 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         double inferMs = infer.Elapsed.TotalMilliseconds;
         var refine = Stopwatch.StartNew();
         var seeds = LoadedModel.Seeds(maps, work.BackgroundThreshold);
-        var crf = query.Crf ? model.RefineByCrf(image, seeds) : null;
+        var crf = query.Crf ? LoadedModel.RefineByCrf(image, maps, work.BackgroundThreshold) : null;
+        var confident = query.Confident is null ? null : LoadedModel.Confident(image, maps, query.Confident);
         double refineMs = refine.Elapsed.TotalMilliseconds;
 
         var encode = Stopwatch.StartNew();
-        var (result, timings) = reply(new Result(work, maps, seeds, crf), model);
+        var (result, timings) = reply(new Result(work, maps, seeds, crf, confident), model);
         timings.QueueMs = queueMs;
         timings.DecodeMs = decodeMs;
         timings.InferenceMs = inferMs;
@@ -152,6 +156,25 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         if (o.Steps > 1 && !model.CanClimb)
             throw new RpcException(GrpcStatusCode.FailedPrecondition, $"{model.Name}/{model.Version} has no climber.onnx; use ATTRIBUTION_METHOD_CAM");
         return o;
+    }
+
+    /// <summary>IRN's defaults overridden by the set fields; errors name <paramref name="field"/>.</summary>
+    private static ConfidentLabelOptions ConfidentOptions(ConfidentThresholds? thresholds, string field)
+    {
+        var o = new ConfidentLabelOptions();
+        if (thresholds is not null)
+        {
+            if (thresholds.HasForeground) o = o with { ForegroundThreshold = thresholds.Foreground };
+            if (thresholds.HasBackground) o = o with { BackgroundThreshold = thresholds.Background };
+        }
+        try
+        {
+            return o.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw ServiceErrors.InvalidArgument($"{field}: {FirstLine(e.Message)}");
+        }
     }
 
     private static AdvCamParameters Describe(AdvCamOptions o)

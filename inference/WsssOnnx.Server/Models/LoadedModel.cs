@@ -180,8 +180,13 @@ public sealed class LoadedModel : IDisposable
     /// <summary>Seeds: argmax over the maps with a constant background score (IRN's cam_to_label).</summary>
     public static GrayImage Seeds(ClassMaps maps, float backgroundThreshold) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, backgroundThreshold);
 
-    /// <summary>Dense-CRF refinement of a label map over this model's labels (IRN's crf_inference_label defaults).</summary>
-    public GrayImage RefineByCrf(RgbImage image, GrayImage labels) => new DenseCrf().InferLabels(image, labels, Classes.Count);
+    /// <summary>Seeds refined by dense CRF over background and the maps' classes (IRN's crf_inference_label with its keys).</summary>
+    public static GrayImage RefineByCrf(RgbImage image, ClassMaps maps, float backgroundThreshold) =>
+        ConfidentLabels.RefinedSeeds(image, maps, backgroundThreshold, new DenseCrf());
+
+    /// <summary>IRN's confident labels (255 where the foreground and background passes disagree).</summary>
+    public static GrayImage Confident(RgbImage image, ClassMaps maps, ConfidentLabelOptions options) =>
+        ConfidentLabels.FromMaps(image, maps, new DenseCrf(), options);
 
     public void Dispose()
     {
