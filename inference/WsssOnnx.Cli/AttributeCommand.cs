@@ -1,5 +1,7 @@
 using System.CommandLine;
 using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Cli.Remote;
+using WsssOnnx.Protos.Wsss.V1;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 
@@ -14,7 +16,10 @@ internal static class AttributeCommand
 {
     public static Command Create()
     {
-        var package = new Option<DirectoryInfo>("--package") { Description = "A model package folder (models/<name>/<version>)", Required = true };
+        var package = new Option<DirectoryInfo?>("--package") { Description = "A model package folder (models/<name>/<version>); or --server" };
+        var server = new Option<string?>("--server") { Description = "Ask running servers instead: host:port[,host:port...] (retried on UNAVAILABLE)" };
+        var model = new Option<string?>("--model") { Description = "With --server: the package name[/version] (default: the server's default, active version)" };
+        var retries = new Option<int>("--retries") { Description = "With --server: retries on UNAVAILABLE or RESOURCE_EXHAUSTED", DefaultValueFactory = _ => 5 };
         var image = new Option<FileInfo>("--image") { Description = "A JPEG or PNG image", Required = true };
         var classes = new Option<string>("--classes") { Description = "Comma-separated class names of the image, e.g. disc,ring (the package's names, any case)", Required = true };
         var method = new Option<AttributionMethod>("--method") { Description = "cam (plain CAM) or advcam (anti-adversarial climbing)", DefaultValueFactory = _ => AttributionMethod.AdvCam };
@@ -27,11 +32,22 @@ internal static class AttributeCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the pictures (created if missing)", Required = true };
         var command = new Command("attribute", "Class maps, seeds and optionally CRF labels of one image, written as PNGs")
         {
-            package, image, classes, method, steps, threshold, crf, confident, fg, bg, output,
+            package, server, model, retries, image, classes, method, steps, threshold, crf, confident, fg, bg, output,
         };
-        command.SetAction(result => Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
-            result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), result.GetValue(confident) ? LabelModes.Confident(result.GetValue(fg), result.GetValue(bg)) : null,
-            result.GetValue(output)!));
+        command.SetAction(result =>
+        {
+            var confidentOptions = result.GetValue(confident) ? LabelModes.Confident(result.GetValue(fg), result.GetValue(bg)) : null;
+            string? servers = result.GetValue(server);
+            if ((servers is null) == (result.GetValue(package) is null))
+                throw new CommandFailedException("give either --package (attribute here) or --server (ask running servers), not both and not neither.");
+            if (servers is not null)
+            {
+                return RunRemote(servers, result.GetValue(retries), result.GetValue(model), result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
+                    result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!);
+            }
+            return Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
+                result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!);
+        });
         return command;
     }
 
@@ -68,6 +84,58 @@ internal static class AttributeCommand
 
         Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : $"AdvCAM, {attribution.Options.Steps} steps")}, " +
             $"classes {string.Join(", ", classes.Select(c => names[c]))}, background threshold {attribution.BackgroundThreshold:G3}");
+        foreach (string path in written) Console.WriteLine($"  {path}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The same pictures from a server's Attribute reply (maps as float32, labels as VOC PNGs).</summary>
+    private static int RunRemote(string servers, int retries, string? model, FileInfo imageFile, string classList, AttributionMethod method, int? steps,
+        float? threshold, bool crf, ConfidentLabelOptions? confident, DirectoryInfo output)
+    {
+        byte[] bytes = RemoteCalls.ReadImageBytes(imageFile);
+        var request = new AttributeRequest
+        {
+            Image = RemoteCalls.Bytes(bytes),
+            Method = method == AttributionMethod.Cam ? Protos.Wsss.V1.AttributionMethod.Cam : Protos.Wsss.V1.AttributionMethod.Advcam,
+            Model = RemoteRelabelCommand.ModelSelector(model),
+            WantMaps = true,
+            MapEncoding = MapEncoding.Float32,
+            Labels = { LabelKind.Seeds },
+        };
+        request.Classes.AddRange(classList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        if (steps is int t) request.Parameters = new AdvCamParameters { Steps = (uint)Math.Max(0, t) };
+        if (threshold is float bg) request.BackgroundThreshold = bg;
+        if (crf) request.Labels.Add(LabelKind.Crf);
+        if (confident is not null)
+        {
+            request.Labels.Add(LabelKind.Confident);
+            request.ConfidentThresholds = new ConfidentThresholds { Foreground = confident.ForegroundThreshold, Background = confident.BackgroundThreshold };
+        }
+        var reply = RemoteCalls.Attribute(servers, retries, request);
+        var image = RemoteCalls.Decode(bytes, imageFile);
+        var maps = RemoteCalls.Maps(reply, image.Width, image.Height);
+
+        Directory.CreateDirectory(output.FullName);
+        string stem = Path.GetFileNameWithoutExtension(imageFile.Name);
+        var written = new List<string>();
+        void Write(string name, byte[] data)
+        {
+            string path = Path.Combine(output.FullName, name);
+            AtomicFile.WriteAllBytes(path, data);
+            written.Add(path);
+        }
+        for (int k = 0; k < reply.Maps.Count; k++)
+        {
+            string name = reply.Maps[k].Name;
+            Write($"{stem}_{name}_heatmap.png", PngEncoder.EncodeRgb(HeatMap.Overlay(image, maps, k)));
+            Write($"{stem}_{name}_map.png", PngEncoder.EncodeGray(HeatMap.Gray(maps, k, image.Width, image.Height)));
+        }
+        Write($"{stem}_seeds.png", reply.Seeds.Png.ToByteArray());
+        if (reply.Crf is not null) Write($"{stem}_crf.png", reply.Crf.Png.ToByteArray());
+        if (reply.Confident is not null) Write($"{stem}_confident.png", reply.Confident.Png.ToByteArray());
+        var p = reply.Parameters;
+        Console.WriteLine($"{imageFile.Name}: {(p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps")}, classes {string.Join(", ", reply.Maps.Select(m => m.Name))}, " +
+            $"background threshold {reply.BackgroundThreshold:G3}; served by {reply.ServedBy.Name}/{reply.ServedBy.Version} in {reply.Timings.TotalMs:F0} ms");
         foreach (string path in written) Console.WriteLine($"  {path}");
         return ExitCodes.Ok;
     }

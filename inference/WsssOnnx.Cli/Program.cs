@@ -6,6 +6,7 @@ var root = new RootCommand("wsss: weakly supervised semantic segmentation on ONN
 {
     InfoCommand.Create(),
     ServeCommand.Create(),
+    SegmentCommand.Create(),
     AttributeCommand.Create(),
     RelabelCommand.Create(),
     EvalCommand.Create(),

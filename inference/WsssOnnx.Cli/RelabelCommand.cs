@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Spectre.Console;
 using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Cli.Remote;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 
@@ -20,7 +21,11 @@ internal static class RelabelCommand
 {
     public static Command Create()
     {
-        var package = new Option<DirectoryInfo>("--package") { Description = "A model package folder (models/<name>/<version>)", Required = true };
+        var package = new Option<DirectoryInfo?>("--package") { Description = "A model package folder (models/<name>/<version>); or --server" };
+        var server = new Option<string?>("--server") { Description = "Label on running servers instead: host:port[,host:port...] (one stream per server)" };
+        var model = new Option<string?>("--model") { Description = "With --server: the package name[/version] to use (default: the server's default, active version)" };
+        var window = new Option<int>("--window") { Description = "With --server: images in flight per server", DefaultValueFactory = _ => 4 };
+        var retries = new Option<int>("--retries") { Description = "With --server: consecutive failures of a server's stream before it is given up", DefaultValueFactory = _ => 5 };
         var data = new Option<DirectoryInfo>("--data") { Description = "VOC-layout dataset root (JPEGImages, Annotations, ImageSets/Segmentation)", Required = true };
         var split = new Option<string>("--split") { Description = "Split list under ImageSets/Segmentation", DefaultValueFactory = _ => "train" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the <id>.png label maps (created if missing)", Required = true };
@@ -35,11 +40,26 @@ internal static class RelabelCommand
         var parallel = new Option<int>("--parallel") { Description = "Images labelled at once (they share the ONNX Runtime sessions)", DefaultValueFactory = _ => 2 };
         var command = new Command("relabel", "Pseudo-label maps for every image of a dataset split from its image-level labels")
         {
-            package, data, split, output, method, steps, threshold, mode, crf, fg, bg, saveMaps, parallel,
+            package, server, model, window, retries, data, split, output, method, steps, threshold, mode, crf, fg, bg, saveMaps, parallel,
         };
-        command.SetAction(result => Run(result.GetValue(package)!, result.GetValue(data)!, result.GetValue(split)!, result.GetValue(output)!,
-            result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), LabelModes.Resolve(result.GetValue(mode), result.GetValue(crf)),
-            LabelModes.Confident(result.GetValue(fg), result.GetValue(bg)), result.GetValue(saveMaps), result.GetValue(parallel)));
+        command.SetAction(result =>
+        {
+            var labelMode = LabelModes.Resolve(result.GetValue(mode), result.GetValue(crf));
+            var confident = LabelModes.Confident(result.GetValue(fg), result.GetValue(bg));
+            string? servers = result.GetValue(server);
+            if ((servers is null) == (result.GetValue(package) is null))
+                throw new CommandFailedException("give either --package (label here) or --server (label on running servers), not both and not neither.");
+            if (servers is not null)
+            {
+                if (result.GetValue(saveMaps) is not null) throw new CommandFailedException("--save-maps needs --package: servers return label maps, not class maps.");
+                var remote = RemoteRelabelCommand.Options(result.GetValue(model), result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), labelMode, confident);
+                return RemoteRelabelCommand.Run(servers, result.GetValue(window), result.GetValue(retries), remote,
+                    VocSplit.Open(result.GetValue(data)!.FullName, result.GetValue(split)!), result.GetValue(output)!);
+            }
+            return Run(result.GetValue(package)!, result.GetValue(data)!, result.GetValue(split)!, result.GetValue(output)!,
+            result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), labelMode,
+            confident, result.GetValue(saveMaps), result.GetValue(parallel));
+        });
         return command;
     }
 

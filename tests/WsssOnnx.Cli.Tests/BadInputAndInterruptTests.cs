@@ -7,12 +7,6 @@ namespace WsssOnnx.Cli.Tests;
 /// <summary>Over-size and empty images in `wsss attribute` (relabel's are in RelabelAndEvalCommandTests), and SIGINT in the middle of a relabel run.</summary>
 public sealed class BadInputAndInterruptTests(SyntheticDataset data) : IClassFixture<SyntheticDataset>
 {
-    private const int Sigint = 2;
-
-#pragma warning disable SYSLIB1054 // LibraryImport would need unsafe code in this project for one int call
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-#pragma warning restore SYSLIB1054
 
     // AdvCamOptions.MaxSide's default, the long side the CLI accepts.
     private const int MaxSide = 1024;
@@ -59,7 +53,7 @@ public sealed class BadInputAndInterruptTests(SyntheticDataset data) : IClassFix
                 while (Directory.GetFiles(output, "*.png").Length == 0 && !process.HasExited && wait.Elapsed < TimeSpan.FromMinutes(1)) await Task.Delay(20);
                 // (Not Assert.False with the output in its message: that message would wait for the process to end.)
                 if (process.HasExited) Assert.Fail($"relabel ended before the first label map appeared: {await stdoutTask}{await stderrTask}");
-                Assert.True(Kill(process.Id, Sigint) == 0, $"kill({process.Id}, SIGINT) failed: errno {Marshal.GetLastPInvokeError()}");
+                Assert.True(CliProcess.Kill(process.Id, CliProcess.Sigint) == 0, $"kill({process.Id}, SIGINT) failed: errno {Marshal.GetLastPInvokeError()}");
                 using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
                 await process.WaitForExitAsync(limit.Token);
                 (stdout, stderr) = (await stdoutTask, await stderrTask);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace WsssOnnx.Cli.Tests;
 
@@ -30,6 +31,20 @@ internal static class CliProcess
     /// dotnet exec in place and `dotnet wsss.dll` runs the app in its own process, so the id is the app's.
     /// </summary>
     public static Process StartWithSigint(params string[] args) => StartProgram(Path.Combine(BuildDirectory, "wsss.dll"), args, defaultSigint: true);
+
+    /// <summary>Starts `wsss` with output redirected and returns at once.</summary>
+    public static Process Start(params string[] args) => StartProgram(Path.Combine(BuildDirectory, "wsss.dll"), args);
+
+    public const int Sigint = 2;
+    public const int Sigterm = 15;
+
+    /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/> (kill(2)); 0 on success.</summary>
+    public static int Kill(int pid, int signal) => NativeKill(pid, signal);
+
+#pragma warning disable SYSLIB1054 // LibraryImport would need unsafe code in this project for one int call
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int NativeKill(int pid, int signal);
+#pragma warning restore SYSLIB1054
 
     private static Process StartProgram(string dll, string[] args, bool defaultSigint = false)
     {

@@ -1,0 +1,77 @@
+using Google.Protobuf;
+using WsssOnnx.Grpc;
+using WsssOnnx.Imaging;
+using WsssOnnx.Protos.Wsss.V1;
+using WsssOnnx.Server;
+
+namespace WsssOnnx.Cli.Remote;
+
+/// <summary>`wsss attribute --server` and `wsss segment --server`: one unary call per image, retried on UNAVAILABLE.</summary>
+internal static class RemoteCalls
+{
+    public static TimeSpan Timeout { get; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The image file's bytes, refused with one sentence if unreadable (the server decodes and checks them).</summary>
+    public static byte[] ReadImageBytes(FileInfo file)
+    {
+        try
+        {
+            return File.ReadAllBytes(file.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandFailedException($"cannot read {file.FullName}: {e.Message}", e);
+        }
+    }
+
+    public static AttributeResponse Attribute(string servers, int retries, AttributeRequest request)
+    {
+        using var pool = ServerPool.Parse(servers, retries);
+        return Call(pool, () => pool.UnaryAsync(WsssApi.Attribute, request, Timeout, CancellationToken.None));
+    }
+
+    public static SegmentResponse Segment(ServerPool pool, SegmentRequest request) =>
+        Call(pool, () => pool.UnaryAsync(WsssApi.Segment, request, Timeout, CancellationToken.None));
+
+    private static T Call<T>(ServerPool pool, Func<Task<T>> call)
+    {
+        try
+        {
+            return call().GetAwaiter().GetResult();
+        }
+        catch (RpcException e)
+        {
+            throw new CommandFailedException(pool.Describe(e), e);
+        }
+    }
+
+    /// <summary>Full-size float maps [K, H, W] from a reply's MAP_ENCODING_FLOAT32 maps.</summary>
+    public static float[] Maps(AttributeResponse reply, int width, int height)
+    {
+        int plane = width * height;
+        var maps = new float[reply.Maps.Count * plane];
+        for (int k = 0; k < reply.Maps.Count; k++)
+        {
+            var bytes = reply.Maps[k].Float32.Span;
+            if (bytes.Length != plane * sizeof(float))
+                throw new CommandFailedException($"the server sent a {reply.Maps[k].Width}x{reply.Maps[k].Height} map for a {width}x{height} image.");
+            for (int i = 0; i < plane; i++) maps[k * plane + i] = BitConverter.ToSingle(bytes.Slice(i * sizeof(float), sizeof(float)));
+        }
+        return maps;
+    }
+
+    /// <summary>Decodes an image locally (for overlays), with the same limits the server applies by default.</summary>
+    public static RgbImage Decode(byte[] bytes, FileInfo file)
+    {
+        try
+        {
+            return new ImageDecoder().DecodeRgb(bytes);
+        }
+        catch (ImageDecodeException e)
+        {
+            throw new CommandFailedException($"cannot decode {file.FullName}: {e.Message}", e);
+        }
+    }
+
+    public static ByteString Bytes(byte[] data) => ByteString.CopyFrom(data);
+}

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Spectre.Console;
+using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Grpc;
+using WsssOnnx.Protos.Wsss.V1;
+using WsssOnnx.Runtime;
+
+namespace WsssOnnx.Cli.Remote;
+
+/// <summary>
+/// `wsss relabel --server`: the same job as local relabel, done by running servers through RegenerateLabels. The output
+/// is the same (&lt;id&gt;.png, atomically written, existing ones skipped, so a rerun resumes); the servers that
+/// answered and the model versions that served are reported.
+/// </summary>
+internal static class RemoteRelabelCommand
+{
+    /// <summary>The stream options for the command line's choices; null fields keep the server package's defaults.</summary>
+    public static RegenerateOptions Options(string? model, AttributionMethod method, int? steps, float? threshold, LabelMode mode, ConfidentLabelOptions confident)
+    {
+        var options = new RegenerateOptions
+        {
+            Method = method == AttributionMethod.Cam ? Protos.Wsss.V1.AttributionMethod.Cam : Protos.Wsss.V1.AttributionMethod.Advcam,
+            Label = mode switch { LabelMode.Seeds => LabelKind.Seeds, LabelMode.Crf => LabelKind.Crf, _ => LabelKind.Confident },
+            ConfidentThresholds = new ConfidentThresholds { Foreground = confident.ForegroundThreshold, Background = confident.BackgroundThreshold },
+            Model = ModelSelector(model),
+        };
+        if (steps is int t)
+        {
+            if (t < 1) throw new CommandFailedException($"--steps must be at least 1; got {t}.");
+            options.Parameters = new AdvCamParameters { Steps = (uint)t };
+        }
+        if (threshold is float bg) options.BackgroundThreshold = bg;
+        return options;
+    }
+
+    /// <summary>"name" or "name/version" as a selector; null: the server's default.</summary>
+    public static ModelSelector ModelSelector(string? model)
+    {
+        if (string.IsNullOrEmpty(model)) return new ModelSelector();
+        string[] parts = model.Split('/', 2);
+        return new ModelSelector { Name = parts[0], Version = parts.Length > 1 ? parts[1] : "" };
+    }
+
+    public static int Run(string servers, int window, int retries, RegenerateOptions options, VocSplit split, DirectoryInfo output)
+    {
+        if (window is < 1 or > 64) throw new CommandFailedException($"--window must be in [1, 64]; got {window}.");
+        using var pool = ServerPool.Parse(servers, retries);
+        options.MaxInFlight = (uint)window;
+        Directory.CreateDirectory(output.FullName);
+        var todo = split.Ids.Where(id => !File.Exists(Path.Combine(output.FullName, id + ".png"))).ToList();
+        int skipped = split.Ids.Count - todo.Count;
+        var failures = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var versions = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var retried = new ConcurrentQueue<string>();
+        int written = 0;
+        var clock = Stopwatch.StartNew();
+
+        using var interrupt = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        {
+            context.Cancel = true;
+            interrupt.Cancel();
+        });
+
+        var relabeler = new RemoteRelabeler(pool, options, window);
+        IReadOnlyList<string> unanswered = [];
+        string? lastError = null;
+        try
+        {
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(context =>
+                {
+                    var task = context.AddTask($"relabel {split.Split} on {pool.Channels.Count} server(s)", maxValue: Math.Max(1, todo.Count));
+                    relabeler.Answered += reply =>
+                    {
+                        if (reply.ResultCase == RegenerateLabelsResponse.ResultOneofCase.Labels)
+                        {
+                            try
+                            {
+                                AtomicFile.WriteAllBytes(Path.Combine(output.FullName, reply.Id + ".png"), reply.Labels.Png.ToByteArray());
+                                Interlocked.Increment(ref written);
+                                versions.AddOrUpdate($"{reply.ServedBy.Name}/{reply.ServedBy.Version}", 1, (_, n) => n + 1);
+                            }
+                            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                            {
+                                failures[reply.Id] = $"cannot write its label map: {e.Message}";
+                            }
+                        }
+                        else
+                        {
+                            failures[reply.Id] = reply.Error is { } error ? $"{(GrpcStatusCode)error.Code}: {error.Message}" : "the server sent no result";
+                        }
+                        task.Increment(1);
+                    };
+                    relabeler.Failed += (id, message) =>
+                    {
+                        failures[id] = message;
+                        task.Increment(1);
+                    };
+                    relabeler.StreamRetried += (server, reason) => retried.Enqueue($"{server}: {reason}");
+                    (unanswered, lastError) = relabeler.RunAsync(todo, id => Item(split, id), interrupt.Token).GetAwaiter().GetResult();
+                    if (todo.Count == 0) task.Increment(1);
+                });
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+        }
+        catch (RpcException e)
+        {
+            throw new CommandFailedException($"the servers refused the job: {e.StatusCode}: {e.Detail}", e);
+        }
+
+        bool interrupted = interrupt.IsCancellationRequested;
+        int left = todo.Count - written - failures.Count;
+        Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {written} written, {skipped} already done (skipped), {failures.Count} failed" +
+            (left > 0 ? $", {left} not done" : "") + $", in {clock.Elapsed.TotalSeconds:F1} s -> {output.FullName}");
+        if (!versions.IsEmpty) Console.WriteLine($"served by: {string.Join(", ", versions.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key} ({v.Value})"))}");
+        if (!retried.IsEmpty) Console.WriteLine($"{retried.Count} stream(s) broke and were retried; the first: {retried.First()}");
+        if (!failures.IsEmpty)
+        {
+            Console.Error.WriteLine($"wsss relabel: {failures.Count} of {split.Ids.Count} images failed:");
+            foreach (var (id, message) in failures.OrderBy(f => f.Key, StringComparer.Ordinal)) Console.Error.WriteLine($"  {id}: {message}");
+        }
+        if (interrupted)
+        {
+            Console.Error.WriteLine($"wsss relabel: interrupted; {written} label maps written this run, {left} left: run the same command again to finish.");
+            return ExitCodes.Interrupted;
+        }
+        if (unanswered.Count > 0)
+        {
+            Console.Error.WriteLine($"wsss relabel: no server could take the last {unanswered.Count} images ({lastError}); run the same command again to finish.");
+            return ExitCodes.Failed;
+        }
+        return failures.IsEmpty ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static RegenerateItem Item(VocSplit split, string id)
+    {
+        var item = new RegenerateItem { Id = id, Image = ByteString.CopyFrom(File.ReadAllBytes(split.ImagePath(id))) };
+        item.Classes.AddRange(split.ObjectNames(id));
+        return item;
+    }
+}

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using WsssOnnx.Cli.Remote;
+using WsssOnnx.Imaging;
+using WsssOnnx.Protos.Wsss.V1;
+using WsssOnnx.Runtime;
+using WsssOnnx.Server.Handlers;
+using WsssOnnx.Server.Models;
+
+namespace WsssOnnx.Cli;
+
+/// <summary>
+/// `wsss segment`: the segmenter's label map of each image (VOC palette PNG, &lt;stem&gt;_segment.png), here with
+/// --package or on running servers with --server. An image that fails is reported and the others go on.
+/// </summary>
+internal static class SegmentCommand
+{
+    public static Command Create()
+    {
+        var package = new Option<DirectoryInfo?>("--package") { Description = "A model package folder (models/<name>/<version>); or --server" };
+        var server = new Option<string?>("--server") { Description = "Ask running servers instead: host:port[,host:port...] (retried on UNAVAILABLE)" };
+        var model = new Option<string?>("--model") { Description = "With --server: the package name[/version] (default: the server's default, active version)" };
+        var retries = new Option<int>("--retries") { Description = "With --server: retries on UNAVAILABLE or RESOURCE_EXHAUSTED", DefaultValueFactory = _ => 5 };
+        var images = new Argument<FileInfo[]>("images") { Description = "JPEG or PNG images", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the label maps (created if missing)", Required = true };
+        var command = new Command("segment", "Label maps of images from the package's segmentation network") { package, server, model, retries, output, images };
+        command.SetAction(result =>
+        {
+            string? servers = result.GetValue(server);
+            var packageDirectory = result.GetValue(package);
+            if ((servers is null) == (packageDirectory is null))
+                throw new CommandFailedException("give either --package (segment here) or --server (ask running servers), not both and not neither.");
+            var outputDirectory = result.GetValue(output)!;
+            Directory.CreateDirectory(outputDirectory.FullName);
+            Func<FileInfo, SegmentResponse> segment;
+            IDisposable resource;
+            if (servers is not null)
+            {
+                var pool = ServerPool.Parse(servers, result.GetValue(retries));
+                var selector = RemoteRelabelCommand.ModelSelector(result.GetValue(model));
+                segment = file => RemoteCalls.Segment(pool, new SegmentRequest { Image = RemoteCalls.Bytes(RemoteCalls.ReadImageBytes(file)), Model = selector });
+                resource = pool;
+            }
+            else
+            {
+                var loaded = Open(packageDirectory!);
+                var decode = new RequestImage(4096);
+                segment = file =>
+                {
+                    var image = DecodeLocal(decode, file);
+                    var labels = loaded.Segment(image, CancellationToken.None);
+                    return new SegmentResponse { Labels = ReplyEncoding.Labels(labels, LabelEncoding.Png, loaded.Classes), ServedBy = ReplyEncoding.ServedBy(loaded) };
+                };
+                resource = loaded;
+            }
+            using (resource)
+            {
+                int failed = 0;
+                foreach (var file in result.GetValue(images)!)
+                {
+                    try
+                    {
+                        var reply = segment(file);
+                        string path = Path.Combine(outputDirectory.FullName, Path.GetFileNameWithoutExtension(file.Name) + "_segment.png");
+                        AtomicFile.WriteAllBytes(path, reply.Labels.Png.ToByteArray());
+                        var areas = reply.Labels.Classes.Select(c => $"{c.Name} {100 * c.Fraction:F1}%");
+                        Console.WriteLine($"{file.Name}: {string.Join(", ", areas)} ({reply.ServedBy.Name}/{reply.ServedBy.Version}) -> {path}");
+                    }
+                    catch (CommandFailedException e)
+                    {
+                        failed++;
+                        Console.Error.WriteLine($"wsss segment: {file.Name}: {e.Message}");
+                    }
+                }
+                return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+        });
+        return command;
+    }
+
+    private static LoadedModel Open(DirectoryInfo directory)
+    {
+        try
+        {
+            var model = LoadedModel.Load(directory.FullName, new SessionConfig());
+            if (model.CanSegment) return model;
+            model.Dispose();
+            throw new CommandFailedException($"{directory.FullName} has no segmenter.onnx.");
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new CommandFailedException(e.Message, e);
+        }
+    }
+
+    private static RgbImage DecodeLocal(RequestImage decoder, FileInfo file)
+    {
+        try
+        {
+            return decoder.Decode(Google.Protobuf.ByteString.CopyFrom(RemoteCalls.ReadImageBytes(file)), file.Name);
+        }
+        catch (Grpc.RpcException e)
+        {
+            throw new CommandFailedException(e.Detail, e);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace WsssOnnx.Cli.Tests;
+
+/// <summary>`wsss serve` as a process, on the bundled models, for the remote modes of the CLI.</summary>
+public sealed class ServeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _rest;
+
+    public ServeProcess()
+    {
+        _process = CliProcess.Start("serve", "--models", Path.Combine(CliProcess.RepoRoot, "models"), "--port", "0", "--metrics-port", "-1", "--no-watch");
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (true)
+        {
+            string? line = _process.StandardOutput.ReadLine();
+            if (line is null || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"wsss serve did not start: {_process.StandardError.ReadToEnd()}");
+            var match = Regex.Match(line, @"listening on ([0-9.]+:[0-9]+)");
+            if (match.Success)
+            {
+                Address = match.Groups[1].Value;
+                break;
+            }
+        }
+        _rest = _process.StandardOutput.ReadToEndAsync();
+    }
+
+    /// <summary>host:port of the gRPC endpoint.</summary>
+    public string Address { get; }
+
+    /// <summary>SIGTERM, then the exit code and the log (console logs go to stdout).</summary>
+    public (int ExitCode, string Log) Stop()
+    {
+        Assert.Equal(0, CliProcess.Kill(_process.Id, CliProcess.Sigterm));
+        Assert.True(_process.WaitForExit(TimeSpan.FromSeconds(30)), "wsss serve did not stop within 30 s of SIGTERM");
+        return (_process.ExitCode, _rest.Result + _process.StandardError.ReadToEnd());
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}
+
+/// <summary>relabel, attribute and segment with --server against a served bundled model; failover to a second address.</summary>
+public sealed class RemoteModeTests(SyntheticDataset data) : IClassFixture<SyntheticDataset>, IDisposable
+{
+    private readonly ServeProcess _server = new();
+
+    // A port nothing listens on: the client must skip it and finish on the live server.
+    private const string DeadServer = "127.0.0.1:1";
+
+    [Fact]
+    public void Relabel_on_servers_writes_every_label_map_resumes_and_survives_a_dead_server()
+    {
+        string output = Directory.CreateTempSubdirectory("wsss-remote-").FullName;
+        try
+        {
+            string[] args = ["relabel", "--server", $"{DeadServer},{_server.Address}", "--retries", "2", "--data", data.Root, "--split", "val",
+                "--out", output, "--method", "cam", "--mode", "crf", "--window", "2"];
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, args);
+            Assert.True(code == 0, stdout + stderr);
+            var ids = data.Ids("val");
+            Assert.All(ids, id => Assert.True(File.Exists(Path.Combine(output, id + ".png")), id));
+            Assert.Contains($"{ids.Count} written", stdout);
+            Assert.Matches(@"served by: default/\d+ \(" + ids.Count + @"\)", stdout);
+            Assert.Contains("Unavailable", stdout); // the dead server's stream was retried, then given up
+
+            File.Delete(Path.Combine(output, ids[0] + ".png"));
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, args);
+            Assert.True(code == 0, stdout + stderr);
+            Assert.Contains($"1 written, {ids.Count - 1} already done", stdout);
+
+            // The remote labels are the local ones (same package, same method and CRF).
+            string local = Directory.CreateTempSubdirectory("wsss-local-").FullName;
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--out", local, "--method", "cam", "--mode", "crf");
+            Assert.True(code == 0, stdout + stderr);
+            foreach (string id in ids)
+                Assert.Equal(File.ReadAllBytes(Path.Combine(local, id + ".png")), File.ReadAllBytes(Path.Combine(output, id + ".png")));
+            Directory.Delete(local, recursive: true);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Relabel_reports_a_bad_image_and_an_unknown_class_per_image_and_writes_the_rest()
+    {
+        string root = Directory.CreateTempSubdirectory("wsss-remote-bad-").FullName;
+        try
+        {
+            CopyDirectory(data.Root, root);
+            var ids = data.Ids("val");
+            File.WriteAllBytes(Path.Combine(root, "JPEGImages", ids[0] + ".jpg"), [0xFF, 0xD8, 0xFF, 0x00, 0x01]);
+            string xml = Path.Combine(root, "Annotations", ids[1] + ".xml");
+            File.WriteAllText(xml, Regex.Replace(File.ReadAllText(xml), "<name>[^<]*</name>", "<name>zebra</name>"));
+            string output = Path.Combine(root, "labels");
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--server", _server.Address, "--data", root, "--split", "val",
+                "--out", output, "--method", "cam", "--mode", "seeds");
+            Assert.Equal(1, code);
+            Assert.Contains($"{ids[0]}: InvalidArgument: image cannot be decoded", stderr);
+            Assert.Contains($"{ids[1]}: InvalidArgument: classes: unknown class \"zebra\"", stderr);
+            Assert.All(ids.Skip(2), id => Assert.True(File.Exists(Path.Combine(output, id + ".png")), id));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Attribute_and_segment_on_a_server_write_their_pictures_and_errors_are_one_sentence()
+    {
+        string output = Directory.CreateTempSubdirectory("wsss-remote-att-").FullName;
+        try
+        {
+            string id = data.Ids("val")[0];
+            string image = Path.Combine(data.Root, "JPEGImages", id + ".jpg");
+            string cls = data.Classes(id)[0];
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", cls,
+                "--steps", "2", "--crf", "--confident", "--out", output);
+            Assert.True(code == 0, stdout + stderr);
+            foreach (string suffix in (string[])[$"_{cls}_heatmap.png", $"_{cls}_map.png", "_seeds.png", "_crf.png", "_confident.png"])
+                Assert.True(File.Exists(Path.Combine(output, id + suffix)), suffix);
+            Assert.Contains("AdvCAM, 2 steps", stdout);
+
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--server", _server.Address, "--out", output, image);
+            Assert.True(code == 0, stdout + stderr);
+            Assert.True(File.Exists(Path.Combine(output, id + "_segment.png")));
+
+            (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", "zebra", "--out", output);
+            Assert.Equal(1, code);
+            Assert.Contains("unknown class \"zebra\"", stderr);
+            Assert.DoesNotContain("   at ", stderr);
+
+            (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--server", DeadServer, "--retries", "1", "--out", output, image);
+            Assert.Equal(1, code);
+            Assert.Contains("Unavailable", stderr);
+            Assert.DoesNotContain("   at ", stderr);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Sigterm_stops_the_server_gracefully()
+    {
+        var (code, log) = _server.Stop();
+        Assert.Equal(0, code);
+        Assert.Contains("Shutting down", log);
+        Assert.Contains("Stopped", log);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (string dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(from, to));
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(from, to), overwrite: true);
+    }
+
+    public void Dispose() => _server.Dispose();
+}
