@@ -120,21 +120,44 @@ internal static class RelabelCommand
                 if (todo.Count == 0) task.Increment(1);
             });
 
-        bool interrupted = interrupt.IsCancellationRequested;
-        int left = todo.Count - written - failures.Count;
-        Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {written} written, {skipped} already done (skipped), {failures.Count} failed" +
-            (interrupted ? $", {left} not done (interrupted)" : "") + $", in {clock.Elapsed.TotalSeconds:F1} s -> {output.FullName}");
-        if (!failures.IsEmpty)
+        return Report(new RelabelOutcome(split, todo.Count, written, skipped, failures, interrupt.IsCancellationRequested, clock.Elapsed, output.FullName));
+    }
+
+    /// <summary>What a relabel run did, local or remote.</summary>
+    internal sealed record RelabelOutcome(VocSplit Split, int Todo, int Written, int Skipped, IReadOnlyDictionary<string, string> Failures, bool Interrupted,
+        TimeSpan Elapsed, string Output)
+    {
+        public int Left => Todo - Written - Failures.Count;
+
+        /// <summary>Extra lines after the summary (servers, versions, retries).</summary>
+        public IReadOnlyList<string> Notes { get; init; } = [];
+
+        /// <summary>Why images are left undone when no interrupt explains it (remote: no server could take them).</summary>
+        public string? Unfinished { get; init; }
+    }
+
+    /// <summary>The summary line, per-image failures and the exit code: 130 interrupted, 1 if anything failed or is left.</summary>
+    internal static int Report(RelabelOutcome o)
+    {
+        Console.WriteLine($"{o.Split.Split}: {o.Split.Ids.Count} images, {o.Written} written, {o.Skipped} already done (skipped), {o.Failures.Count} failed" +
+            (o.Left > 0 ? $", {o.Left} not done" + (o.Interrupted ? " (interrupted)" : "") : "") + $", in {o.Elapsed.TotalSeconds:F1} s -> {o.Output}");
+        foreach (string note in o.Notes) Console.WriteLine(note);
+        if (o.Failures.Count > 0)
         {
-            Console.Error.WriteLine($"wsss relabel: {failures.Count} of {split.Ids.Count} images failed:");
-            foreach (var (id, message) in failures.OrderBy(f => f.Key, StringComparer.Ordinal)) Console.Error.WriteLine($"  {id}: {message}");
+            Console.Error.WriteLine($"wsss relabel: {o.Failures.Count} of {o.Split.Ids.Count} images failed:");
+            foreach (var (id, message) in o.Failures.OrderBy(f => f.Key, StringComparer.Ordinal)) Console.Error.WriteLine($"  {id}: {message}");
         }
-        if (interrupted)
+        if (o.Interrupted)
         {
-            Console.Error.WriteLine($"wsss relabel: interrupted; {written} label maps written this run, {left} left: run the same command again to finish.");
+            Console.Error.WriteLine($"wsss relabel: interrupted; {o.Written} label maps written this run, {o.Left} left: run the same command again to finish.");
             return ExitCodes.Interrupted;
         }
-        return failures.IsEmpty ? ExitCodes.Ok : ExitCodes.Failed;
+        if (o.Left > 0 && o.Unfinished is not null)
+        {
+            Console.Error.WriteLine($"wsss relabel: {o.Unfinished}; {o.Left} left: run the same command again to finish.");
+            return ExitCodes.Failed;
+        }
+        return o.Failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static string OutputPath(string directory, string id) => Path.Combine(directory, id + ".png");

@@ -114,28 +114,15 @@ internal static class RemoteRelabelCommand
             throw new CommandFailedException($"the servers refused the job: {e.StatusCode}: {e.Detail}", e);
         }
 
-        bool interrupted = interrupt.IsCancellationRequested;
-        int left = todo.Count - written - failures.Count;
-        Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {written} written, {skipped} already done (skipped), {failures.Count} failed" +
-            (left > 0 ? $", {left} not done" : "") + $", in {clock.Elapsed.TotalSeconds:F1} s -> {output.FullName}");
-        if (!versions.IsEmpty) Console.WriteLine($"served by: {string.Join(", ", versions.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key} ({v.Value})"))}");
-        if (!retried.IsEmpty) Console.WriteLine($"{retried.Count} stream(s) broke and were retried; the first: {retried.First()}");
-        if (!failures.IsEmpty)
+        var notes = new List<string>();
+        if (!versions.IsEmpty) notes.Add($"served by: {string.Join(", ", versions.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key} ({v.Value})"))}");
+        if (!retried.IsEmpty) notes.Add($"{retried.Count} stream(s) broke and were retried; the first: {retried.First()}");
+        return RelabelCommand.Report(new RelabelCommand.RelabelOutcome(split, todo.Count, written, skipped, failures, interrupt.IsCancellationRequested, clock.Elapsed,
+            output.FullName)
         {
-            Console.Error.WriteLine($"wsss relabel: {failures.Count} of {split.Ids.Count} images failed:");
-            foreach (var (id, message) in failures.OrderBy(f => f.Key, StringComparer.Ordinal)) Console.Error.WriteLine($"  {id}: {message}");
-        }
-        if (interrupted)
-        {
-            Console.Error.WriteLine($"wsss relabel: interrupted; {written} label maps written this run, {left} left: run the same command again to finish.");
-            return ExitCodes.Interrupted;
-        }
-        if (unanswered.Count > 0)
-        {
-            Console.Error.WriteLine($"wsss relabel: no server could take the last {unanswered.Count} images ({lastError}); run the same command again to finish.");
-            return ExitCodes.Failed;
-        }
-        return failures.IsEmpty ? ExitCodes.Ok : ExitCodes.Failed;
+            Notes = notes,
+            Unfinished = unanswered.Count > 0 ? $"no server could take the last {unanswered.Count} images ({lastError})" : null,
+        });
     }
 
     private static RegenerateItem Item(VocSplit split, string id)
