@@ -7,7 +7,6 @@ internal static class ExitCodes
     public const int Failed = 1;
     public const int Usage = 2;
     public const int RuntimeMissing = 3;
-    public const int NotImplemented = 4;
 
     /// <summary>Stopped by SIGINT (Ctrl+C), the shell's 128 + 2.</summary>
     public const int Interrupted = 130;
