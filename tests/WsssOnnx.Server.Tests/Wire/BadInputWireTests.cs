@@ -74,7 +74,7 @@ public sealed class BadInputWireTests(WireFixture fixture, ITestOutputHelper out
         Assert.True(WireServer.RequestCount(metrics, "OK", WsssApi.Segment.FullName) >= goodAfterBad, metrics);
         Assert.Equal(0, WireServer.RequestCount(metrics, "Internal"));
         Assert.Equal(0, WireServer.RequestCount(metrics, "Unknown"));
-        await WaitFor(async () => WireServer.RequestCount(await _wire.MetricsAsync(), "Cancelled", WsssApi.RegenerateLabels.FullName) == 1,
+        await WireServer.Until(async () => WireServer.RequestCount(await _wire.MetricsAsync(), "Cancelled", WsssApi.RegenerateLabels.FullName) == 1,
             "the abandoned stream is counted as Cancelled");
     }
 
@@ -93,19 +93,9 @@ public sealed class BadInputWireTests(WireFixture fixture, ITestOutputHelper out
                 item.Classes.Add(WireServer.Sample.Classes[0]);
                 await call.RequestStream.WriteAsync(new RegenerateLabelsRequest { Item = item });
             }
-            await WaitFor(() => Task.FromResult(_wire.Server.Admission.Running > 0), "the stream's items started");
+            await WireServer.Until(() => _wire.Server.Admission.Running > 0, "the stream's items started");
         }
         // Its climbing stops at the next step instead of running 4 x 30 steps for nobody.
-        await WaitFor(() => Task.FromResult(_wire.Server.Admission.Running == 0), "the abandoned items stopped", TimeSpan.FromSeconds(3));
-    }
-
-    private static async Task WaitFor(Func<Task<bool>> condition, string what, TimeSpan? within = null)
-    {
-        var end = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < end, $"timed out waiting until {what}");
-            await Task.Delay(20);
-        }
+        await WireServer.Until(() => _wire.Server.Admission.Running == 0, "the abandoned items stopped", TimeSpan.FromSeconds(3));
     }
 }

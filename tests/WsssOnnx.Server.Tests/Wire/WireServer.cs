@@ -102,6 +102,19 @@ public sealed class WireServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test naming <paramref name="what"/> after <paramref name="within"/> (10 s).</summary>
+    public static async Task Until(Func<Task<bool>> condition, string what, TimeSpan? within = null)
+    {
+        var end = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < end, $"timed out waiting until {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    public static Task Until(Func<bool> condition, string what, TimeSpan? within = null) => Until(() => Task.FromResult(condition()), what, within);
+
     public static (string Id, byte[] Jpeg, IReadOnlyList<string> Classes) Sample => TestModels.Samples[0];
 
     public static SegmentRequest Segment(byte[]? image = null, string? version = null) => new()
