@@ -123,6 +123,19 @@ public sealed class ModelRegistryTests : IDisposable
         await WaitUntil(() => registry.ActiveModels.Single().Version == "4", TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task The_directory_watch_leaves_a_rollback_to_an_older_version_alone()
+    {
+        await using var registry = NewRegistry();
+        await registry.ActivateAsync("default", "2");
+        await using var watcher = new ModelDirectoryWatcher(registry, NullLogger.Instance, TimeSpan.FromMilliseconds(100));
+        await registry.ActivateAsync("default", "1");
+        int scans = 0;
+        watcher.Scanned += () => Interlocked.Increment(ref scans);
+        await WaitUntil(() => Volatile.Read(ref scans) >= 3);
+        Assert.Equal("1", registry.ActiveModels.Single().Version);
+    }
+
     internal static async Task WaitUntil(Func<bool> condition, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));

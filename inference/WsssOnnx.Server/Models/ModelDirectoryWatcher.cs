@@ -6,7 +6,8 @@ namespace WsssOnnx.Server.Models;
 /// Watches the models/ folder and activates a package's newest version when one appears (ops copy a new version folder
 /// in; the exporter writes manifest.json last, so a version counts once its manifest exists). File-system events are
 /// only a hint: every <see cref="PollInterval"/> the folder is scanned anyway, since inotify misses events on some
-/// mounts. A version whose load failed is retried only after its folder changes.
+/// mounts. A version whose load failed is retried only after its folder changes. Only a version newer than any the
+/// watch has seen counts as new: an operator who activates an older version through ModelAdmin (a rollback) keeps it.
 /// </summary>
 public sealed class ModelDirectoryWatcher : IAsyncDisposable
 {
@@ -16,6 +17,8 @@ public sealed class ModelDirectoryWatcher : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Dictionary<string, DateTime> _failedAt = new(StringComparer.Ordinal);
+    // Per package, the newest version already on disk or activated by the watch; only a newer one appears.
+    private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal);
     private readonly Task _loop;
 
     public ModelDirectoryWatcher(ModelRegistry registry, ILogger logger, TimeSpan? pollInterval = null)
@@ -23,6 +26,7 @@ public sealed class ModelDirectoryWatcher : IAsyncDisposable
         _registry = registry;
         _logger = logger;
         PollInterval = pollInterval ?? TimeSpan.FromSeconds(2);
+        foreach (var active in registry.ActiveModels) _seen[active.Name] = Newer(registry.NewestVersion(active.Name), active.Version);
         if (Directory.Exists(registry.Root))
         {
             try
@@ -80,7 +84,9 @@ public sealed class ModelDirectoryWatcher : IAsyncDisposable
         foreach (var active in _registry.ActiveModels)
         {
             string? newest = _registry.NewestVersion(active.Name);
-            if (newest is null || ModelRegistry.CompareVersions(newest, active.Version) <= 0) continue;
+            // A package activated after the watch started: what is on disk now is not new.
+            if (!_seen.TryGetValue(active.Name, out string? seen)) _seen[active.Name] = seen = Newer(newest, active.Version);
+            if (newest is null || ModelRegistry.CompareVersions(newest, seen) <= 0 || ModelRegistry.CompareVersions(newest, active.Version) <= 0) continue;
             string key = active.Name + "/" + newest;
             DateTime changed = LastChange(Path.Combine(_registry.Root, active.Name, newest));
             if (_failedAt.TryGetValue(key, out var failed) && changed <= failed) continue;
@@ -88,6 +94,7 @@ public sealed class ModelDirectoryWatcher : IAsyncDisposable
             {
                 _logger.LogInformation("New version {Name}/{Version} found in {Root}; activating", active.Name, newest, _registry.Root);
                 await _registry.ActivateAsync(active.Name, newest, cancellation).ConfigureAwait(false);
+                _seen[active.Name] = newest;
                 _failedAt.Remove(key);
             }
             catch (Exception e) when (e is ModelLoadFailedException or ModelNotFoundException)
@@ -97,6 +104,8 @@ public sealed class ModelDirectoryWatcher : IAsyncDisposable
             }
         }
     }
+
+    private static string Newer(string? a, string b) => ModelRegistry.CompareVersions(a, b) > 0 ? a! : b;
 
     private static DateTime LastChange(string folder)
     {
