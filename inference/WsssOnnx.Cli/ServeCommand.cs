@@ -27,11 +27,12 @@ internal static class ServeCommand
         var cert = new Option<FileInfo?>("--tls-cert") { Description = "PFX certificate: serve gRPC over TLS instead of h2c" };
         var certPassword = new Option<string?>("--tls-password") { Description = "Password of --tls-cert" };
         var maxMessage = new Option<int>("--max-message-mb") { Description = "Largest request message, in MiB", DefaultValueFactory = _ => 16 };
+        var gzip = new Option<bool>("--gzip-responses") { Description = "gzip response messages for clients that accept it (requests in gzip are always accepted)" };
         var logFormat = new Option<string>("--log-format") { Description = "simple or json (one JSON object per line)", DefaultValueFactory = _ => "simple" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command("serve", "Serve the wsss.v1 gRPC API and grpc.health.v1 on the model packages in --models")
         {
-            models, model, host, port, metricsPort, concurrency, queue, threads, maxSide, noWatch, cert, certPassword, maxMessage, logFormat, logLevel,
+            models, model, host, port, metricsPort, concurrency, queue, threads, maxSide, noWatch, cert, certPassword, maxMessage, gzip, logFormat, logLevel,
         };
         command.SetAction(result =>
         {
@@ -67,7 +68,7 @@ internal static class ServeCommand
                 CertificatePath = result.GetValue(cert)?.FullName,
                 CertificatePassword = result.GetValue(certPassword),
                 ShutdownTimeout = options.DrainTimeout,
-                Server = new GrpcServerOptions { MaxReceiveMessageSize = result.GetValue(maxMessage) * 1024 * 1024 },
+                Server = new GrpcServerOptions { MaxReceiveMessageSize = result.GetValue(maxMessage) * 1024 * 1024, ResponseCompression = result.GetValue(gzip) },
             };
             return Run(options, hostOptions, format, result.GetValue(logLevel)).GetAwaiter().GetResult();
         });
