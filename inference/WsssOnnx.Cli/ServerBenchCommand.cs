@@ -25,7 +25,7 @@ namespace WsssOnnx.Cli;
 /// (an empty call, Segment, Attribute with CAM, Attribute with AdvCAM at the package's defaults) and each concurrency, a
 /// closed loop of that many callers makes N calls; the figures are latency p50/p90/p99, OK calls per second and the
 /// calls that failed, by status. The target is a running `wsss serve` (--server) or, by default, a server started in
-/// this process on 127.0.0.1:0, whose memory is then sampled before and after the run.
+/// this process on 127.0.0.1:0, whose memory is then sampled at start, after the warm-ups and after the run.
 /// </summary>
 internal static class ServerBenchCommand
 {
@@ -49,7 +49,7 @@ internal static class ServerBenchCommand
         var size = new Option<int>("--size") { Description = "Side of the synthetic square image, in pixels", DefaultValueFactory = _ => NativeSide };
         var requests = new Option<int>("--requests") { Description = "Calls per workload and concurrency (at least one per caller)", DefaultValueFactory = _ => 100 };
         var advCamRequests = new Option<int>("--advcam-requests") { Description = "Calls per concurrency for AdvCAM (at least one per caller)", DefaultValueFactory = _ => 4 };
-        var warmUp = new Option<int>("--warmup") { Description = "Untimed calls before each workload (AdvCAM: at most 1)", DefaultValueFactory = _ => 4 };
+        var warmUp = new Option<int>("--warmup") { Description = "Untimed calls of each workload before any is timed (AdvCAM: at most 1)", DefaultValueFactory = _ => 4 };
         var concurrency = new Option<string>("--concurrency") { Description = "Comma-separated numbers of concurrent callers", DefaultValueFactory = _ => "1,4,16" };
         var skipAdvCam = new Option<bool>("--skip-advcam") { Description = "Leave out the AdvCAM workload (seconds per call)" };
         var serverConcurrency = new Option<int>("--server-concurrency") { Description = "In-process server: requests running at once", DefaultValueFactory = _ => defaults.ConcurrencyLimit };
@@ -172,7 +172,8 @@ internal static class ServerBenchCommand
         if (!json) Console.Error.WriteLine($"wsss bench-server: {targetLine}, model {model.Name}/{model.Version}");
 
         var before = memory?.Invoke();
-        var results = await RunLevelsAsync(workloads, settings.Concurrency).ConfigureAwait(false);
+        MemorySample? warm = null;
+        var results = await RunLevelsAsync(workloads, settings.Concurrency, () => warm = memory?.Invoke()).ConfigureAwait(false);
         var after = memory?.Invoke();
 
         var report = new ServerBenchReport
@@ -187,6 +188,7 @@ internal static class ServerBenchCommand
             AdvCamScales = advCamUsed?.Scales.ToArray(),
             Results = results,
             MemoryBefore = before,
+            MemoryAfterWarmUp = warm,
             MemoryAfter = after,
         };
         if (json) Console.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
@@ -194,19 +196,23 @@ internal static class ServerBenchCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Every workload at every concurrency, after its warm-up; a progress bar on a terminal, a line a level otherwise.</summary>
-    private static async Task<List<LevelResult>> RunLevelsAsync(List<Workload> workloads, IReadOnlyList<int> levels)
+    /// <summary>
+    /// Every workload's warm-up, then every workload at every concurrency; a progress bar on a terminal, a line a level
+    /// otherwise. <paramref name="warmedUp"/> runs between the two (ORT has then allocated for every shape once).
+    /// </summary>
+    private static async Task<List<LevelResult>> RunLevelsAsync(List<Workload> workloads, IReadOnlyList<int> levels, Action warmedUp)
     {
         var results = new List<LevelResult>();
         async Task Run(Action<string, int> starting, Action done)
         {
+            foreach (var workload in workloads.Where(w => w.WarmUp > 0))
+            {
+                starting($"{workload.Name} warm-up", workload.WarmUp);
+                await ClosedLoopLoad.RunAsync(workload.WarmUp, 1, workload.Call, done).ConfigureAwait(false);
+            }
+            warmedUp();
             foreach (var workload in workloads)
             {
-                if (workload.WarmUp > 0)
-                {
-                    starting($"{workload.Name} warm-up", workload.WarmUp);
-                    await ClosedLoopLoad.RunAsync(workload.WarmUp, 1, workload.Call, done).ConfigureAwait(false);
-                }
                 foreach (int callers in levels)
                 {
                     int requests = Math.Max(workload.Requests, callers);
@@ -241,6 +247,8 @@ internal static class ServerBenchCommand
     private static void Print(ServerBenchReport r, string targetLine, List<Workload> workloads)
     {
         static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+        // Three significant figures or more: 0.17, 11.3, 9443.
+        static string Ms(double ms) => F(ms, ms < 10 ? "F2" : ms < 100 ? "F1" : "F0");
         var table = new Table().Title(Markup.Escape($"wsss bench-server: {r.Model}, {r.Image.Bytes} B image{(r.Image.Width is int w ? $" {w}x{r.Image.Height}" : "")}, classes {string.Join(", ", r.Classes)}"))
             .AddColumn("workload").AddColumn(new TableColumn("callers").RightAligned()).AddColumn(new TableColumn("calls").RightAligned())
             .AddColumn(new TableColumn("p50 ms").RightAligned()).AddColumn(new TableColumn("p90 ms").RightAligned()).AddColumn(new TableColumn("p99 ms").RightAligned())
@@ -248,7 +256,7 @@ internal static class ServerBenchCommand
         foreach (var level in r.Results)
         {
             table.AddRow(level.Workload, level.Concurrency.ToString(CultureInfo.InvariantCulture), level.Requests.ToString(CultureInfo.InvariantCulture),
-                F(level.P50Ms, "F2"), F(level.P90Ms, "F2"), F(level.P99Ms, "F2"), F(level.RequestsPerSecond, "F2"),
+                Ms(level.P50Ms), Ms(level.P90Ms), Ms(level.P99Ms), F(level.RequestsPerSecond, level.RequestsPerSecond < 100 ? "F2" : "F0"),
                 level.Errors.Count == 0 ? "0" : string.Join(", ", level.Errors.Select(e => $"{e.Key} {e.Value}")));
         }
         AnsiConsole.Write(table);
@@ -261,11 +269,11 @@ internal static class ServerBenchCommand
         setup.AddRow("image", Markup.Escape(r.Image.Source));
         foreach (var workload in workloads) setup.AddRow(workload.Name, Markup.Escape(workload.Description));
         if (r.AdvCamSteps is uint steps) setup.AddRow("AdvCAM", Markup.Escape($"T = {steps}, scales {string.Join(", ", r.AdvCamScales!)}"));
-        if (r.MemoryBefore is { } b && r.MemoryAfter is { } a)
+        if (r.MemoryBefore is { } b && r.MemoryAfterWarmUp is { } warm && r.MemoryAfter is { } a)
         {
             static string M(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("F1", CultureInfo.InvariantCulture);
-            setup.AddRow("memory, RSS", $"{M(b.RssBytes)} MiB before, {M(a.RssBytes)} MiB after (server and client: one process)");
-            setup.AddRow("memory, GC heap", $"{M(b.GcHeapBytes)} MiB before, {M(a.GcHeapBytes)} MiB after (live, after a full collection)");
+            setup.AddRow("memory, RSS", $"{M(b.RssBytes)} MiB at start, {M(warm.RssBytes)} after warm-up, {M(a.RssBytes)} after the run (MiB; server and client share the process)");
+            setup.AddRow("memory, GC heap", $"{M(b.GcHeapBytes)} MiB at start, {M(warm.GcHeapBytes)} after warm-up, {M(a.GcHeapBytes)} after the run (MiB, live after a full collection)");
         }
         AnsiConsole.Write(setup);
     }
@@ -342,6 +350,7 @@ internal static class ServerBenchCommand
         public IReadOnlyList<float>? AdvCamScales { get; init; }
         public required IReadOnlyList<LevelResult> Results { get; init; }
         public MemorySample? MemoryBefore { get; init; }
+        public MemorySample? MemoryAfterWarmUp { get; init; }
         public MemorySample? MemoryAfter { get; init; }
     }
 }

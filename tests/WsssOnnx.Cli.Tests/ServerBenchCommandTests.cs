@@ -18,7 +18,7 @@ public sealed class ServerBenchCommandTests
         Assert.True(root.GetProperty("server").GetProperty("concurrency_limit").GetInt32() >= 1);
         // The in-process server's queue holds every caller, so no call may be refused.
         Assert.True(root.GetProperty("server").GetProperty("queue_capacity").GetInt32() >= 2);
-        foreach (string sample in new[] { "memory_before", "memory_after" })
+        foreach (string sample in new[] { "memory_before", "memory_after_warm_up", "memory_after" })
         {
             Assert.True(root.GetProperty(sample).GetProperty("rss_bytes").GetInt64() > 0, sample);
             Assert.True(root.GetProperty(sample).GetProperty("gc_heap_bytes").GetInt64() > 0, sample);
