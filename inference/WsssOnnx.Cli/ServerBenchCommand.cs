@@ -172,8 +172,7 @@ internal static class ServerBenchCommand
         if (!json) Console.Error.WriteLine($"wsss bench-server: {targetLine}, model {model.Name}/{model.Version}");
 
         var before = memory?.Invoke();
-        MemorySample? warm = null;
-        var results = await RunLevelsAsync(workloads, settings.Concurrency, () => warm = memory?.Invoke()).ConfigureAwait(false);
+        var (results, warm) = await RunLevelsAsync(workloads, settings.Concurrency, status.ConcurrencyLimit, memory).ConfigureAwait(false);
         var after = memory?.Invoke();
 
         var report = new ServerBenchReport
@@ -197,20 +196,23 @@ internal static class ServerBenchCommand
     }
 
     /// <summary>
-    /// Every workload's warm-up, then every workload at every concurrency; a progress bar on a terminal, a line a level
-    /// otherwise. <paramref name="warmedUp"/> runs between the two (ORT has then allocated for every shape once).
+    /// Every workload's warm-up (with up to <paramref name="serverSlots"/> callers, so that every slot has run each shape
+    /// once), then every workload at every concurrency; a progress bar on a terminal, a line a level otherwise. Memory,
+    /// when sampled, is sampled after the warm-ups and after every level: growth that goes on level after level is a leak.
     /// </summary>
-    private static async Task<List<LevelResult>> RunLevelsAsync(List<Workload> workloads, IReadOnlyList<int> levels, Action warmedUp)
+    private static async Task<(List<LevelResult> Results, MemorySample? AfterWarmUp)> RunLevelsAsync(List<Workload> workloads, IReadOnlyList<int> levels,
+        int serverSlots, Func<MemorySample>? memory)
     {
         var results = new List<LevelResult>();
+        MemorySample? warm = null;
         async Task Run(Action<string, int> starting, Action done)
         {
             foreach (var workload in workloads.Where(w => w.WarmUp > 0))
             {
                 starting($"{workload.Name} warm-up", workload.WarmUp);
-                await ClosedLoopLoad.RunAsync(workload.WarmUp, 1, workload.Call, done).ConfigureAwait(false);
+                await ClosedLoopLoad.RunAsync(workload.WarmUp, Math.Clamp(serverSlots, 1, workload.WarmUp), workload.Call, done).ConfigureAwait(false);
             }
-            warmedUp();
+            warm = memory?.Invoke();
             foreach (var workload in workloads)
             {
                 foreach (int callers in levels)
@@ -218,7 +220,7 @@ internal static class ServerBenchCommand
                     int requests = Math.Max(workload.Requests, callers);
                     starting($"{workload.Name} x{callers}", requests);
                     var run = await ClosedLoopLoad.RunAsync(requests, callers, workload.Call, done).ConfigureAwait(false);
-                    results.Add(LevelResult.From(workload.Name, callers, requests, run));
+                    results.Add(LevelResult.From(workload.Name, callers, requests, run, memory?.Invoke().RssBytes));
                 }
             }
         }
@@ -226,7 +228,7 @@ internal static class ServerBenchCommand
         if (Console.IsErrorRedirected)
         {
             await Run((name, requests) => Console.Error.WriteLine($"wsss bench-server: {name}, {requests} calls ..."), () => { }).ConfigureAwait(false);
-            return results;
+            return (results, warm);
         }
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         await console.Progress().AutoClear(true)
@@ -241,7 +243,7 @@ internal static class ServerBenchCommand
                 }, () => current!.Increment(1)).ConfigureAwait(false);
                 current?.StopTask();
             }).ConfigureAwait(false);
-        return results;
+        return (results, warm);
     }
 
     private static void Print(ServerBenchReport r, string targetLine, List<Workload> workloads)
@@ -253,11 +255,14 @@ internal static class ServerBenchCommand
             .AddColumn("workload").AddColumn(new TableColumn("callers").RightAligned()).AddColumn(new TableColumn("calls").RightAligned())
             .AddColumn(new TableColumn("p50 ms").RightAligned()).AddColumn(new TableColumn("p90 ms").RightAligned()).AddColumn(new TableColumn("p99 ms").RightAligned())
             .AddColumn(new TableColumn("OK/s").RightAligned()).AddColumn("errors");
+        bool rss = r.Results.All(l => l.RssAfterBytes is not null);
+        if (rss) table.AddColumn(new TableColumn("RSS after, MiB").RightAligned());
         foreach (var level in r.Results)
         {
-            table.AddRow(level.Workload, level.Concurrency.ToString(CultureInfo.InvariantCulture), level.Requests.ToString(CultureInfo.InvariantCulture),
+            string[] cells = [level.Workload, level.Concurrency.ToString(CultureInfo.InvariantCulture), level.Requests.ToString(CultureInfo.InvariantCulture),
                 Ms(level.P50Ms), Ms(level.P90Ms), Ms(level.P99Ms), F(level.RequestsPerSecond, level.RequestsPerSecond < 100 ? "F2" : "F0"),
-                level.Errors.Count == 0 ? "0" : string.Join(", ", level.Errors.Select(e => $"{e.Key} {e.Value}")));
+                level.Errors.Count == 0 ? "0" : string.Join(", ", level.Errors.Select(e => $"{e.Key} {e.Value}"))];
+            table.AddRow(rss ? [.. cells, F(level.RssAfterBytes!.Value / (1024.0 * 1024.0), "F1")] : cells);
         }
         AnsiConsole.Write(table);
 
@@ -326,15 +331,15 @@ internal static class ServerBenchCommand
     }
 
     private sealed record LevelResult(string Workload, int Concurrency, int Requests, int Ok, double Seconds, double P50Ms, double P90Ms, double P99Ms,
-        double MeanMs, double RequestsPerSecond, IReadOnlyDictionary<string, int> Errors)
+        double MeanMs, double RequestsPerSecond, IReadOnlyDictionary<string, int> Errors, long? RssAfterBytes)
     {
-        public static LevelResult From(string workload, int callers, int requests, ClosedLoopLoad.Result run)
+        public static LevelResult From(string workload, int callers, int requests, ClosedLoopLoad.Result run, long? rssAfter)
         {
             var ms = run.LatenciesMs;
             double P(double q) => ms.Count > 0 ? BenchStatistics.Percentile(ms, q) : double.NaN;
             return new LevelResult(workload, callers, requests, ms.Count, run.Elapsed.TotalSeconds, P(0.5), P(0.9), P(0.99),
                 ms.Count > 0 ? ms.Average() : double.NaN, ms.Count / run.Elapsed.TotalSeconds,
-                run.Errors.OrderBy(e => e.Key).ToDictionary(e => StatusName(e.Key), e => e.Value));
+                run.Errors.OrderBy(e => e.Key).ToDictionary(e => StatusName(e.Key), e => e.Value), rssAfter);
         }
     }
 

@@ -38,6 +38,7 @@ public sealed class ServerBenchCommandTests
                 double p50 = level.GetProperty("p50_ms").GetDouble(), p90 = level.GetProperty("p90_ms").GetDouble(), p99 = level.GetProperty("p99_ms").GetDouble();
                 Assert.True(p50 > 0 && p50 <= p90 && p90 <= p99, where);
                 Assert.True(level.GetProperty("requests_per_second").GetDouble() > 0, where);
+                Assert.True(level.GetProperty("rss_after_bytes").GetInt64() > 0, where);
             }
         }
     }
