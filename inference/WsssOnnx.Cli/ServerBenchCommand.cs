@@ -49,7 +49,7 @@ internal static class ServerBenchCommand
         var size = new Option<int>("--size") { Description = "Side of the synthetic square image, in pixels", DefaultValueFactory = _ => NativeSide };
         var requests = new Option<int>("--requests") { Description = "Calls per workload and concurrency (at least one per caller)", DefaultValueFactory = _ => 100 };
         var advCamRequests = new Option<int>("--advcam-requests") { Description = "Calls per concurrency for AdvCAM (at least one per caller)", DefaultValueFactory = _ => 4 };
-        var warmUp = new Option<int>("--warmup") { Description = "Untimed calls of each workload before any is timed (AdvCAM: at most 1)", DefaultValueFactory = _ => 4 };
+        var warmUp = new Option<int>("--warmup") { Description = "Untimed calls of each workload before any is timed (AdvCAM: at most one per server slot)", DefaultValueFactory = _ => 4 };
         var concurrency = new Option<string>("--concurrency") { Description = "Comma-separated numbers of concurrent callers", DefaultValueFactory = _ => "1,4,16" };
         var skipAdvCam = new Option<bool>("--skip-advcam") { Description = "Leave out the AdvCAM workload (seconds per call)" };
         var serverConcurrency = new Option<int>("--server-concurrency") { Description = "In-process server: requests running at once", DefaultValueFactory = _ => defaults.ConcurrencyLimit };
@@ -163,7 +163,7 @@ internal static class ServerBenchCommand
             new("cam", $"Attribute, CAM, seeds, {classes.Length} classes", settings.Requests, settings.WarmUp, Attribute(WireMethod.Cam)),
         };
         if (!settings.SkipAdvCam)
-            workloads.Add(new("advcam", $"Attribute, AdvCAM at the package's defaults, seeds, {classes.Length} classes", settings.AdvCamRequests, Math.Min(settings.WarmUp, 1), Attribute(WireMethod.Advcam)));
+            workloads.Add(new("advcam", $"Attribute, AdvCAM at the package's defaults, seeds, {classes.Length} classes", settings.AdvCamRequests, Math.Min(settings.WarmUp, status.ConcurrencyLimit), Attribute(WireMethod.Advcam)));
 
         var config = new ServerConfig(status.ConcurrencyLimit, status.QueueCapacity, target.IntraOpThreads, status.ServerVersion, status.OnnxRuntimeVersion, model.ExecutionProvider);
         string targetLine = target.Kind == "in-process"
