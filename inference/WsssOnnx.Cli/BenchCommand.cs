@@ -56,7 +56,7 @@ internal static class BenchCommand
         var manifest = attribution.Package.Manifest;
         var targets = classList is null ? [.. Enumerable.Range(0, Math.Min(2, attribution.ForegroundClasses.Count))] : attribution.ResolveClasses(classList.Split(','));
         if (targets.Count == 0) throw new CommandFailedException("--classes names no class; give at least one, e.g. --classes disc.");
-        var picture = imageFile is null ? SyntheticImage(size ?? manifest.Networks.TrainingSize) : attribution.ReadImage(imageFile.FullName);
+        var picture = imageFile is null ? SyntheticImage.Shapes(size ?? manifest.Networks.TrainingSize) : attribution.ReadImage(imageFile.FullName);
 
         var advCam = attribution.Options;
         var cam = advCam with { Steps = 1 };
@@ -183,26 +183,6 @@ internal static class BenchCommand
             .ThenBy(d => long.TryParse(Path.GetFileName(d), out long n) ? n : 0)
             .ThenBy(d => Path.GetFileName(d), StringComparer.Ordinal)
             .Last();
-    }
-
-    /// <summary>A smooth colour gradient with a bright disc and a dark square: deterministic, and not a constant image.</summary>
-    private static RgbImage SyntheticImage(int side)
-    {
-        var image = new RgbImage(side, side);
-        for (int y = 0; y < side; y++)
-        {
-            for (int x = 0; x < side; x++)
-            {
-                int i = 3 * (y * side + x);
-                double dx = x - side * 0.35, dy = y - side * 0.4;
-                bool disc = dx * dx + dy * dy < side * side * 0.04;
-                bool square = x > side * 0.55 && x < side * 0.85 && y > side * 0.5 && y < side * 0.8;
-                image.Pixels[i] = (byte)(disc ? 230 : square ? 40 : 60 + 120 * x / side);
-                image.Pixels[i + 1] = (byte)(disc ? 200 : square ? 50 : 80 + 100 * y / side);
-                image.Pixels[i + 2] = (byte)(disc ? 40 : square ? 160 : 140);
-            }
-        }
-        return image;
     }
 
     private sealed record BenchFigures

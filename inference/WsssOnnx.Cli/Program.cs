@@ -11,6 +11,7 @@ var root = new RootCommand("wsss: weakly supervised semantic segmentation on ONN
     RelabelCommand.Create(),
     EvalCommand.Create(),
     BenchCommand.Create(),
+    ServerBenchCommand.Create(),
 };
 
 try
