@@ -9,9 +9,13 @@ public sealed class ServeProcess : IDisposable
     private readonly Process _process;
     private readonly Task<string> _rest;
 
-    public ServeProcess()
+    public ServeProcess() : this([])
     {
-        _process = CliProcess.Start("serve", "--models", Path.Combine(CliProcess.RepoRoot, "models"), "--port", "0", "--metrics-port", "-1", "--no-watch");
+    }
+
+    public ServeProcess(params string[] extra)
+    {
+        _process = CliProcess.Start(["serve", "--models", Path.Combine(CliProcess.RepoRoot, "models"), "--port", "0", "--metrics-port", "-1", "--no-watch", .. extra]);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         while (true)
         {
@@ -158,6 +162,21 @@ public sealed class RemoteModeTests(SyntheticDataset data) : IClassFixture<Synth
         Assert.Equal(0, code);
         Assert.Contains("Shutting down", log);
         Assert.Contains("Stopped", log);
+    }
+
+    [Fact]
+    public void Json_logs_are_one_object_per_line_with_the_structured_fields()
+    {
+        using var server = new ServeProcess("--log-format", "json");
+        var (code, log) = server.Stop();
+        Assert.Equal(0, code);
+        var events = log.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        // (The lines before "listening on" went to the fixture; the rest is the shutdown.)
+        var unloaded = Assert.Single(events, e => e.GetProperty("Message").GetString()!.StartsWith("Unloaded default/", StringComparison.Ordinal));
+        Assert.Equal("Information", unloaded.GetProperty("LogLevel").GetString());
+        Assert.Equal("default", unloaded.GetProperty("State").GetProperty("Name").GetString());
+        Assert.Equal(0, unloaded.GetProperty("State").GetProperty("Served").GetInt32());
+        Assert.Contains(events, e => e.GetProperty("Message").GetString() == "Stopped");
     }
 
     private static void CopyDirectory(string from, string to)
