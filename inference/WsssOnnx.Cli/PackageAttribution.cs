@@ -45,7 +45,10 @@ internal sealed class PackageAttribution : IDisposable
     /// <summary>Opens and verifies <paramref name="directory"/> and loads the sessions <paramref name="method"/> needs.</summary>
     /// <param name="steps">AdvCAM's T; null keeps the package's default. Ignored for CAM (T = 1).</param>
     /// <param name="threshold">Seed background threshold; null keeps the package's default.</param>
-    public static PackageAttribution Open(string directory, AttributionMethod method, int? steps, float? threshold, bool crf)
+    /// <param name="stepSize">AdvCAM's xi; null keeps the package's default.</param>
+    /// <param name="maskWeight">AdvCAM's lambda; null keeps the package's default.</param>
+    public static PackageAttribution Open(string directory, AttributionMethod method, int? steps, float? threshold, bool crf,
+        float? stepSize = null, float? maskWeight = null)
     {
         ModelPackage package;
         try
@@ -63,7 +66,12 @@ internal sealed class PackageAttribution : IDisposable
             // CAM keeps the package's scales, so CAM and AdvCAM seeds differ only in climbing.
             options = method == AttributionMethod.Cam
                 ? AdvCamOptions.FromDefaults(defaults) with { Steps = 1 }
-                : AdvCamOptions.FromDefaults(defaults) with { Steps = steps ?? defaults.Steps };
+                : AdvCamOptions.FromDefaults(defaults) with
+                {
+                    Steps = steps ?? defaults.Steps,
+                    StepSize = stepSize ?? defaults.StepSize,
+                    MaskWeight = maskWeight ?? defaults.MaskWeight,
+                };
             options.Validate();
         }
         catch (ArgumentOutOfRangeException e)
@@ -144,7 +152,10 @@ internal sealed class PackageAttribution : IDisposable
         _advCam.Climb(image, classes, Options, cancellation: cancellation);
 
     /// <summary>Seed labels (0 background, class k as k + 1) from <paramref name="maps"/>.</summary>
-    public GrayImage Seeds(ClassMaps maps) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, BackgroundThreshold);
+    public GrayImage Seeds(ClassMaps maps) => Seeds(maps, BackgroundThreshold);
+
+    /// <summary>Seed labels at a background threshold other than this pipeline's (threshold sweeps).</summary>
+    public static GrayImage Seeds(ClassMaps maps, float threshold) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, threshold);
 
     /// <summary>Dense-CRF refinement of <paramref name="labels"/> over all of the package's labels.</summary>
     public GrayImage Refine(RgbImage image, GrayImage labels) => _crf.InferLabels(image, labels, Package.Manifest.Classes.Count);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Spectre.Console;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
@@ -24,25 +25,39 @@ internal static class RelabelCommand
         var steps = new Option<int?>("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };
         var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's, 0.15)" };
         var crf = new Option<bool>("--crf") { Description = "Refine the seeds by dense CRF" };
+        var stepSize = new Option<float?>("--step-size") { Description = "AdvCAM's step size xi (default: the package's, 0.08)" };
+        var maskWeight = new Option<float?>("--mask-weight") { Description = "AdvCAM's restriction weight lambda (default: the package's, 7)" };
+        var sweep = new Option<float[]>("--thresholds")
+        {
+            Description = "Several background thresholds from one set of maps: labels go to <out>/<threshold>/<id>.png (e.g. --thresholds 0.1 0.15 0.2)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var parallel = new Option<int>("--parallel") { Description = "Images labelled at once (they share the ONNX Runtime sessions)", DefaultValueFactory = _ => 2 };
         var command = new Command("relabel", "Pseudo-label maps for every image of a dataset split from its image-level labels")
         {
-            package, data, split, output, method, steps, threshold, crf, parallel,
+            package, data, split, output, method, steps, threshold, crf, stepSize, maskWeight, sweep, parallel,
         };
         command.SetAction(result => Run(result.GetValue(package)!, result.GetValue(data)!, result.GetValue(split)!, result.GetValue(output)!,
-            result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), result.GetValue(parallel)));
+            result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), result.GetValue(parallel),
+            result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(sweep) ?? []));
         return command;
     }
 
     private static int Run(DirectoryInfo packageDirectory, DirectoryInfo data, string splitName, DirectoryInfo output, AttributionMethod method,
-        int? steps, float? threshold, bool crf, int parallel)
+        int? steps, float? threshold, bool crf, int parallel, float? stepSize, float? maskWeight, float[] sweep)
     {
         if (parallel is < 1 or > 256) throw new CommandFailedException($"--parallel must be in [1, 256]; got {parallel}.");
+        if (sweep.Length > 0 && threshold is not null) throw new CommandFailedException("give --threshold or --thresholds, not both.");
+        foreach (float t in sweep)
+            if (!(t is >= 0f and <= 1f)) throw new CommandFailedException($"--thresholds must be in [0, 1]; got {t}.");
         var split = VocSplit.Open(data.FullName, splitName);
-        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, crf);
-        Directory.CreateDirectory(output.FullName);
+        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, crf, stepSize, maskWeight);
+        // One folder per swept threshold; without a sweep, the labels go straight into --out.
+        string[] folders = sweep.Length == 0 ? [output.FullName] : [.. sweep.Select(t => Path.Combine(output.FullName, t.ToString("0.00", CultureInfo.InvariantCulture)))];
+        float[] thresholds = sweep.Length == 0 ? [attribution.BackgroundThreshold] : sweep;
+        foreach (string folder in folders) Directory.CreateDirectory(folder);
 
-        var todo = split.Ids.Where(id => !File.Exists(OutputPath(output.FullName, id))).ToList();
+        var todo = split.Ids.Where(id => folders.Any(f => !File.Exists(OutputPath(f, id)))).ToList();
         int skipped = split.Ids.Count - todo.Count;
         var failures = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         int written = 0;
@@ -57,7 +72,7 @@ internal static class RelabelCommand
                 {
                     try
                     {
-                        Label(attribution, split, id, OutputPath(output.FullName, id));
+                        Label(attribution, split, id, thresholds, [.. folders.Select(f => OutputPath(f, id))]);
                         Interlocked.Increment(ref written);
                     }
                     catch (Exception e) when (e is CommandFailedException or InvalidDataException or IOException or UnauthorizedAccessException)
@@ -79,10 +94,15 @@ internal static class RelabelCommand
 
     private static string OutputPath(string directory, string id) => Path.Combine(directory, id + ".png");
 
-    private static void Label(PackageAttribution attribution, VocSplit split, string id, string path)
+    private static void Label(PackageAttribution attribution, VocSplit split, string id, float[] thresholds, string[] paths)
     {
         var classes = attribution.ResolveClasses(split.ObjectNames(id));
         var image = attribution.ReadImage(split.ImagePath(id));
-        AtomicFile.WriteAllBytes(path, PngEncoder.EncodeVocLabels(attribution.Labels(image, classes)));
+        var maps = attribution.Maps(image, classes);
+        for (int i = 0; i < paths.Length; i++)
+        {
+            var seeds = PackageAttribution.Seeds(maps, thresholds[i]);
+            AtomicFile.WriteAllBytes(paths[i], PngEncoder.EncodeVocLabels(attribution.Crf ? attribution.Refine(image, seeds) : seeds));
+        }
     }
 }
