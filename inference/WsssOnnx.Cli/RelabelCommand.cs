@@ -29,7 +29,7 @@ internal static class RelabelCommand
         var maskWeight = new Option<float?>("--mask-weight") { Description = "AdvCAM's restriction weight lambda (default: the package's, 7)" };
         var sweep = new Option<float[]>("--thresholds")
         {
-            Description = "Several background thresholds from one set of maps: labels go to <out>/<threshold>/<id>.png (e.g. --thresholds 0.1 0.15 0.2)",
+            Description = "Several background thresholds from one set of maps: seeds go to <out>/<threshold>/<id>.png, and with --crf the refined labels to <out>/<threshold>+crf/ (e.g. --thresholds 0.1 0.15 0.2)",
             AllowMultipleArgumentsPerToken = true,
         };
         var parallel = new Option<int>("--parallel") { Description = "Images labelled at once (they share the ONNX Runtime sessions)", DefaultValueFactory = _ => 2 };
@@ -52,9 +52,12 @@ internal static class RelabelCommand
             if (!(t is >= 0f and <= 1f)) throw new CommandFailedException($"--thresholds must be in [0, 1]; got {t}.");
         var split = VocSplit.Open(data.FullName, splitName);
         using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, crf, stepSize, maskWeight);
-        // One folder per swept threshold; without a sweep, the labels go straight into --out.
-        string[] folders = sweep.Length == 0 ? [output.FullName] : [.. sweep.Select(t => Path.Combine(output.FullName, t.ToString("0.00", CultureInfo.InvariantCulture)))];
-        float[] thresholds = sweep.Length == 0 ? [attribution.BackgroundThreshold] : sweep;
+        // Without a sweep the labels go straight into --out; a sweep writes a folder per threshold (seeds, and CRF labels
+        // beside them when asked), so one climb per image serves the whole table.
+        var outputs = sweep.Length == 0
+            ? [new LabelOutput(output.FullName, attribution.BackgroundThreshold, crf)]
+            : sweep.SelectMany(t => SweepOutputs(output.FullName, t, crf)).ToArray();
+        string[] folders = [.. outputs.Select(o => o.Folder)];
         foreach (string folder in folders) Directory.CreateDirectory(folder);
 
         var todo = split.Ids.Where(id => folders.Any(f => !File.Exists(OutputPath(f, id)))).ToList();
@@ -72,7 +75,7 @@ internal static class RelabelCommand
                 {
                     try
                     {
-                        Label(attribution, split, id, thresholds, [.. folders.Select(f => OutputPath(f, id))]);
+                        Label(attribution, split, id, outputs);
                         Interlocked.Increment(ref written);
                     }
                     catch (Exception e) when (e is CommandFailedException or InvalidDataException or IOException or UnauthorizedAccessException)
@@ -94,15 +97,24 @@ internal static class RelabelCommand
 
     private static string OutputPath(string directory, string id) => Path.Combine(directory, id + ".png");
 
-    private static void Label(PackageAttribution attribution, VocSplit split, string id, float[] thresholds, string[] paths)
+    private sealed record LabelOutput(string Folder, float Threshold, bool Crf);
+
+    private static IEnumerable<LabelOutput> SweepOutputs(string root, float threshold, bool crf)
+    {
+        string name = threshold.ToString("0.00", CultureInfo.InvariantCulture);
+        yield return new LabelOutput(Path.Combine(root, name), threshold, false);
+        if (crf) yield return new LabelOutput(Path.Combine(root, name + "+crf"), threshold, true);
+    }
+
+    private static void Label(PackageAttribution attribution, VocSplit split, string id, IReadOnlyList<LabelOutput> outputs)
     {
         var classes = attribution.ResolveClasses(split.ObjectNames(id));
         var image = attribution.ReadImage(split.ImagePath(id));
         var maps = attribution.Maps(image, classes);
-        for (int i = 0; i < paths.Length; i++)
+        foreach (var output in outputs)
         {
-            var seeds = PackageAttribution.Seeds(maps, thresholds[i]);
-            AtomicFile.WriteAllBytes(paths[i], PngEncoder.EncodeVocLabels(attribution.Crf ? attribution.Refine(image, seeds) : seeds));
+            var seeds = PackageAttribution.Seeds(maps, output.Threshold);
+            AtomicFile.WriteAllBytes(OutputPath(output.Folder, id), PngEncoder.EncodeVocLabels(output.Crf ? attribution.Refine(image, seeds) : seeds));
         }
     }
 }

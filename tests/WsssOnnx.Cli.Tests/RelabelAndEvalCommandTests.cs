@@ -32,6 +32,33 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
     }
 
     [Fact]
+    public void A_threshold_sweep_writes_a_folder_per_threshold_and_the_single_threshold_labels_match_it()
+    {
+        string sweep = Directory.CreateTempSubdirectory("wsss-cli-").FullName, single = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            var ids = data.Ids("val");
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--method", "cam", "--crf", "--thresholds", "0.1", "0.3", "--out", sweep);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            Assert.Equal(["0.10", "0.10+crf", "0.30", "0.30+crf"], Directory.GetDirectories(sweep).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            foreach (string folder in Directory.GetDirectories(sweep))
+                Assert.Equal(ids.Select(id => id + ".png").Order(), Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--method", "cam", "--threshold", "0.3", "--out", single);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            foreach (string id in ids)
+                Assert.Equal(File.ReadAllBytes(Path.Combine(single, id + ".png")), File.ReadAllBytes(Path.Combine(sweep, "0.30", id + ".png")));
+        }
+        finally
+        {
+            Directory.Delete(sweep, recursive: true);
+            Directory.Delete(single, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_corrupt_jpeg_and_an_unknown_class_are_reported_and_the_rest_is_written()
     {
         string copy = Directory.CreateTempSubdirectory("wsss-cli-data-").FullName;
