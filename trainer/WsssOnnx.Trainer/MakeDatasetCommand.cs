@@ -18,9 +18,10 @@ internal static class MakeDatasetCommand
         var defaults = new SyntheticDatasetOptions();
         var objectSize = new Option<double[]>("--object-size") { Description = $"Body diameter range MIN MAX as fractions of the image side (default {defaults.MinObjectSize} {defaults.MaxObjectSize})", AllowMultipleArgumentsPerToken = true };
         var badgeSize = new Option<double[]>("--badge-size") { Description = $"Badge diameter range MIN MAX as fractions of the body diameter (default {defaults.MinBadgeSize} {defaults.MaxBadgeSize})", AllowMultipleArgumentsPerToken = true };
+        var minBadgePixels = new Option<int>("--min-badge-pixels") { Description = "Floor on the badge diameter in pixels", DefaultValueFactory = _ => defaults.MinBadgePixels };
         var bodyCueSpread = new Option<double>("--body-cue-spread") { Description = "Spread of the class-dependent body hue and stripe angle in class spacings (0: bodies as telling as badges)", DefaultValueFactory = _ => defaults.BodyCueSpread };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a dataset generated earlier in the same folder" };
-        var command = new Command("make-dataset", "Write the synthetic dataset: objects recognisable from a small part, co-occurring, overlapping, on clutter") { output, train, val, size, classes, seed, objectSize, badgeSize, bodyCueSpread, overwrite };
+        var command = new Command("make-dataset", "Write the synthetic dataset: objects recognisable from a small part, co-occurring, overlapping, on clutter") { output, train, val, size, classes, seed, objectSize, badgeSize, minBadgePixels, bodyCueSpread, overwrite };
         command.SetAction(r =>
         {
             var options = new SyntheticDatasetOptions
@@ -35,6 +36,7 @@ internal static class MakeDatasetCommand
                 MaxObjectSize = Range(r.GetValue(objectSize), "--object-size")?.Max ?? defaults.MaxObjectSize,
                 MinBadgeSize = Range(r.GetValue(badgeSize), "--badge-size")?.Min ?? defaults.MinBadgeSize,
                 MaxBadgeSize = Range(r.GetValue(badgeSize), "--badge-size")?.Max ?? defaults.MaxBadgeSize,
+                MinBadgePixels = r.GetValue(minBadgePixels),
                 BodyCueSpread = r.GetValue(bodyCueSpread),
                 Overwrite = r.GetValue(overwrite),
             }.Validate();
