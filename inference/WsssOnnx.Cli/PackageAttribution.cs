@@ -54,8 +54,10 @@ internal sealed class PackageAttribution : IDisposable
     /// <param name="mode">The label map <see cref="Labels"/> makes.</param>
     /// <param name="confident">Thresholds of confident labels; null: ADVCAM.md's 0.35 and 0.15.</param>
     /// <param name="sessions">ORT session settings (threads); null: ORT's defaults, no warm-up run.</param>
+    /// <param name="stepSize">AdvCAM's xi; null keeps the package's default.</param>
+    /// <param name="maskWeight">AdvCAM's lambda; null keeps the package's default.</param>
     public static PackageAttribution Open(string directory, AttributionMethod method, int? steps, float? threshold, LabelMode mode,
-        ConfidentLabelOptions? confident = null, SessionConfig? sessions = null)
+        ConfidentLabelOptions? confident = null, SessionConfig? sessions = null, float? stepSize = null, float? maskWeight = null)
     {
         ModelPackage package;
         try
@@ -73,7 +75,12 @@ internal sealed class PackageAttribution : IDisposable
             // CAM keeps the package's scales, so CAM and AdvCAM seeds differ only in climbing.
             options = method == AttributionMethod.Cam
                 ? AdvCamOptions.FromDefaults(defaults) with { Steps = 1 }
-                : AdvCamOptions.FromDefaults(defaults) with { Steps = steps ?? defaults.Steps };
+                : AdvCamOptions.FromDefaults(defaults) with
+                {
+                    Steps = steps ?? defaults.Steps,
+                    StepSize = stepSize ?? defaults.StepSize,
+                    MaskWeight = maskWeight ?? defaults.MaskWeight,
+                };
             options.Validate();
         }
         catch (ArgumentOutOfRangeException e)
@@ -167,7 +174,10 @@ internal sealed class PackageAttribution : IDisposable
         _advCam.Climb(image, classes, options, trace);
 
     /// <summary>Seed labels (0 background, class k as k + 1) from <paramref name="maps"/>.</summary>
-    public GrayImage Seeds(ClassMaps maps) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, BackgroundThreshold);
+    public GrayImage Seeds(ClassMaps maps) => Seeds(maps, BackgroundThreshold);
+
+    /// <summary>Seed labels at a background threshold other than this pipeline's (threshold sweeps).</summary>
+    public static GrayImage Seeds(ClassMaps maps, float threshold) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, threshold);
 
     /// <summary>Seeds refined by dense CRF over background and the maps' classes (IRN's keys), not all of the package's labels.</summary>
     public GrayImage Refine(RgbImage image, ClassMaps maps) => WsssOnnx.Attribution.Cam.ConfidentLabels.RefinedSeeds(image, maps, BackgroundThreshold, _crf);

@@ -31,6 +31,8 @@ internal static class RelabelCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the <id>.png label maps (created if missing)", Required = true };
         var method = new Option<AttributionMethod>("--method") { Description = "cam (plain CAM) or advcam (anti-adversarial climbing)", DefaultValueFactory = _ => AttributionMethod.AdvCam };
         var steps = new Option<int?>("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };
+        var stepSize = new Option<float?>("--step-size") { Description = "AdvCAM's step size xi (default: the package's, 0.08)" };
+        var maskWeight = new Option<float?>("--mask-weight") { Description = "AdvCAM's restriction weight lambda (default: the package's, 7)" };
         var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's, 0.15)" };
         var mode = new Option<LabelMode?>("--mode") { Description = "seeds (threshold, argmax), crf (seeds refined by dense CRF) or confident (IRN's labels, 255 where unsure); default seeds" };
         var crf = new Option<bool>("--crf") { Description = "Same as --mode crf" };
@@ -40,7 +42,7 @@ internal static class RelabelCommand
         var parallel = new Option<int>("--parallel") { Description = "Images labelled at once (they share the ONNX Runtime sessions)", DefaultValueFactory = _ => 2 };
         var command = new Command("relabel", "Pseudo-label maps for every image of a dataset split from its image-level labels")
         {
-            package, server, model, window, retries, data, split, output, method, steps, threshold, mode, crf, fg, bg, saveMaps, parallel,
+            package, server, model, window, retries, data, split, output, method, steps, stepSize, maskWeight, threshold, mode, crf, fg, bg, saveMaps, parallel,
         };
         command.SetAction(result =>
         {
@@ -52,23 +54,25 @@ internal static class RelabelCommand
             if (servers is not null)
             {
                 if (result.GetValue(saveMaps) is not null) throw new CommandFailedException("--save-maps needs --package: servers return label maps, not class maps.");
-                var remote = RemoteRelabelCommand.Options(result.GetValue(model), result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), labelMode, confident);
+                var remote = RemoteRelabelCommand.Options(result.GetValue(model), result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), labelMode, confident,
+                    result.GetValue(stepSize), result.GetValue(maskWeight));
                 return RemoteRelabelCommand.Run(servers, result.GetValue(window), result.GetValue(retries), remote,
                     VocSplit.Open(result.GetValue(data)!.FullName, result.GetValue(split)!), result.GetValue(output)!);
             }
             return Run(result.GetValue(package)!, result.GetValue(data)!, result.GetValue(split)!, result.GetValue(output)!,
             result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), labelMode,
-            confident, result.GetValue(saveMaps), result.GetValue(parallel));
+            confident, result.GetValue(saveMaps), result.GetValue(parallel), result.GetValue(stepSize), result.GetValue(maskWeight));
         });
         return command;
     }
 
     private static int Run(DirectoryInfo packageDirectory, DirectoryInfo data, string splitName, DirectoryInfo output, AttributionMethod method,
-        int? steps, float? threshold, LabelMode mode, ConfidentLabelOptions confident, DirectoryInfo? saveMaps, int parallel)
+        int? steps, float? threshold, LabelMode mode, ConfidentLabelOptions confident, DirectoryInfo? saveMaps, int parallel, float? stepSize, float? maskWeight)
     {
         if (parallel is < 1 or > 256) throw new CommandFailedException($"--parallel must be in [1, 256]; got {parallel}.");
         var split = VocSplit.Open(data.FullName, splitName);
-        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, mode, confident);
+        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, mode, confident,
+            stepSize: stepSize, maskWeight: maskWeight);
         Directory.CreateDirectory(output.FullName);
         if (saveMaps is not null) Directory.CreateDirectory(saveMaps.FullName);
 

@@ -3,10 +3,12 @@ namespace WsssOnnx.Cli.Tests;
 /// <summary>The package the README's serve command uses: present, intact, and loadable.</summary>
 public sealed class BundledPackageTests
 {
-    private static string NewestDefaultPackage() =>
+    /// <summary>models/default/&lt;newest version&gt;, as scripts/serve picks it: numeric versions in numeric order (2 before 10).</summary>
+    internal static string NewestDefaultPackage() =>
         Directory.GetDirectories(Path.Combine(CliProcess.RepoRoot, "models", "default"))
             .Where(d => !d.EndsWith(".partial", StringComparison.Ordinal))
-            .OrderBy(d => d, StringComparer.Ordinal)
+            .OrderBy(d => int.TryParse(Path.GetFileName(d), out int v) ? v : -1)
+            .ThenBy(d => d, StringComparer.Ordinal)
             .Last();
 
     [Fact]

@@ -32,6 +32,34 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
     }
 
     [Fact]
+    public void Climbing_with_step_size_zero_gives_the_CAM_labels_and_a_bad_mask_weight_is_refused()
+    {
+        string cam = Directory.CreateTempSubdirectory("wsss-cli-").FullName, still = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--method", "cam", "--out", cam);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            // xi = 0: the image never moves, every A_t equals A_0, and their normalised sum is CAM's map.
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--method", "advcam", "--steps", "2", "--step-size", "0", "--out", still);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            foreach (string id in data.Ids("val"))
+                Assert.Equal(File.ReadAllBytes(Path.Combine(cam, id + ".png")), File.ReadAllBytes(Path.Combine(still, id + ".png")));
+
+            (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--mask-weight", "-1", "--out", still);
+            Assert.Equal(1, code);
+            Assert.Contains("MaskWeight", stderr);
+        }
+        finally
+        {
+            Directory.Delete(cam, recursive: true);
+            Directory.Delete(still, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_corrupt_jpeg_and_an_unknown_class_are_reported_and_the_rest_is_written()
     {
         var ids = data.Ids("val");

@@ -12,7 +12,8 @@ public sealed class SyntheticDataset : IDisposable
 
     public string Root { get; }
 
-    public static string Package { get; } = Path.Combine(CliProcess.RepoRoot, "models", "default", "1");
+    /// <summary>The newest bundled package, models/default/&lt;version&gt;.</summary>
+    public static string Package { get; } = BundledPackageTests.NewestDefaultPackage();
 
     public IReadOnlyList<string> Ids(string split) =>
         [.. File.ReadAllLines(Path.Combine(Root, "ImageSets", "Segmentation", split + ".txt")).Where(l => l.Trim().Length > 0)];

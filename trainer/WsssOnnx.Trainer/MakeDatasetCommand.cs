@@ -12,11 +12,16 @@ internal static class MakeDatasetCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Dataset root to write (VOC layout)", Required = true };
         var train = new Option<int>("--train") { Description = "Training images", DefaultValueFactory = _ => 2000 };
         var val = new Option<int>("--val") { Description = "Validation images", DefaultValueFactory = _ => 500 };
-        var size = new Option<int>("--size") { Description = "Image width and height", DefaultValueFactory = _ => 160 };
+        var size = new Option<int>("--size") { Description = "Image width and height", DefaultValueFactory = _ => 224 };
         var classes = new Option<int>("--classes") { Description = $"Foreground classes (at most {SyntheticDatasetGenerator.MaxClasses})", DefaultValueFactory = _ => 8 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var defaults = new SyntheticDatasetOptions();
+        var objectSize = new Option<double[]>("--object-size") { Description = $"Body diameter range MIN MAX as fractions of the image side (default {defaults.MinObjectSize} {defaults.MaxObjectSize})", AllowMultipleArgumentsPerToken = true };
+        var badgeSize = new Option<double[]>("--badge-size") { Description = $"Badge diameter range MIN MAX as fractions of the body diameter (default {defaults.MinBadgeSize} {defaults.MaxBadgeSize})", AllowMultipleArgumentsPerToken = true };
+        var minBadgePixels = new Option<int>("--min-badge-pixels") { Description = "Floor on the badge diameter in pixels", DefaultValueFactory = _ => defaults.MinBadgePixels };
+        var bodyCueSpread = new Option<double>("--body-cue-spread") { Description = "Spread of the class-dependent body hue and stripe angle in class spacings (0: bodies as telling as badges)", DefaultValueFactory = _ => defaults.BodyCueSpread };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a dataset generated earlier in the same folder" };
-        var command = new Command("make-dataset", "Write the synthetic dataset: objects recognisable from a small part, co-occurring, overlapping, on clutter") { output, train, val, size, classes, seed, overwrite };
+        var command = new Command("make-dataset", "Write the synthetic dataset: objects recognisable from a small part, co-occurring, overlapping, on clutter") { output, train, val, size, classes, seed, objectSize, badgeSize, minBadgePixels, bodyCueSpread, overwrite };
         command.SetAction(r =>
         {
             var options = new SyntheticDatasetOptions
@@ -27,6 +32,12 @@ internal static class MakeDatasetCommand
                 Height = r.GetValue(size),
                 Classes = r.GetValue(classes),
                 Seed = r.GetValue(seed),
+                MinObjectSize = Range(r.GetValue(objectSize), "--object-size")?.Min ?? defaults.MinObjectSize,
+                MaxObjectSize = Range(r.GetValue(objectSize), "--object-size")?.Max ?? defaults.MaxObjectSize,
+                MinBadgeSize = Range(r.GetValue(badgeSize), "--badge-size")?.Min ?? defaults.MinBadgeSize,
+                MaxBadgeSize = Range(r.GetValue(badgeSize), "--badge-size")?.Max ?? defaults.MaxBadgeSize,
+                MinBadgePixels = r.GetValue(minBadgePixels),
+                BodyCueSpread = r.GetValue(bodyCueSpread),
                 Overwrite = r.GetValue(overwrite),
             }.Validate();
             string root = r.GetValue(output)!.FullName;
@@ -42,4 +53,11 @@ internal static class MakeDatasetCommand
         });
         return command;
     }
+
+    private static (double Min, double Max)? Range(double[]? values, string name) => values switch
+    {
+        null or [] => null,
+        [double min, double max] => (min, max),
+        _ => throw new ArgumentException($"{name} takes two numbers, MIN MAX; got {values.Length}"),
+    };
 }

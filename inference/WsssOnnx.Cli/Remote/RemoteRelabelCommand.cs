@@ -18,7 +18,8 @@ namespace WsssOnnx.Cli.Remote;
 internal static class RemoteRelabelCommand
 {
     /// <summary>The stream options for the command line's choices; null fields keep the server package's defaults.</summary>
-    public static RegenerateOptions Options(string? model, AttributionMethod method, int? steps, float? threshold, LabelMode mode, ConfidentLabelOptions confident)
+    public static RegenerateOptions Options(string? model, AttributionMethod method, int? steps, float? threshold, LabelMode mode, ConfidentLabelOptions confident,
+        float? stepSize = null, float? maskWeight = null)
     {
         var options = new RegenerateOptions
         {
@@ -27,11 +28,15 @@ internal static class RemoteRelabelCommand
             ConfidentThresholds = new ConfidentThresholds { Foreground = confident.ForegroundThreshold, Background = confident.BackgroundThreshold },
             Model = ModelSelector(model),
         };
+        var parameters = new AdvCamParameters();
         if (steps is int t)
         {
             if (t < 1) throw new CommandFailedException($"--steps must be at least 1; got {t}.");
-            options.Parameters = new AdvCamParameters { Steps = (uint)t };
+            parameters.Steps = (uint)t;
         }
+        if (stepSize is float xi) parameters.StepSize = xi;
+        if (maskWeight is float lambda) parameters.MaskWeight = lambda;
+        options.Parameters = parameters;
         if (threshold is float bg) options.BackgroundThreshold = bg;
         return options;
     }

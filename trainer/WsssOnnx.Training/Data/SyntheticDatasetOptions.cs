@@ -16,11 +16,11 @@ public sealed record SyntheticDatasetOptions
     /// <summary>Images listed in val.txt (0 to 1,000,000; default 500). Val images do not depend on <see cref="TrainImages"/>.</summary>
     public int ValImages { get; init; } = 500;
 
-    /// <summary>Image width in pixels (64 to 1024; default 160: a 10 × 10 class map at stride 16).</summary>
-    public int Width { get; init; } = 160;
+    /// <summary>Image width in pixels (64 to 1024; default 224: a 14 × 14 class map at stride 16).</summary>
+    public int Width { get; init; } = 224;
 
-    /// <summary>Image height in pixels (64 to 1024; default 160).</summary>
-    public int Height { get; init; } = 160;
+    /// <summary>Image height in pixels (64 to 1024; default 224).</summary>
+    public int Height { get; init; } = 224;
 
     /// <summary>Foreground classes C (1 to <see cref="SyntheticDatasetGenerator.MaxClasses"/>; default 8).</summary>
     public int Classes { get; init; } = 8;
@@ -28,20 +28,20 @@ public sealed record SyntheticDatasetOptions
     /// <summary>Most objects in one image (1 to 6; default 3). Counts 1..max are drawn with weights 1, 0.65, 0.65², ...</summary>
     public int MaxObjects { get; init; } = 3;
 
-    /// <summary>Smallest body diameter as a fraction of the shorter side (0.1 to <see cref="MaxObjectSize"/>; default 0.30).</summary>
-    public double MinObjectSize { get; init; } = 0.30;
+    /// <summary>Smallest body diameter as a fraction of the shorter side (0.1 to <see cref="MaxObjectSize"/>; default 0.35).</summary>
+    public double MinObjectSize { get; init; } = 0.35;
 
-    /// <summary>Largest body diameter as a fraction of the shorter side (<see cref="MinObjectSize"/> to 0.9; default 0.7).</summary>
-    public double MaxObjectSize { get; init; } = 0.7;
+    /// <summary>Largest body diameter as a fraction of the shorter side (<see cref="MinObjectSize"/> to 0.9; default 0.8).</summary>
+    public double MaxObjectSize { get; init; } = 0.8;
 
-    /// <summary>Smallest badge diameter as a fraction of its body's diameter (0.05 to <see cref="MaxBadgeSize"/>; default 0.20).</summary>
-    public double MinBadgeSize { get; init; } = 0.20;
+    /// <summary>Smallest badge diameter as a fraction of its body's diameter (0.05 to <see cref="MaxBadgeSize"/>; default 0.14).</summary>
+    public double MinBadgeSize { get; init; } = 0.14;
 
-    /// <summary>Largest badge diameter as a fraction of its body's diameter (<see cref="MinBadgeSize"/> to 0.5; default 0.28).</summary>
-    public double MaxBadgeSize { get; init; } = 0.28;
+    /// <summary>Largest badge diameter as a fraction of its body's diameter (<see cref="MinBadgeSize"/> to 0.5; default 0.20).</summary>
+    public double MaxBadgeSize { get; init; } = 0.20;
 
-    /// <summary>Floor on a badge's diameter in pixels, so its shape survives JPEG and a stride-4 stem (6 to 64; default 11).</summary>
-    public int MinBadgePixels { get; init; } = 11;
+    /// <summary>Floor on a badge's diameter in pixels, so its shape survives JPEG and a stride-4 stem (6 to 64; default 15).</summary>
+    public int MinBadgePixels { get; init; } = 15;
 
     /// <summary>
     /// Spread of the class-dependent body texture statistics, in units of the spacing between class means
