@@ -101,7 +101,9 @@ public sealed class WsssServer : IAsyncDisposable
         var requestLogger = loggerFactory.CreateLogger("WsssOnnx.Server.Requests");
         var router = new GrpcServiceRouter();
         health.AddTo(router);
-        var observe = new RequestObserver(metrics, requestLogger);
+        var observe = new RequestObserver(requestLogger);
+        // Every call is counted where it ends, in the gRPC layer, so calls it refuses itself are counted too.
+        hostOptions = hostOptions with { Server = hostOptions.Server with { CallCompleted = c => metrics.RecordRequest(c.Method, c.Status.ToString(), c.Elapsed) } };
         router.AddUnary(WsssApi.Segment, (r, c) => observe.Unary(WsssApi.Segment, c, () => segmentation.SegmentAsync(r, c.CancellationToken)));
         router.AddUnary(WsssApi.Attribute, (r, c) => observe.Unary(WsssApi.Attribute, c, () => attribution.AttributeAsync(r, c.CancellationToken)));
         router.AddDuplex(WsssApi.RegenerateLabels, (requests, writer, c) => observe.Stream(WsssApi.RegenerateLabels.FullName, c,
@@ -181,8 +183,8 @@ public sealed class WsssServer : IAsyncDisposable
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    /// <summary>Per-call metrics and logs, and the translation of known failures into their gRPC status.</summary>
-    private sealed class RequestObserver(ServiceMetrics metrics, ILogger logger)
+    /// <summary>Per-call logs, and the translation of known failures into their gRPC status.</summary>
+    private sealed class RequestObserver(ILogger logger)
     {
         public async Task<TResponse> Unary<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, GrpcServerCallContext context, Func<Task<TResponse>> handler)
             where TRequest : class, IMessage<TRequest> where TResponse : class, IMessage<TResponse>
@@ -220,7 +222,6 @@ public sealed class WsssServer : IAsyncDisposable
             }
             finally
             {
-                metrics.RecordRequest(method, status, clock.Elapsed);
                 logger.LogDebug("{Method} from {Peer}: {Status} in {Ms:F1} ms", method, context.Peer, status, clock.Elapsed.TotalMilliseconds);
             }
         }

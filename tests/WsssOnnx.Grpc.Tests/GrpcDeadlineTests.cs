@@ -27,6 +27,28 @@ public sealed class GrpcDeadlineTests(EchoServer server) : IClassFixture<EchoSer
     }
 
     [Fact]
+    public async Task Deadlines_expiring_while_the_call_is_being_set_up_end_as_deadline_exceeded()
+    {
+        // Regression: the client's deadline timer could fire before the call had started its send, and its callback
+        // then dereferenced the missing response on a timer thread, which ended the process.
+        using var channel = server.Channel();
+        await channel.UnaryAsync(EchoService.Unary, new StringValue());
+        for (int i = 0; i < 400; i++)
+        {
+            var options = new GrpcCallOptions { Deadline = DateTime.UtcNow.AddTicks(i % 20 * TimeSpan.TicksPerMillisecond / 10) };
+            try
+            {
+                await channel.UnaryAsync(EchoService.Unary, new StringValue { Value = "x" }, options);
+            }
+            catch (RpcException e)
+            {
+                Assert.Equal(GrpcStatusCode.DeadlineExceeded, e.StatusCode);
+            }
+        }
+        Assert.Equal("y", (await channel.UnaryAsync(EchoService.Unary, new StringValue { Value = "y" })).Value);
+    }
+
+    [Fact]
     public async Task Server_enforces_grpc_timeout_by_itself()
     {
         // A raw client that sends grpc-timeout but never gives up: only the server's deadline can end the call.

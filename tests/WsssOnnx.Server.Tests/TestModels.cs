@@ -79,7 +79,7 @@ public sealed class TestModels : IDisposable
         string root = Directory.CreateTempSubdirectory("wsss-server-data-").FullName;
         try
         {
-            SyntheticDatasetGenerator.Generate(root, new SyntheticDatasetOptions { TrainImages = 1, ValImages = 4, Classes = Classes.Count - 1 });
+            SyntheticDatasetGenerator.Generate(root, new SyntheticDatasetOptions { TrainImages = 1, ValImages = 4, Classes = Classes.Count - 1, Width = 160, Height = 160 });
             return [.. File.ReadAllLines(Path.Combine(root, "ImageSets", "Segmentation", "val.txt")).Where(l => l.Length > 0).Select(id =>
                 (id, File.ReadAllBytes(Path.Combine(root, "JPEGImages", id + ".jpg")),
                  (IReadOnlyList<string>)[.. XDocument.Load(Path.Combine(root, "Annotations", id + ".xml")).Descendants("name").Select(n => n.Value).Distinct()]))];

@@ -251,7 +251,10 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
         {
             try { _cancellation.Cancel(); } catch (ObjectDisposedException) { }
         }
-        if (_response.IsCompletedSuccessfully) _response.Result.Dispose();
+        // The deadline timer can fire while the constructor is still running (a deadline already passed), before the
+        // send has started: then there is no response to dispose, and the send sees the cancelled token.
+        Task<HttpResponseMessage>? response = _response;
+        if (response is not null && response.IsCompletedSuccessfully) response.Result.Dispose();
     }
 
     /// <summary>PROTOCOL-HTTP2: Errors → HTTP/2 RST_STREAM and GOAWAY codes to gRPC status.</summary>

@@ -61,20 +61,29 @@ internal sealed class GrpcServerCall : IDisposable
             ? GrpcTimeout.Parse(timeoutHeader.ToString()) : null;
         var codec = new GrpcMessageCodec(options.MaxReceiveMessageSize, options.MaxSendMessageSize, gzipOut, gzipIn);
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var call = new GrpcServerCall(http, codec, timeout);
         var run = router.Find(request.Path.Value ?? "");
-        if (run is null)
+        try
         {
-            call.Finish(GrpcStatusCode.Unimplemented, $"Method {request.Path.Value} is unimplemented.", null);
-            return;
+            if (run is null)
+            {
+                call.Finish(GrpcStatusCode.Unimplemented, $"Method {request.Path.Value} is unimplemented.", null);
+                return;
+            }
+            // compression.md: an encoding the server does not support → UNIMPLEMENTED, listing ours in grpc-accept-encoding.
+            if (!gzipIn && encoding.Length > 0 && !encoding.Equals(GrpcHeaders.Identity, StringComparison.OrdinalIgnoreCase))
+            {
+                call.Finish(GrpcStatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}'.", null);
+                return;
+            }
+            await call.RunAsync(run, logger);
         }
-        // compression.md: an encoding the server does not support → UNIMPLEMENTED, listing ours in grpc-accept-encoding.
-        if (!gzipIn && encoding.Length > 0 && !encoding.Equals(GrpcHeaders.Identity, StringComparison.OrdinalIgnoreCase))
+        finally
         {
-            call.Finish(GrpcStatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}'.", null);
-            return;
+            // Unknown paths are reported as one name, so a client cannot grow an observer's label set without bound.
+            options.CallCompleted?.Invoke(new GrpcCallCompletion(run is null ? GrpcCallCompletion.UnknownMethod : request.Path.Value!, call.Status, clock.Elapsed));
         }
-        await call.RunAsync(run, logger);
     }
 
     private async Task RunAsync(Func<GrpcServerCall, Task> run, ILogger logger)
@@ -101,6 +110,12 @@ internal sealed class GrpcServerCall : IDisposable
         {
             (code, message) = (GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded");
         }
+        catch (Exception e) when ((e is IOException or OperationCanceledException) && ClientLeft())
+        {
+            // The request stream broke, or the call's token fired, just before Kestrel flagged the abort: the client left.
+            logger.LogDebug(e, "gRPC method {Method}: the client went away", Context.Method);
+            return;
+        }
         catch (Exception e)
         {
             // The exception is ours to log, not the client's to read.
@@ -109,6 +124,10 @@ internal sealed class GrpcServerCall : IDisposable
         }
         Finish(code, message, trailers);
     }
+
+    // An IOException or cancellation from a broken stream can surface a moment before RequestAborted is set; this
+    // error path waits briefly for it, so a client that left is not reported as an INTERNAL error.
+    private bool ClientLeft() => _http.RequestAborted.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
 
     /// <summary>Exactly one request message (statuscodes.md: request cardinality violation → UNIMPLEMENTED).</summary>
     public async Task<T> ReadSingleAsync<T>(MessageParser<T> parser) where T : class, IMessage<T>
@@ -147,9 +166,19 @@ internal sealed class GrpcServerCall : IDisposable
     }
 
     /// <summary>PROTOCOL-HTTP2: Responses → status in trailers, or Trailers-Only (status in the only HEADERS frame) when nothing was sent.</summary>
+    private GrpcStatusCode? _status;
+
+    /// <summary>
+    /// The status the call ended with. A client that left before one was sent counts as DEADLINE_EXCEEDED when the
+    /// deadline had passed (clients reset the stream when it expires, racing the server's own timer), else CANCELLED.
+    /// </summary>
+    public GrpcStatusCode Status => _status
+        ?? (_deadline.IsCancellationRequested || Context.Deadline <= DateTime.UtcNow ? GrpcStatusCode.DeadlineExceeded : GrpcStatusCode.Cancelled);
+
     private void Finish(GrpcStatusCode code, string message, Metadata? extraTrailers)
     {
         if (_http.RequestAborted.IsCancellationRequested) return;
+        _status = code;
         var response = _http.Response;
         Action<string, string> add = _responseStarted || response.HasStarted
             ? (key, value) => response.AppendTrailer(key, value)

@@ -67,9 +67,11 @@ public sealed class BadInputWireTests(WireFixture fixture, ITestOutputHelper out
         var status = await _wire.IdleStatusAsync();
         Assert.Equal((0, 0), (status.Running, status.Queued));
         string metrics = await _wire.MetricsAsync();
-        // Oversize and already-expired calls never reach a handler: the gRPC layer answers them.
+        // Calls are counted where they end, in the gRPC layer: the oversize one (refused from its length prefix) counts
+        // though no handler ran. (The already-expired call may or may not reach the server: our client cancels it at once.)
         Assert.Equal(10, WireServer.RequestCount(metrics, "InvalidArgument"));
         Assert.Equal(3, WireServer.RequestCount(metrics, "NotFound"));
+        Assert.Equal(1, WireServer.RequestCount(metrics, "ResourceExhausted", WsssApi.Segment.FullName));
         Assert.Equal(1, WireServer.RequestCount(metrics, "DeadlineExceeded", WsssApi.Attribute.FullName));
         Assert.True(WireServer.RequestCount(metrics, "OK", WsssApi.Segment.FullName) >= goodAfterBad, metrics);
         Assert.Equal(0, WireServer.RequestCount(metrics, "Internal"));
