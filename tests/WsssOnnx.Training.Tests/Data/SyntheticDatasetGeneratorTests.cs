@@ -165,6 +165,72 @@ public sealed class SyntheticDatasetGeneratorTests(ITestOutputHelper output) : I
     }
 
     [Fact]
+    public void Body_signature_is_off_by_default_and_changes_nothing_when_off()
+    {
+        var defaults = new SyntheticDatasetOptions();
+        Assert.Equal(0, defaults.BodySignature);
+        Assert.Throws<ArgumentException>(() => (defaults with { BodySignature = 1.5 }).Validate());
+        // An explicit 0 takes the same path as the default: same pixels and labels for the same seed.
+        for (int i = 0; i < 3; i++)
+        {
+            SyntheticImage a = SyntheticScene.Render(defaults, split: 1, index: i), b = SyntheticScene.Render(defaults with { BodySignature = 0 }, split: 1, index: i);
+            Assert.Equal(a.Image.Pixels, b.Image.Pixels);
+            Assert.Equal(a.Labels.Pixels, b.Labels.Pixels);
+        }
+    }
+
+    [Fact]
+    public void Body_signature_lies_on_bodies_only_and_names_their_class()
+    {
+        // The signature draws no random numbers, so with it on the scene is the same one: every background pixel
+        // (distractors and decoys included) keeps its value, and on each body the change correlates best with the
+        // plaid of the body's own class.
+        var off = new SyntheticDatasetOptions();
+        var on = off with { BodySignature = 0.3 };
+        int bodiesChecked = 0;
+        var classesSeen = new HashSet<int>();
+        for (int i = 0; i < 24; i++)
+        {
+            SyntheticImage a = SyntheticScene.Render(off, split: 0, index: i), b = SyntheticScene.Render(on, split: 0, index: i);
+            Assert.Equal(a.Labels.Pixels, b.Labels.Pixels);
+            byte[] labels = a.Labels.Pixels, x = a.Image.Pixels, y = b.Image.Pixels;
+            int w = off.Width, n = labels.Length;
+            var change = new float[n];
+            for (int p = 0; p < n; p++)
+            {
+                change[p] = (y[3 * p] + y[3 * p + 1] + y[3 * p + 2] - x[3 * p] - x[3 * p + 1] - x[3 * p + 2]) / 3f;
+                if (labels[p] == 0) Assert.True(change[p] == 0, $"image {i}: background pixel {p} changed by {change[p]}");
+            }
+            foreach (int label in labels.Where(v => v is > 0 and < VocClasses.IgnoreLabel).Distinct())
+            {
+                int[] pixels = Enumerable.Range(0, n).Where(p => labels[p] == label).ToArray();
+                if (pixels.Length < 800) continue;
+                double[] correlation = new double[off.Classes];
+                for (int k = 0; k < off.Classes; k++)
+                {
+                    double dot = 0, templateNorm = 0, changeNorm = 0;
+                    foreach (int p in pixels)
+                    {
+                        float t = SyntheticScene.Signature(k, off.Classes, Math.Min(off.Width, off.Height), p % w + 0.5f, p / w + 0.5f);
+                        dot += t * change[p];
+                        templateNorm += t * t;
+                        changeNorm += change[p] * change[p];
+                    }
+                    correlation[k] = dot / Math.Sqrt(templateNorm * changeNorm);
+                }
+                int own = label - 1;
+                output.WriteLine($"image {i} class {own}: correlations {string.Join(' ', correlation.Select(r => r.ToString("0.00")))}");
+                Assert.True(correlation[own] > 0.8, $"image {i}: class {own}'s body correlates {correlation[own]:0.00} with its own signature");
+                for (int k = 0; k < off.Classes; k++)
+                    if (k != own) Assert.True(correlation[k] < 0.3, $"image {i}: class {own}'s body correlates {correlation[k]:0.00} with class {k}'s signature");
+                bodiesChecked++;
+                classesSeen.Add(own);
+            }
+        }
+        Assert.True(bodiesChecked >= 10 && classesSeen.Count >= 4, $"{bodiesChecked} bodies of {classesSeen.Count} classes checked");
+    }
+
+    [Fact]
     public void Badge_designs_differ_in_shape_even_at_the_smallest_size()
     {
         // Rasterised at the default minimum diameter (11 px), no two designs overlap with IoU above 0.9: shape is a

@@ -49,6 +49,15 @@ public sealed record SyntheticDatasetOptions
     /// </summary>
     public double BodyCueSpread { get; init; } = 1.0;
 
+    /// <summary>
+    /// Contrast of a class-specific signature overlaid on object bodies only (0 to 1; default 0, none): a fine luminance
+    /// plaid (two gratings 60° apart, period <see cref="SyntheticScene.SignaturePeriod"/> px scaled with the image) at an
+    /// angle only class c uses, of peak amplitude ±<see cref="SyntheticScene.SignatureLevels"/> × this in 8-bit levels. Distractors and decoys
+    /// never carry it, and no texture is such a plaid, so it is a weak cue that lies on objects. It draws no random
+    /// numbers: with it on, every pixel off the bodies keeps its value.
+    /// </summary>
+    public double BodySignature { get; init; }
+
     /// <summary>Probability that an added object's class is the partner of a class already present (0 to 1; default 0.45).</summary>
     public double CoOccurrence { get; init; } = 0.45;
 
@@ -95,6 +104,7 @@ public sealed record SyntheticDatasetOptions
         Require(MaxBadgeSize <= 0.5, nameof(MaxBadgeSize), "must be between MinBadgeSize and 0.5", MaxBadgeSize);
         Require(MinBadgePixels is >= 6 and <= 64, nameof(MinBadgePixels), "must be between 6 and 64", MinBadgePixels);
         Require(BodyCueSpread is >= 0 and <= 10, nameof(BodyCueSpread), "must be between 0 and 10", BodyCueSpread);
+        Require(BodySignature is >= 0 and <= 1, nameof(BodySignature), "must be between 0 and 1", BodySignature);
         Require(CoOccurrence is >= 0 and <= 1, nameof(CoOccurrence), "must be between 0 and 1", CoOccurrence);
         Require(RepeatClass is >= 0 and <= 1, nameof(RepeatClass), "must be between 0 and 1", RepeatClass);
         Require(CoOccurrence + RepeatClass <= 1, nameof(RepeatClass), "plus CoOccurrence must be at most 1", CoOccurrence + RepeatClass);

@@ -185,6 +185,7 @@ internal sealed class SyntheticScene
             if (badge is null) continue;
 
             PaintFill(blob, BodyTexture(c, blob), owner);
+            if (options.BodySignature > 0) PaintSignature(blob, c, owner);
             (Rgb rim, Rgb core) = BadgeColours(c);
             int badgeArea = PaintBadge(badge, rim, core, owner);
             placed.Add(new Placed(c, blob, badge, body.Count, badgeArea));
@@ -254,6 +255,44 @@ internal sealed class SyntheticScene
                 }
             }
     }
+
+    /// <summary>Adds class <paramref name="c"/>'s signature to the pixels of the body just painted for <paramref name="owner"/>.</summary>
+    private void PaintSignature(SyntheticShape shape, int c, byte owner)
+    {
+        float amplitude = (float)options.BodySignature * SignatureLevels;
+        (int x0, int y0, int x1, int y1) = shape.Bounds(width, height);
+        for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++)
+            {
+                int p = y * width + x;
+                if (instance[p] != owner || shape.Distance(x + 0.5f, y + 0.5f) >= 0) continue;
+                float s = amplitude * Signature(c, options.Classes, side, x + 0.5f, y + 0.5f);
+                red[p] += s;
+                green[p] += s;
+                blue[p] += s;
+            }
+    }
+
+    /// <summary>
+    /// Class <paramref name="c"/>'s signature at (x, y), in [−1, 1]: two gratings 60° apart, a plaid that no texture has
+    /// (stripes are one grating, checks two at 90°), the first at <see cref="SignatureAngle"/>.
+    /// </summary>
+    internal static float Signature(int c, int classes, float side, float x, float y)
+    {
+        float angle = SignatureAngle(c, classes), frequency = 2 * MathF.PI / (SignaturePeriod * side / 224f);
+        (float sin, float cos) = MathF.SinCos(angle);
+        (float sin2, float cos2) = MathF.SinCos(angle + MathF.PI / 3);
+        return 0.5f * (MathF.Sin(frequency * (x * cos + y * sin)) + MathF.Sin(frequency * (x * cos2 + y * sin2)));
+    }
+
+    /// <summary>Period in pixels at 224 px of the body signature gratings (textures have 5.6 to 17 px).</summary>
+    internal const float SignaturePeriod = 5f;
+
+    /// <summary>Amplitude in 8-bit levels of the body signature at <see cref="SyntheticDatasetOptions.BodySignature"/> 1.</summary>
+    internal const float SignatureLevels = 40f;
+
+    /// <summary>The angle of class <paramref name="c"/>'s signature grating: classes spaced evenly over half a turn, between the body stripe means.</summary>
+    internal static float SignatureAngle(int c, int classes) => MathF.PI * (c + 0.5f) / classes;
 
     /// <summary>Draws a two-tone badge (a rim of about a quarter of its radius around a core); returns the pixels it claims for its owner.</summary>
     private int PaintBadge(SyntheticShape shape, Rgb rim, Rgb core, byte owner = 0)
