@@ -24,8 +24,7 @@ internal sealed class PackageAttribution : IDisposable
         Package = package;
         _classifier = classifier;
         _climber = climber;
-        var n = package.Manifest.Normalization;
-        var normalization = new ImageNormalization { Mean = (n.Mean[0], n.Mean[1], n.Mean[2]), Std = (n.Std[0], n.Std[1], n.Std[2]) };
+        var normalization = WsssOnnx.Server.Models.LoadedModel.NormalizationOf(package.Manifest);
         _advCam = new AdvCamClimber(classifier, climber, normalization);
         Options = options;
         BackgroundThreshold = threshold;

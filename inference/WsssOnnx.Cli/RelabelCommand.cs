@@ -84,13 +84,7 @@ internal static class RelabelCommand
         int written = 0;
         var clock = Stopwatch.StartNew();
 
-        using var interrupt = new CancellationTokenSource();
-        // SIGINT: cancel instead of the runtime's default of ending the process at once.
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-        {
-            context.Cancel = true;
-            interrupt.Cancel();
-        });
+        using var interrupt = new SignalCancellation(PosixSignal.SIGINT);
 
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())

@@ -14,6 +14,9 @@ namespace WsssOnnx.Cli;
 /// </summary>
 internal static class SegmentCommand
 {
+    /// <summary>Longest image side local segmentation accepts.</summary>
+    private const int LocalMaxSide = 4096;
+
     public static Command Create()
     {
         var package = new Option<DirectoryInfo?>("--package") { Description = "A model package folder (models/<name>/<version>); or --server" };
@@ -43,10 +46,10 @@ internal static class SegmentCommand
             else
             {
                 var loaded = Open(packageDirectory!);
-                var decode = new RequestImage(4096);
+                var limits = new ImageLimits { MaxWidth = LocalMaxSide, MaxHeight = LocalMaxSide, MaxPixels = (long)LocalMaxSide * LocalMaxSide };
                 segment = file =>
                 {
-                    var image = DecodeLocal(decode, file);
+                    var image = RemoteCalls.Decode(RemoteCalls.ReadImageBytes(file), file, limits);
                     var labels = loaded.Segment(image, CancellationToken.None);
                     return new SegmentResponse { Labels = ReplyEncoding.Labels(labels, LabelEncoding.Png, loaded.Classes), ServedBy = ReplyEncoding.ServedBy(loaded) };
                 };
@@ -89,18 +92,6 @@ internal static class SegmentCommand
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw new CommandFailedException(e.Message, e);
-        }
-    }
-
-    private static RgbImage DecodeLocal(RequestImage decoder, FileInfo file)
-    {
-        try
-        {
-            return decoder.Decode(Google.Protobuf.ByteString.CopyFrom(RemoteCalls.ReadImageBytes(file)), file.Name);
-        }
-        catch (Grpc.RpcException e)
-        {
-            throw new CommandFailedException(e.Detail, e);
         }
     }
 }

@@ -60,12 +60,12 @@ internal static class RemoteCalls
         return maps;
     }
 
-    /// <summary>Decodes an image locally (for overlays), with the same limits the server applies by default.</summary>
-    public static RgbImage Decode(byte[] bytes, FileInfo file)
+    /// <summary>Decodes an image file's bytes here (overlays, local segmentation), failing with one sentence.</summary>
+    public static RgbImage Decode(byte[] bytes, FileInfo file, ImageLimits? limits = null)
     {
         try
         {
-            return new ImageDecoder().DecodeRgb(bytes);
+            return new ImageDecoder(limits).DecodeRgb(bytes);
         }
         catch (ImageDecodeException e)
         {

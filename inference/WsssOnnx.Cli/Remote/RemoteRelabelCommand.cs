@@ -63,12 +63,7 @@ internal static class RemoteRelabelCommand
         int written = 0;
         var clock = Stopwatch.StartNew();
 
-        using var interrupt = new CancellationTokenSource();
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-        {
-            context.Cancel = true;
-            interrupt.Cancel();
-        });
+        using var interrupt = new SignalCancellation(PosixSignal.SIGINT);
 
         var relabeler = new RemoteRelabeler(pool, options, window);
         IReadOnlyList<string> unanswered = [];

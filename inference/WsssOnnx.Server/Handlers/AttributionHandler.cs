@@ -24,11 +24,12 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var confident = wanted.Contains(LabelKind.Confident) ? ConfidentOptions(request.ConfidentThresholds, "confident_thresholds") : null;
         var query = new Query(request.Image, request.Classes, request.Model, request.Method, request.Parameters,
             request.HasBackgroundThreshold ? request.BackgroundThreshold : null, wanted.Contains(LabelKind.Crf), confident, Bounded: true);
-        return await RunAsync(query, cancellation, (result, model) =>
+        return await RunAsync(query, cancellation, (result, model, timings) =>
         {
             var reply = new AttributeResponse
             {
                 ServedBy = ReplyEncoding.ServedBy(model),
+                Timings = timings,
                 Parameters = Describe(result.Work.Options),
                 BackgroundThreshold = result.Work.BackgroundThreshold,
             };
@@ -36,7 +37,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
             if (wanted.Contains(LabelKind.Seeds)) reply.Seeds = ReplyEncoding.Labels(result.Seeds, request.LabelEncoding, model.Classes);
             if (result.Crf is not null) reply.Crf = ReplyEncoding.Labels(result.Crf, request.LabelEncoding, model.Classes);
             if (result.Confident is not null) reply.Confident = ReplyEncoding.Labels(result.Confident, request.LabelEncoding, model.Classes);
-            return (reply, reply.Timings = new Timings());
+            return reply;
         }).ConfigureAwait(false);
     }
 
@@ -48,15 +49,12 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         // Stream items wait without counting against the queue: the stream bounds its own in-flight items.
         var query = new Query(item.Image, item.Classes, options.Model, options.Method, options.Parameters,
             options.HasBackgroundThreshold ? options.BackgroundThreshold : null, crf, confident, Bounded: false);
-        return await RunAsync(query, cancellation, (result, model) =>
+        return await RunAsync(query, cancellation, (result, model, timings) => new RegenerateLabelsResponse
         {
-            var reply = new RegenerateLabelsResponse
-            {
-                Id = item.Id,
-                Labels = ReplyEncoding.Labels(result.Confident ?? result.Crf ?? result.Seeds, LabelEncoding.Png, model.Classes),
-                ServedBy = ReplyEncoding.ServedBy(model),
-            };
-            return (reply, reply.Timings = new Timings());
+            Id = item.Id,
+            Labels = ReplyEncoding.Labels(result.Confident ?? result.Crf ?? result.Seeds, LabelEncoding.Png, model.Classes),
+            ServedBy = ReplyEncoding.ServedBy(model),
+            Timings = timings,
         }).ConfigureAwait(false);
     }
 
@@ -65,8 +63,11 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
 
     private sealed record Result(Work Work, ClassMaps Maps, GrayImage Seeds, GrayImage? Crf, GrayImage? Confident);
 
-    /// <summary>Admission, model lease, decode, maps, seeds and CRF; <paramref name="reply"/> encodes, and its time is added.</summary>
-    private async Task<T> RunAsync<T>(Query query, CancellationToken cancellation, Func<Result, LoadedModel, (T Reply, Timings Timings)> reply)
+    /// <summary>
+    /// Admission, model lease, decode, maps, seeds and CRF; <paramref name="reply"/> encodes and puts the given
+    /// <see cref="Timings"/> in its reply, which are completed (encode and total time) after it returns.
+    /// </summary>
+    private async Task<T> RunAsync<T>(Query query, CancellationToken cancellation, Func<Result, LoadedModel, Timings, T> reply)
     {
         var total = Stopwatch.StartNew();
         if (query.Classes.Count == 0) throw ServiceErrors.InvalidArgument("classes is empty; name at least one class the image contains");
@@ -89,12 +90,9 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var confident = query.Confident is null ? null : LoadedModel.Confident(image, maps, query.Confident);
         double refineMs = refine.Elapsed.TotalMilliseconds;
 
+        var timings = new Timings { QueueMs = queueMs, DecodeMs = decodeMs, InferenceMs = inferMs, RefineMs = refineMs };
         var encode = Stopwatch.StartNew();
-        var (result, timings) = reply(new Result(work, maps, seeds, crf, confident), model);
-        timings.QueueMs = queueMs;
-        timings.DecodeMs = decodeMs;
-        timings.InferenceMs = inferMs;
-        timings.RefineMs = refineMs;
+        var result = reply(new Result(work, maps, seeds, crf, confident), model, timings);
         timings.EncodeMs = encode.Elapsed.TotalMilliseconds;
         timings.TotalMs = total.Elapsed.TotalMilliseconds;
         return result;

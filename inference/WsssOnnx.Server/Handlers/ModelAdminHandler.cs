@@ -6,7 +6,7 @@ using WsssOnnx.Server.Models;
 
 namespace WsssOnnx.Server.Handlers;
 
-/// <summary>wsss.v1.ModelAdmin over the <see cref="ModelRegistry"/>.</summary>
+/// <summary>wsss.v1.ModelAdmin over the <see cref="ModelRegistry"/>; the registry's exceptions get their status where every call's do (ServiceErrors).</summary>
 public sealed class ModelAdminHandler(ModelRegistry registry, AdmissionController admission)
 {
     private static readonly Stopwatch Uptime = Stopwatch.StartNew();
@@ -18,29 +18,26 @@ public sealed class ModelAdminHandler(ModelRegistry registry, AdmissionControlle
         return Task.FromResult(reply);
     }
 
-    public Task<ModelVersion> LoadModelAsync(ModelVersionRequest request, CancellationToken cancellation) =>
-        ServiceErrors.Translate(async () =>
-        {
-            var (name, version) = Check(request);
-            await registry.LoadAsync(name, version, cancellation).ConfigureAwait(false);
-            return Describe(registry.Status(name, version));
-        });
+    public async Task<ModelVersion> LoadModelAsync(ModelVersionRequest request, CancellationToken cancellation)
+    {
+        var (name, version) = Check(request);
+        await registry.LoadAsync(name, version, cancellation).ConfigureAwait(false);
+        return Describe(registry.Status(name, version));
+    }
 
-    public Task<ModelVersion> ActivateModelAsync(ModelVersionRequest request, CancellationToken cancellation) =>
-        ServiceErrors.Translate(async () =>
-        {
-            var (name, version) = Check(request);
-            await registry.ActivateAsync(name, version, cancellation).ConfigureAwait(false);
-            return Describe(registry.Status(name, version));
-        });
+    public async Task<ModelVersion> ActivateModelAsync(ModelVersionRequest request, CancellationToken cancellation)
+    {
+        var (name, version) = Check(request);
+        await registry.ActivateAsync(name, version, cancellation).ConfigureAwait(false);
+        return Describe(registry.Status(name, version));
+    }
 
-    public Task<ModelVersion> UnloadModelAsync(ModelVersionRequest request, CancellationToken cancellation) =>
-        ServiceErrors.Translate(async () =>
-        {
-            var (name, version) = Check(request);
-            await registry.UnloadAsync(name, version, cancellation).ConfigureAwait(false);
-            return Describe(registry.Status(name, version));
-        });
+    public async Task<ModelVersion> UnloadModelAsync(ModelVersionRequest request, CancellationToken cancellation)
+    {
+        var (name, version) = Check(request);
+        await registry.UnloadAsync(name, version, cancellation).ConfigureAwait(false);
+        return Describe(registry.Status(name, version));
+    }
 
     public Task<ServerStatus> GetStatusAsync(GetStatusRequest request, CancellationToken cancellation)
     {

@@ -32,8 +32,7 @@ public sealed class LoadedModel : IDisposable
         _classifier = classifier;
         _climber = climber;
         _segmenter = segmenter;
-        var n = package.Manifest.Normalization;
-        Normalization = new ImageNormalization { Mean = (n.Mean[0], n.Mean[1], n.Mean[2]), Std = (n.Std[0], n.Std[1], n.Std[2]) };
+        Normalization = NormalizationOf(package.Manifest);
         _advCam = new AdvCamClimber(classifier, climber, Normalization);
         if (segmenter is not null) _segmentation = new SegmentationPredictor(segmenter, Normalization);
         Defaults = AdvCamOptions.FromDefaults(package.Manifest.AdvCam);
@@ -41,6 +40,13 @@ public sealed class LoadedModel : IDisposable
     }
 
     public ModelPackage Package { get; }
+
+    /// <summary>The input normalisation a package's manifest names, as the image tensor code takes it.</summary>
+    public static ImageNormalization NormalizationOf(ModelManifest manifest)
+    {
+        var n = manifest.Normalization;
+        return new ImageNormalization { Mean = (n.Mean[0], n.Mean[1], n.Mean[2]), Std = (n.Std[0], n.Std[1], n.Std[2]) };
+    }
 
     public string Name => Package.Manifest.Name;
 
