@@ -21,8 +21,9 @@ internal static class MakeDatasetCommand
         var minBadgePixels = new Option<int>("--min-badge-pixels") { Description = "Floor on the badge diameter in pixels", DefaultValueFactory = _ => defaults.MinBadgePixels };
         var bodyCueSpread = new Option<double>("--body-cue-spread") { Description = "Spread of the class-dependent body hue and stripe angle in class spacings (0: bodies as telling as badges)", DefaultValueFactory = _ => defaults.BodyCueSpread };
         var bodySignature = new Option<double>("--body-signature") { Description = "Contrast (0 to 1) of a faint class-specific grating on object bodies only, never on distractors (0: none)", DefaultValueFactory = _ => defaults.BodySignature };
+        var bodyEcho = new Option<double>("--body-echo") { Description = "Opacity (0 to 1) of faint copies of each object's badge printed over its body (0: none)", DefaultValueFactory = _ => defaults.BodyEcho };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a dataset generated earlier in the same folder" };
-        var command = new Command("make-dataset", "Write the synthetic dataset: objects recognisable from a small part, co-occurring, overlapping, on clutter") { output, train, val, size, classes, seed, objectSize, badgeSize, minBadgePixels, bodyCueSpread, bodySignature, overwrite };
+        var command = new Command("make-dataset", "Write the synthetic dataset: objects recognisable from a small part, co-occurring, overlapping, on clutter") { output, train, val, size, classes, seed, objectSize, badgeSize, minBadgePixels, bodyCueSpread, bodySignature, bodyEcho, overwrite };
         command.SetAction(r =>
         {
             var options = new SyntheticDatasetOptions
@@ -40,6 +41,7 @@ internal static class MakeDatasetCommand
                 MinBadgePixels = r.GetValue(minBadgePixels),
                 BodyCueSpread = r.GetValue(bodyCueSpread),
                 BodySignature = r.GetValue(bodySignature),
+                BodyEcho = r.GetValue(bodyEcho),
                 Overwrite = r.GetValue(overwrite),
             }.Validate();
             string root = r.GetValue(output)!.FullName;

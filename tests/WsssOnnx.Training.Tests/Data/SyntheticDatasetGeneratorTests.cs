@@ -231,6 +231,41 @@ public sealed class SyntheticDatasetGeneratorTests(ITestOutputHelper output) : I
     }
 
     [Fact]
+    public void Body_echoes_are_off_by_default_and_print_faint_badges_on_bodies_only()
+    {
+        var off = new SyntheticDatasetOptions();
+        Assert.Equal(0, off.BodyEcho);
+        Assert.Throws<ArgumentException>(() => (off with { BodyEcho = -0.1 }).Validate());
+        var on = off with { BodyEcho = 0.35 };
+        int bodiesWithEchoes = 0;
+        for (int i = 0; i < 16; i++)
+        {
+            SyntheticImage a = SyntheticScene.Render(off, split: 0, index: i), b = SyntheticScene.Render(on, split: 0, index: i);
+            Assert.Equal(a.Labels.Pixels, b.Labels.Pixels);
+            Assert.Equal(a.Image.Pixels, SyntheticScene.Render(off with { BodyEcho = 0 }, split: 0, index: i).Image.Pixels);
+            byte[] labels = a.Labels.Pixels, x = a.Image.Pixels, y = b.Image.Pixels;
+            var changedPerLabel = new Dictionary<byte, (int Changed, int Total)>();
+            for (int p = 0; p < labels.Length; p++)
+            {
+                int change = Math.Abs(y[3 * p] - x[3 * p]) + Math.Abs(y[3 * p + 1] - x[3 * p + 1]) + Math.Abs(y[3 * p + 2] - x[3 * p + 2]);
+                if (labels[p] == 0) Assert.True(change == 0, $"image {i}: background pixel {p} changed");
+                if (labels[p] is 0 or VocClasses.IgnoreLabel) continue;
+                (int changed, int total) = changedPerLabel.GetValueOrDefault(labels[p]);
+                changedPerLabel[labels[p]] = (changed + (change > 12 ? 1 : 0), total + 1);
+            }
+            foreach ((byte label, (int changed, int total)) in changedPerLabel)
+            {
+                double fraction = (double)changed / total;
+                output.WriteLine($"image {i} class {label - 1}: {fraction:P1} of {total} body pixels carry echoes");
+                // Copies at 2 badge diameters cover at most about a fifth of a body; small bodies may have room for none.
+                Assert.True(fraction < 0.3, $"image {i}: echoes cover {fraction:P1} of class {label - 1}'s body");
+                if (total > 6000 && fraction > 0.04) bodiesWithEchoes++;
+            }
+        }
+        Assert.True(bodiesWithEchoes >= 8, $"only {bodiesWithEchoes} large bodies carry echoes");
+    }
+
+    [Fact]
     public void Badge_designs_differ_in_shape_even_at_the_smallest_size()
     {
         // Rasterised at the default minimum diameter (11 px), no two designs overlap with IoU above 0.9: shape is a

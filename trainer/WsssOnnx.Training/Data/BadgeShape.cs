@@ -12,11 +12,17 @@ internal sealed class BadgeShape : SyntheticShape
         X = x;
         Y = y;
         this.radius = radius;
+        Angle = angle;
         (sin, cos) = MathF.SinCos(angle);
         Extent = radius * 1.05f;
     }
 
     public float Radius => radius;
+
+    public int Design => design;
+
+    /// <summary>Rotation in radians.</summary>
+    public float Angle { get; }
 
     public override float Distance(float x, float y)
     {

@@ -58,6 +58,14 @@ public sealed record SyntheticDatasetOptions
     /// </summary>
     public double BodySignature { get; init; }
 
+    /// <summary>
+    /// Opacity of faint copies of an object's own badge (same design, rotation and colours) printed over its body on a
+    /// lattice around the real badge (0 to 1; default 0, none), so the body resembles the discriminative part weakly, as a
+    /// dog's fur resembles its face in a classifier's features. Copies lie wholly inside the body and never on the real
+    /// badge; distractors and decoys never carry them. Draws no random numbers: pixels off the bodies keep their values.
+    /// </summary>
+    public double BodyEcho { get; init; }
+
     /// <summary>Probability that an added object's class is the partner of a class already present (0 to 1; default 0.45).</summary>
     public double CoOccurrence { get; init; } = 0.45;
 
@@ -105,6 +113,7 @@ public sealed record SyntheticDatasetOptions
         Require(MinBadgePixels is >= 6 and <= 64, nameof(MinBadgePixels), "must be between 6 and 64", MinBadgePixels);
         Require(BodyCueSpread is >= 0 and <= 10, nameof(BodyCueSpread), "must be between 0 and 10", BodyCueSpread);
         Require(BodySignature is >= 0 and <= 1, nameof(BodySignature), "must be between 0 and 1", BodySignature);
+        Require(BodyEcho is >= 0 and <= 1, nameof(BodyEcho), "must be between 0 and 1", BodyEcho);
         Require(CoOccurrence is >= 0 and <= 1, nameof(CoOccurrence), "must be between 0 and 1", CoOccurrence);
         Require(RepeatClass is >= 0 and <= 1, nameof(RepeatClass), "must be between 0 and 1", RepeatClass);
         Require(CoOccurrence + RepeatClass <= 1, nameof(RepeatClass), "plus CoOccurrence must be at most 1", CoOccurrence + RepeatClass);

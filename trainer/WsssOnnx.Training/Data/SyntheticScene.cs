@@ -187,6 +187,7 @@ internal sealed class SyntheticScene
             PaintFill(blob, BodyTexture(c, blob), owner);
             if (options.BodySignature > 0) PaintSignature(blob, c, owner);
             (Rgb rim, Rgb core) = BadgeColours(c);
+            if (options.BodyEcho > 0) PaintEchoes(blob, badge, rim, core, owner);
             int badgeArea = PaintBadge(badge, rim, core, owner);
             placed.Add(new Placed(c, blob, badge, body.Count, badgeArea));
             return true;
@@ -293,6 +294,38 @@ internal sealed class SyntheticScene
 
     /// <summary>The angle of class <paramref name="c"/>'s signature grating: classes spaced evenly over half a turn, between the body stripe means.</summary>
     internal static float SignatureAngle(int c, int classes) => MathF.PI * (c + 0.5f) / classes;
+
+    /// <summary>
+    /// Prints faint copies of <paramref name="badge"/> at opacity <see cref="SyntheticDatasetOptions.BodyEcho"/> over the
+    /// body just painted for <paramref name="owner"/>: a hexagonal lattice of spacing <see cref="EchoSpacing"/> badge
+    /// diameters centred on the real badge (which is left for <see cref="PaintBadge"/>), keeping copies wholly inside the body.
+    /// </summary>
+    private void PaintEchoes(BlobShape body, BadgeShape badge, Rgb rim, Rgb core, byte owner)
+    {
+        float spacing = EchoSpacing * 2 * badge.Radius, alpha = (float)options.BodyEcho;
+        int reach = (int)MathF.Ceiling(body.Extent * 2 / spacing) + 1;
+        for (int j = -reach; j <= reach; j++)
+            for (int i = -reach; i <= reach; i++)
+            {
+                if (i == 0 && j == 0) continue;
+                float x = badge.X + spacing * (i + 0.5f * (j & 1)), y = badge.Y + spacing * j * (MathF.Sqrt(3) / 2);
+                if (body.Distance(x, y) > -(1.1f * badge.Radius + 1)) continue;
+                var echo = new BadgeShape(badge.Design, x, y, badge.Radius, badge.Angle);
+                float rimWidth = 0.27f * echo.Extent;
+                (int x0, int y0, int x1, int y1) = echo.Bounds(width, height);
+                for (int py = y0; py < y1; py++)
+                    for (int px = x0; px < x1; px++)
+                    {
+                        int p = py * width + px;
+                        float d = echo.Distance(px + 0.5f, py + 0.5f);
+                        if (d >= 0.5f || instance[p] != owner) continue;
+                        Blend(p, alpha * SyntheticShape.Coverage(d), Rgb.Lerp(rim, core, SyntheticShape.Coverage(d + rimWidth)));
+                    }
+            }
+    }
+
+    /// <summary>Distance between neighbouring badge echoes, in badge diameters (copies then cover about a fifth of a body).</summary>
+    internal const float EchoSpacing = 2f;
 
     /// <summary>Draws a two-tone badge (a rim of about a quarter of its radius around a core); returns the pixels it claims for its owner.</summary>
     private int PaintBadge(SyntheticShape shape, Rgb rim, Rgb core, byte owner = 0)
