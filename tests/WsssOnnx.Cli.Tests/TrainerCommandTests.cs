@@ -36,6 +36,17 @@ public sealed class TrainerCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("train-classifier")]
+    [InlineData("train-segmenter")]
+    public void A_non_positive_head_learning_rate_multiplier_is_refused_before_the_data_is_read(string command)
+    {
+        string[] labels = command == "train-segmenter" ? ["--labels", "/nonexistent/labels"] : [];
+        var (code, _, stderr) = CliProcess.RunTrainer([command, "--data", "/nonexistent/voc", "--run", "/nonexistent/run", .. labels, "--head-lr-multiplier", "0"]);
+        Assert.Equal(2, code);
+        Assert.Contains("HeadLearningRateMultiplier must be a positive number", stderr);
+    }
+
     [Fact]
     public void Export_without_a_trained_run_says_so()
     {

@@ -19,8 +19,6 @@ internal static class TrainClassifierCommand
         o.AddTo(command);
         command.SetAction(r =>
         {
-            var trainSet = o.TrainingSet(r);
-            var valSet = o.ValidationSet(r);
             int cropSize = r.GetValue(o.Crop);
             var options = new ClassifierTrainingOptions
             {
@@ -33,10 +31,14 @@ internal static class TrainClassifierCommand
                 Epochs = r.GetValue(o.Epochs),
                 BatchSize = r.GetValue(o.Batch),
                 LearningRate = r.GetValue(o.LearningRate),
+                HeadLearningRateMultiplier = r.GetValue(o.HeadLearningRateMultiplier),
                 Seed = r.GetValue(o.Seed),
                 Threads = r.GetValue(o.Threads),
                 StopOnBadSample = r.GetValue(o.StopOnBadSample),
             }.Validate();
+            // Options are checked before the dataset is read, so a bad value fails fast.
+            var trainSet = o.TrainingSet(r);
+            var valSet = o.ValidationSet(r);
             string runDir = r.GetValue(o.Run)!.FullName;
             if (r.GetValue(fresh) && File.Exists(Path.Combine(runDir, ClassifierTrainer.CheckpointFile))) File.Delete(Path.Combine(runDir, ClassifierTrainer.CheckpointFile));
             var trainSource = new VocTrainingSource(trainSet, cacheImages: true);

@@ -18,8 +18,6 @@ internal static class TrainSegmenterCommand
         o.AddTo(command);
         command.SetAction(r =>
         {
-            var trainSet = o.TrainingSet(r);
-            var valSet = o.ValidationSet(r);
             int cropSize = r.GetValue(o.Crop);
             var options = new SegmenterTrainingOptions
             {
@@ -32,10 +30,14 @@ internal static class TrainSegmenterCommand
                 Epochs = r.GetValue(o.Epochs),
                 BatchSize = r.GetValue(o.Batch),
                 LearningRate = r.GetValue(o.LearningRate),
+                HeadLearningRateMultiplier = r.GetValue(o.HeadLearningRateMultiplier),
                 Seed = r.GetValue(o.Seed),
                 Threads = r.GetValue(o.Threads),
                 StopOnBadSample = r.GetValue(o.StopOnBadSample),
             }.Validate();
+            // Options are checked before the dataset is read, so a bad value fails fast.
+            var trainSet = o.TrainingSet(r);
+            var valSet = o.ValidationSet(r);
             string runDir = r.GetValue(o.Run)!.FullName;
             var source = new VocTrainingSource(trainSet, r.GetValue(labels)!.FullName, cacheImages: true);
             new RunConfig

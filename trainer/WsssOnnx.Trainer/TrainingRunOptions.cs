@@ -11,7 +11,7 @@ internal sealed class TrainingRunOptions
     {
         Epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => epochs };
         Batch = new Option<int>("--batch") { DefaultValueFactory = _ => batch };
-        LearningRate = new Option<float>("--lr") { Description = "Backbone learning rate at step 0 (the head gets 10x; poly decay)", DefaultValueFactory = _ => learningRate };
+        LearningRate = new Option<float>("--lr") { Description = "Backbone learning rate at step 0 (the head gets --head-lr-multiplier times it; poly decay)", DefaultValueFactory = _ => learningRate };
         ValidationSplit = new Option<string?>("--val-split") { Description = $"Validation list for {validationPurpose} after each epoch (none: skip)", DefaultValueFactory = _ => "val" };
     }
 
@@ -29,6 +29,8 @@ internal sealed class TrainingRunOptions
 
     public Option<float> LearningRate { get; }
 
+    public Option<float> HeadLearningRateMultiplier { get; } = new("--head-lr-multiplier") { Description = "The head's learning rate over the backbone's (IRN, DeepLab: 10)", DefaultValueFactory = _ => 10f };
+
     public Option<int> Crop { get; } = new("--crop") { Description = "Square training crop size", DefaultValueFactory = _ => 128 };
 
     public Option<int> Depth { get; } = new("--depth") { Description = "ResNet depth: 18, 34, 50, 101", DefaultValueFactory = _ => 18 };
@@ -43,7 +45,7 @@ internal sealed class TrainingRunOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Data, Run, Split, ValidationSplit, Epochs, Batch, LearningRate, Crop, Depth, Width, Seed, Threads, StopOnBadSample })
+        foreach (Option o in new Option[] { Data, Run, Split, ValidationSplit, Epochs, Batch, LearningRate, HeadLearningRateMultiplier, Crop, Depth, Width, Seed, Threads, StopOnBadSample })
             command.Options.Add(o);
     }
 

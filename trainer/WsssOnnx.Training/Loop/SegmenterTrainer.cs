@@ -32,7 +32,11 @@ public sealed record SegmenterTrainingOptions
 
     public float LearningRate { get; init; } = 0.02f;
 
-    /// <summary>The ASPP head's rate relative to the backbone's (DeepLab: 10).</summary>
+    /// <summary>
+    /// The ASPP head's rate relative to the backbone's (DeepLab: 10, for a pretrained backbone). From scratch at 176 px
+    /// crops, 10 with lr 0.01–0.05 blew the loss up in the first epoch and left a network that predicts background
+    /// everywhere; 1 trains (README, bundled model v2).
+    /// </summary>
     public float HeadLearningRateMultiplier { get; init; } = 10f;
 
     public float Momentum { get; init; } = 0.9f;
@@ -50,6 +54,8 @@ public sealed record SegmenterTrainingOptions
         if (Epochs is < 1 or > 10000) throw new ArgumentException($"Epochs must be between 1 and 10000; got {Epochs}", nameof(Epochs));
         if (BatchSize is < 1 or > 4096) throw new ArgumentException($"BatchSize must be between 1 and 4096; got {BatchSize}", nameof(BatchSize));
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException($"LearningRate must be a positive number; got {LearningRate}", nameof(LearningRate));
+        if (!(HeadLearningRateMultiplier > 0) || !float.IsFinite(HeadLearningRateMultiplier))
+            throw new ArgumentException($"HeadLearningRateMultiplier must be a positive number; got {HeadLearningRateMultiplier}", nameof(HeadLearningRateMultiplier));
         Augmentation.Validate();
         Network.Validate();
         return this;
