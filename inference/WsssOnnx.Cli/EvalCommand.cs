@@ -1,5 +1,6 @@
 using System.CommandLine;
 using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Crf;
 using WsssOnnx.Attribution.Evaluation;
 using WsssOnnx.Imaging;
 
@@ -9,7 +10,8 @@ namespace WsssOnnx.Cli;
 /// `wsss eval`: mIoU of label maps (&lt;id&gt;.png, palette or grey indices) against a VOC split's SegmentationClass
 /// ground truth, from one confusion matrix over all images (255 ignored). Missing predictions are counted, not scored.
 /// With --maps instead of --labels: class maps saved by `wsss relabel --save-maps`, turned into seeds at every
-/// threshold of --thresholds (one confusion matrix each), so a threshold sweep needs no network run.
+/// threshold of --thresholds (one confusion matrix each), so a threshold sweep needs no network run; with --crf each
+/// threshold's seeds are also refined by dense CRF over the image (ADVCAM.md's settings) and scored beside them.
 /// </summary>
 internal static class EvalCommand
 {
@@ -18,19 +20,21 @@ internal static class EvalCommand
         var labels = new Option<DirectoryInfo?>("--labels") { Description = "Folder of predicted <id>.png label maps" };
         var maps = new Option<DirectoryInfo?>("--maps") { Description = "Folder of <id>.maps class maps (wsss relabel --save-maps): sweep seed thresholds instead" };
         var thresholds = new Option<string>("--thresholds") { Description = "With --maps: start:stop:step or a comma list of background thresholds", DefaultValueFactory = _ => "0.05:0.5:0.05" };
+        var crf = new Option<bool>("--crf") { Description = "With --maps: also refine each threshold's seeds by dense CRF over the image and score them" };
         var data = new Option<DirectoryInfo>("--data") { Description = "VOC-layout dataset root (SegmentationClass, ImageSets/Segmentation, classes.txt)", Required = true };
         var split = new Option<string>("--split") { Description = "Split list under ImageSets/Segmentation", DefaultValueFactory = _ => "val" };
         var command = new Command("eval", "Confusion-matrix mIoU of label maps against a dataset split's ground truth, or of saved class maps over a threshold sweep")
         {
-            labels, maps, thresholds, data, split,
+            labels, maps, thresholds, crf, data, split,
         };
         command.SetAction(result =>
         {
             var (l, m) = (result.GetValue(labels), result.GetValue(maps));
             if ((l is null) == (m is null)) throw new CommandFailedException("give either --labels (label PNGs) or --maps (saved class maps), not both or neither.");
+            if (l is not null && result.GetValue(crf)) throw new CommandFailedException("--crf refines seeds made from saved maps; it needs --maps.");
             return l is not null
                 ? Run(l, result.GetValue(data)!, result.GetValue(split)!)
-                : Sweep(m!, ParseThresholds(result.GetValue(thresholds)!), result.GetValue(data)!, result.GetValue(split)!);
+                : Sweep(m!, ParseThresholds(result.GetValue(thresholds)!), result.GetValue(crf), result.GetValue(data)!, result.GetValue(split)!);
         });
         return command;
     }
@@ -84,10 +88,12 @@ internal static class EvalCommand
         return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    private static int Sweep(DirectoryInfo mapsDirectory, IReadOnlyList<float> thresholds, DirectoryInfo data, string splitName)
+    private static int Sweep(DirectoryInfo mapsDirectory, IReadOnlyList<float> thresholds, bool withCrf, DirectoryInfo data, string splitName)
     {
         var (split, names) = OpenSplit(data, splitName, mapsDirectory);
         var matrices = thresholds.Select(_ => new ConfusionMatrix(names.Count)).ToArray();
+        var crfMatrices = thresholds.Select(_ => new ConfusionMatrix(names.Count)).ToArray();
+        var crf = withCrf ? new DenseCrf() : null;
         var decoder = new ImageDecoder();
         var missing = new List<string>();
         var failures = new List<string>();
@@ -105,7 +111,14 @@ internal static class EvalCommand
                 var maps = ClassMapsFile.Read(File.ReadAllBytes(path), path);
                 if (maps.Width != truth.Width || maps.Height != truth.Height)
                     throw new InvalidDataException($"the maps are {maps.Width}x{maps.Height} but the ground truth is {truth.Width}x{truth.Height}");
-                for (int t = 0; t < thresholds.Count; t++) matrices[t].Accumulate(Seeds.FromMaps(maps, thresholds[t]), truth);
+                var image = crf is null ? null : decoder.DecodeRgb(File.ReadAllBytes(split.ImagePath(id)));
+                if (image is not null && (image.Width != truth.Width || image.Height != truth.Height))
+                    throw new InvalidDataException($"the image is {image.Width}x{image.Height} but the ground truth is {truth.Width}x{truth.Height}");
+                for (int t = 0; t < thresholds.Count; t++)
+                {
+                    matrices[t].Accumulate(Seeds.FromMaps(maps, thresholds[t]), truth);
+                    if (image is not null) crfMatrices[t].Accumulate(ConfidentLabels.RefinedSeeds(image, maps, thresholds[t], crf!), truth);
+                }
             }
             catch (Exception e) when (e is ImageDecodeException or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
             {
@@ -117,15 +130,23 @@ internal static class EvalCommand
         Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {scored} scored, {missing.Count} maps missing, {failures.Count} unreadable");
         foreach (string failure in failures) Console.Error.WriteLine($"wsss eval: {failure}");
         if (scored == 0) throw new CommandFailedException($"no class maps in {mapsDirectory.FullName} could be scored against the {split.Split} split.");
-        int best = 0;
-        Console.WriteLine("threshold  mIoU %");
+        int best = 0, bestCrf = 0;
+        Console.WriteLine(crf is null ? "threshold  mIoU %" : "threshold  mIoU %  CRF mIoU %");
         for (int t = 0; t < thresholds.Count; t++)
         {
-            Console.WriteLine($"{thresholds[t],9:F3}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}");
+            Console.WriteLine(crf is null
+                ? $"{thresholds[t],9:F3}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}"
+                : $"{thresholds[t],9:F3}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}  {100 * crfMatrices[t].MeanIntersectionOverUnion,10:F2}");
             if (matrices[t].MeanIntersectionOverUnion > matrices[best].MeanIntersectionOverUnion) best = t;
+            if (crfMatrices[t].MeanIntersectionOverUnion > crfMatrices[bestCrf].MeanIntersectionOverUnion) bestCrf = t;
         }
         Console.WriteLine($"best: threshold {thresholds[best]:F3}, mIoU {100 * matrices[best].MeanIntersectionOverUnion:F2} %");
         Console.Write(matrices[best].ToTable(names));
+        if (crf is not null)
+        {
+            Console.WriteLine($"best with CRF: threshold {thresholds[bestCrf]:F3}, mIoU {100 * crfMatrices[bestCrf].MeanIntersectionOverUnion:F2} %");
+            Console.Write(crfMatrices[bestCrf].ToTable(names));
+        }
         return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
