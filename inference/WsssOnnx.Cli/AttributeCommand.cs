@@ -92,7 +92,7 @@ internal static class AttributeCommand
     private static int RunRemote(string servers, int retries, string? model, FileInfo imageFile, string classList, AttributionMethod method, int? steps,
         float? threshold, bool crf, ConfidentLabelOptions? confident, DirectoryInfo output)
     {
-        byte[] bytes = RemoteCalls.ReadImageBytes(imageFile);
+        byte[] bytes = ImageFile.ReadBytes(imageFile);
         var request = new AttributeRequest
         {
             Image = RemoteCalls.Bytes(bytes),
@@ -112,7 +112,7 @@ internal static class AttributeCommand
             request.ConfidentThresholds = new ConfidentThresholds { Foreground = confident.ForegroundThreshold, Background = confident.BackgroundThreshold };
         }
         var reply = RemoteCalls.Attribute(servers, retries, request);
-        var image = RemoteCalls.Decode(bytes, imageFile);
+        var image = ImageFile.Decode(bytes, imageFile);
         var maps = RemoteCalls.Maps(reply, image.Width, image.Height);
 
         Directory.CreateDirectory(output.FullName);

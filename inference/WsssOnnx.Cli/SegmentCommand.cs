@@ -40,7 +40,7 @@ internal static class SegmentCommand
             {
                 var pool = ServerPool.Parse(servers, result.GetValue(retries));
                 var selector = RemoteRelabelCommand.ModelSelector(result.GetValue(model));
-                segment = file => RemoteCalls.Segment(pool, new SegmentRequest { Image = RemoteCalls.Bytes(RemoteCalls.ReadImageBytes(file)), Model = selector });
+                segment = file => RemoteCalls.Segment(pool, new SegmentRequest { Image = RemoteCalls.Bytes(ImageFile.ReadBytes(file)), Model = selector });
                 resource = pool;
             }
             else
@@ -49,7 +49,7 @@ internal static class SegmentCommand
                 var limits = new ImageLimits { MaxWidth = LocalMaxSide, MaxHeight = LocalMaxSide, MaxPixels = (long)LocalMaxSide * LocalMaxSide };
                 segment = file =>
                 {
-                    var image = RemoteCalls.Decode(RemoteCalls.ReadImageBytes(file), file, limits);
+                    var image = ImageFile.Decode(ImageFile.ReadBytes(file), file, limits);
                     var labels = loaded.Segment(image, CancellationToken.None);
                     return new SegmentResponse { Labels = ReplyEncoding.Labels(labels, LabelEncoding.Png, loaded.Classes), ServedBy = ReplyEncoding.ServedBy(loaded) };
                 };

@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using WsssOnnx.Grpc;
-using WsssOnnx.Imaging;
 using WsssOnnx.Protos.Wsss.V1;
 using WsssOnnx.Server;
 
@@ -10,19 +9,6 @@ namespace WsssOnnx.Cli.Remote;
 internal static class RemoteCalls
 {
     public static TimeSpan Timeout { get; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>The image file's bytes, refused with one sentence if unreadable (the server decodes and checks them).</summary>
-    public static byte[] ReadImageBytes(FileInfo file)
-    {
-        try
-        {
-            return File.ReadAllBytes(file.FullName);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CommandFailedException($"cannot read {file.FullName}: {e.Message}", e);
-        }
-    }
 
     public static AttributeResponse Attribute(string servers, int retries, AttributeRequest request)
     {
@@ -58,19 +44,6 @@ internal static class RemoteCalls
             for (int i = 0; i < plane; i++) maps[k * plane + i] = BitConverter.ToSingle(bytes.Slice(i * sizeof(float), sizeof(float)));
         }
         return maps;
-    }
-
-    /// <summary>Decodes an image file's bytes here (overlays, local segmentation), failing with one sentence.</summary>
-    public static RgbImage Decode(byte[] bytes, FileInfo file, ImageLimits? limits = null)
-    {
-        try
-        {
-            return new ImageDecoder(limits).DecodeRgb(bytes);
-        }
-        catch (ImageDecodeException e)
-        {
-            throw new CommandFailedException($"cannot decode {file.FullName}: {e.Message}", e);
-        }
     }
 
     public static ByteString Bytes(byte[] data) => ByteString.CopyFrom(data);
