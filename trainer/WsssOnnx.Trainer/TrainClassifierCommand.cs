@@ -12,7 +12,7 @@ internal static class TrainClassifierCommand
 {
     public static Command Create()
     {
-        var o = new TrainingRunOptions(epochs: 12, batch: 16, learningRate: 0.05f, validationPurpose: "mAP");
+        var o = new TrainingRunOptions(epochs: 12, batch: 16, learningRate: 0.05f, headLearningRateMultiplier: 10f, validationPurpose: "mAP");
         var initFrom = new Option<FileInfo?>("--init-from") { Description = "An ONNX ResNet whose initializers (torchvision names) initialise the backbone" };
         var fresh = new Option<bool>("--restart") { Description = "Ignore an existing checkpoint in the run folder" };
         var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { initFrom, fresh };

@@ -7,8 +7,9 @@ namespace WsssOnnx.Trainer;
 /// <summary>The command-line options train-classifier and train-segmenter share, with each command's defaults.</summary>
 internal sealed class TrainingRunOptions
 {
-    public TrainingRunOptions(int epochs, int batch, float learningRate, string validationPurpose)
+    public TrainingRunOptions(int epochs, int batch, float learningRate, float headLearningRateMultiplier, string validationPurpose)
     {
+        HeadLearningRateMultiplier = new Option<float>("--head-lr-multiplier") { Description = "The head's learning rate over the backbone's", DefaultValueFactory = _ => headLearningRateMultiplier };
         Epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => epochs };
         Batch = new Option<int>("--batch") { DefaultValueFactory = _ => batch };
         LearningRate = new Option<float>("--lr") { Description = "Backbone learning rate at step 0 (the head gets --head-lr-multiplier times it; poly decay)", DefaultValueFactory = _ => learningRate };
@@ -29,7 +30,7 @@ internal sealed class TrainingRunOptions
 
     public Option<float> LearningRate { get; }
 
-    public Option<float> HeadLearningRateMultiplier { get; } = new("--head-lr-multiplier") { Description = "The head's learning rate over the backbone's (IRN, DeepLab: 10)", DefaultValueFactory = _ => 10f };
+    public Option<float> HeadLearningRateMultiplier { get; }
 
     public Option<int> Crop { get; } = new("--crop") { Description = "Square training crop size", DefaultValueFactory = _ => 128 };
 

@@ -33,11 +33,13 @@ public sealed record SegmenterTrainingOptions
     public float LearningRate { get; init; } = 0.02f;
 
     /// <summary>
-    /// The ASPP head's rate relative to the backbone's (DeepLab: 10, for a pretrained backbone). From scratch at 176 px
-    /// crops, 10 with lr 0.01–0.05 blew the loss up in the first epoch and left a network that predicts background
-    /// everywhere; 1 trains (README, bundled model v2).
+    /// The ASPP head's rate relative to the backbone's. DeepLab uses 10 with a pretrained backbone; from scratch at
+    /// 176 px crops, 10 with lr 0.01–0.05 blew the loss up in the first epoch and left a network that predicts
+    /// background everywhere, while 1 trains (README, bundled model v2), hence the default.
     /// </summary>
-    public float HeadLearningRateMultiplier { get; init; } = 10f;
+    public float HeadLearningRateMultiplier { get; init; } = FromScratchHeadLearningRateMultiplier;
+
+    public const float FromScratchHeadLearningRateMultiplier = 1f;
 
     public float Momentum { get; init; } = 0.9f;
 
