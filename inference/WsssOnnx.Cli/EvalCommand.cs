@@ -11,7 +11,9 @@ namespace WsssOnnx.Cli;
 /// ground truth, from one confusion matrix over all images (255 ignored). Missing predictions are counted, not scored.
 /// With --maps instead of --labels: class maps saved by `wsss relabel --save-maps`, turned into seeds at every
 /// threshold of --thresholds (one confusion matrix each), so a threshold sweep needs no network run; with --crf each
-/// threshold's seeds are also refined by dense CRF over the image (ADVCAM.md's settings) and scored beside them.
+/// threshold's seeds are also refined by dense CRF over the image (ADVCAM.md's settings) and scored beside them; with
+/// --baseline-maps, the foreground these seeds add over another method's (AdvCAM over CAM) is broken down by what the
+/// ground truth says there (<see cref="AddedForeground"/>).
 /// </summary>
 internal static class EvalCommand
 {
@@ -21,20 +23,25 @@ internal static class EvalCommand
         var maps = new Option<DirectoryInfo?>("--maps") { Description = "Folder of <id>.maps class maps (wsss relabel --save-maps): sweep seed thresholds instead" };
         var thresholds = new Option<string>("--thresholds") { Description = "With --maps: start:stop:step or a comma list of background thresholds", DefaultValueFactory = _ => "0.05:0.5:0.05" };
         var crf = new Option<bool>("--crf") { Description = "With --maps: also refine each threshold's seeds by dense CRF over the image and score them" };
+        var baselineMaps = new Option<DirectoryInfo?>("--baseline-maps") { Description = "With --maps: saved maps of a baseline (e.g. CAM's); break down the foreground --maps' seeds add over its seeds" };
+        var baselineThreshold = new Option<float?>("--baseline-threshold") { Description = "With --baseline-maps: the baseline's seed threshold (default: each row's threshold)" };
         var data = new Option<DirectoryInfo>("--data") { Description = "VOC-layout dataset root (SegmentationClass, ImageSets/Segmentation, classes.txt)", Required = true };
         var split = new Option<string>("--split") { Description = "Split list under ImageSets/Segmentation", DefaultValueFactory = _ => "val" };
         var command = new Command("eval", "Confusion-matrix mIoU of label maps against a dataset split's ground truth, or of saved class maps over a threshold sweep")
         {
-            labels, maps, thresholds, crf, data, split,
+            labels, maps, thresholds, crf, baselineMaps, baselineThreshold, data, split,
         };
         command.SetAction(result =>
         {
             var (l, m) = (result.GetValue(labels), result.GetValue(maps));
             if ((l is null) == (m is null)) throw new CommandFailedException("give either --labels (label PNGs) or --maps (saved class maps), not both or neither.");
             if (l is not null && result.GetValue(crf)) throw new CommandFailedException("--crf refines seeds made from saved maps; it needs --maps.");
+            if (l is not null && result.GetValue(baselineMaps) is not null) throw new CommandFailedException("--baseline-maps compares seeds made from saved maps; it needs --maps.");
+            if (result.GetValue(baselineThreshold) is { } bt && !(bt is >= 0f and <= 1f)) throw new CommandFailedException($"--baseline-threshold must be in [0, 1]; got {bt}.");
             return l is not null
                 ? Run(l, result.GetValue(data)!, result.GetValue(split)!)
-                : Sweep(m!, ParseThresholds(result.GetValue(thresholds)!), result.GetValue(crf), result.GetValue(data)!, result.GetValue(split)!);
+                : Sweep(m!, ParseThresholds(result.GetValue(thresholds)!), result.GetValue(crf), result.GetValue(baselineMaps), result.GetValue(baselineThreshold),
+                    result.GetValue(data)!, result.GetValue(split)!);
         });
         return command;
     }
@@ -88,9 +95,12 @@ internal static class EvalCommand
         return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    private static int Sweep(DirectoryInfo mapsDirectory, IReadOnlyList<float> thresholds, bool withCrf, DirectoryInfo data, string splitName)
+    private static int Sweep(DirectoryInfo mapsDirectory, IReadOnlyList<float> thresholds, bool withCrf, DirectoryInfo? baselineDirectory, float? baselineThreshold,
+        DirectoryInfo data, string splitName)
     {
         var (split, names) = OpenSplit(data, splitName, mapsDirectory);
+        if (baselineDirectory is { Exists: false }) throw new CommandFailedException($"the folder {baselineDirectory.FullName} does not exist.");
+        var added = baselineDirectory is null ? null : thresholds.Select(_ => new AddedForeground()).ToArray();
         var matrices = thresholds.Select(_ => new ConfusionMatrix(names.Count)).ToArray();
         var crfMatrices = thresholds.Select(_ => new ConfusionMatrix(names.Count)).ToArray();
         var crf = withCrf ? new DenseCrf() : null;
@@ -100,7 +110,8 @@ internal static class EvalCommand
         foreach (string id in split.Ids)
         {
             string path = Path.Combine(mapsDirectory.FullName, id + ClassMapsFile.Extension);
-            if (!File.Exists(path))
+            string? baselinePath = baselineDirectory is null ? null : Path.Combine(baselineDirectory.FullName, id + ClassMapsFile.Extension);
+            if (!File.Exists(path) || (baselinePath is not null && !File.Exists(baselinePath)))
             {
                 missing.Add(id);
                 continue;
@@ -111,12 +122,17 @@ internal static class EvalCommand
                 var maps = ClassMapsFile.Read(File.ReadAllBytes(path), path);
                 if (maps.Width != truth.Width || maps.Height != truth.Height)
                     throw new InvalidDataException($"the maps are {maps.Width}x{maps.Height} but the ground truth is {truth.Width}x{truth.Height}");
+                var baseline = baselinePath is null ? null : ClassMapsFile.Read(File.ReadAllBytes(baselinePath), baselinePath);
+                if (baseline is not null && (baseline.Width != truth.Width || baseline.Height != truth.Height))
+                    throw new InvalidDataException($"the baseline maps are {baseline.Width}x{baseline.Height} but the ground truth is {truth.Width}x{truth.Height}");
                 var image = crf is null ? null : decoder.DecodeRgb(File.ReadAllBytes(split.ImagePath(id)));
                 if (image is not null && (image.Width != truth.Width || image.Height != truth.Height))
                     throw new InvalidDataException($"the image is {image.Width}x{image.Height} but the ground truth is {truth.Width}x{truth.Height}");
                 for (int t = 0; t < thresholds.Count; t++)
                 {
-                    matrices[t].Accumulate(Seeds.FromMaps(maps, thresholds[t]), truth);
+                    var seeds = Seeds.FromMaps(maps, thresholds[t]);
+                    matrices[t].Accumulate(seeds, truth);
+                    if (baseline is not null) added![t].Accumulate(Seeds.FromMaps(baseline, baselineThreshold ?? thresholds[t]), seeds, truth);
                     if (image is not null) crfMatrices[t].Accumulate(ConfidentLabels.RefinedSeeds(image, maps, thresholds[t], crf!), truth);
                 }
             }
@@ -146,6 +162,11 @@ internal static class EvalCommand
         {
             Console.WriteLine($"best with CRF: threshold {thresholds[bestCrf]:F3}, mIoU {100 * crfMatrices[bestCrf].MeanIntersectionOverUnion:F2} %");
             Console.Write(crfMatrices[bestCrf].ToTable(names));
+        }
+        if (added is not null)
+        {
+            Console.WriteLine($"foreground added over {baselineDirectory!.FullName}'s seeds (baseline threshold {(baselineThreshold is { } b ? b.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "as the row's")}):");
+            for (int t = 0; t < thresholds.Count; t++) Console.WriteLine($"{thresholds[t],9:F3}  {added[t].Format()}");
         }
         return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }

@@ -117,6 +117,42 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
     }
 
     [Fact]
+    public void Added_foreground_over_a_baseline_is_nothing_for_the_same_maps_and_sums_to_its_total_otherwise()
+    {
+        string maps = Directory.CreateTempSubdirectory("wsss-cli-maps-").FullName;
+        string labels = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--method", "cam", "--save-maps", maps, "--out", labels);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--baseline-maps", maps, "--thresholds", "0.1,0.3", "--data", data.Root, "--split", "val");
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            Assert.Equal(2, Regex.Matches(stdout, @"^\s+0\.[13]00  0 added: ", RegexOptions.Multiline).Count);
+
+            // A lower threshold than the baseline's only adds foreground; its categories are shares of that total.
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--baseline-maps", maps, "--baseline-threshold", "0.9",
+                "--thresholds", "0.05", "--data", data.Root, "--split", "val");
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            var line = Regex.Match(stdout, @"0\.050  (\d+) added: right class ([\d.]+) %, other object ([\d.]+) %, background <= 16 px ([\d.]+) %, 16-32 px ([\d.]+) %, farther ([\d.]+) %, ignore band ([\d.]+) %");
+            Assert.True(line.Success, stdout);
+            Assert.True(long.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture) > 0, stdout);
+            double shares = Enumerable.Range(2, 6).Sum(g => double.Parse(line.Groups[g].Value, CultureInfo.InvariantCulture));
+            Assert.Equal(100, shares, 0.35);
+
+            (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", labels, "--baseline-maps", maps, "--data", data.Root, "--split", "val");
+            Assert.Equal(1, code);
+            Assert.Contains("--baseline-maps compares seeds made from saved maps; it needs --maps.", stderr);
+        }
+        finally
+        {
+            Directory.Delete(maps, recursive: true);
+            Directory.Delete(labels, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Eval_needs_exactly_one_of_labels_and_maps()
     {
         var (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--data", data.Root, "--split", "val");
