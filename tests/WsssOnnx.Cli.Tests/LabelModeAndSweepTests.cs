@@ -85,14 +85,10 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
     [Fact]
     public void A_crf_sweep_over_saved_maps_scores_each_threshold_as_crf_relabelling_at_it_does()
     {
-        string crfLabels = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        string maps = Directory.CreateTempSubdirectory("wsss-cli-maps-").FullName;
+        var (maps, crfLabels) = RelabelCamWithMaps("--mode", "crf", "--threshold", "0.2");
         try
         {
-            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
-                "--split", "val", "--method", "cam", "--mode", "crf", "--threshold", "0.2", "--save-maps", maps, "--out", crfLabels);
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", crfLabels, "--data", data.Root, "--split", "val");
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", crfLabels, "--data", data.Root, "--split", "val");
             Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
             double direct = double.Parse(Regex.Match(stdout, @"mIoU (\d+\.\d\d) %").Groups[1].Value, CultureInfo.InvariantCulture);
 
@@ -119,15 +115,10 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
     [Fact]
     public void Added_foreground_over_a_baseline_is_nothing_for_the_same_maps_and_sums_to_its_total_otherwise()
     {
-        string maps = Directory.CreateTempSubdirectory("wsss-cli-maps-").FullName;
-        string labels = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        var (maps, labels) = RelabelCamWithMaps();
         try
         {
-            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
-                "--split", "val", "--method", "cam", "--save-maps", maps, "--out", labels);
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-
-            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--baseline-maps", maps, "--thresholds", "0.1,0.3", "--data", data.Root, "--split", "val");
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--baseline-maps", maps, "--thresholds", "0.1,0.3", "--data", data.Root, "--split", "val");
             Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
             Assert.Equal(2, Regex.Matches(stdout, @"^\s+0\.[13]00  0 added: ", RegexOptions.Multiline).Count);
 
@@ -161,6 +152,16 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
         (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", data.Root, "--thresholds", "0.5:0.1:0.1", "--data", data.Root, "--split", "val");
         Assert.Equal(1, code);
         Assert.Contains("stop at least start", stderr);
+    }
+
+    /// <summary>CAM labels of the val split (with <paramref name="options"/>) and their saved maps, each in a new temp folder.</summary>
+    private (string Maps, string Labels) RelabelCamWithMaps(params string[] options)
+    {
+        string maps = Directory.CreateTempSubdirectory("wsss-cli-maps-").FullName, labels = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, ["relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+            "--split", "val", "--method", "cam", .. options, "--save-maps", maps, "--out", labels]);
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        return (maps, labels);
     }
 
     [GeneratedRegex(@"^\s+(\d\.\d{3})\s+(\d+\.\d\d)\s*$", RegexOptions.Multiline)]
