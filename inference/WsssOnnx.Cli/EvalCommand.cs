@@ -102,7 +102,7 @@ internal static class EvalCommand
         if (baselineDirectory is { Exists: false }) throw new CommandFailedException($"the folder {baselineDirectory.FullName} does not exist.");
         var added = baselineDirectory is null ? null : thresholds.Select(_ => new AddedForeground()).ToArray();
         var matrices = thresholds.Select(_ => new ConfusionMatrix(names.Count)).ToArray();
-        var crfMatrices = thresholds.Select(_ => new ConfusionMatrix(names.Count)).ToArray();
+        var crfMatrices = withCrf ? thresholds.Select(_ => new ConfusionMatrix(names.Count)).ToArray() : null;
         var crf = withCrf ? new DenseCrf() : null;
         var decoder = new ImageDecoder();
         var missing = new List<string>();
@@ -119,21 +119,26 @@ internal static class EvalCommand
             try
             {
                 var truth = decoder.DecodeLabels(File.ReadAllBytes(split.GroundTruthPath(id)));
+                void RequireTruthSize(string what, int width, int height)
+                {
+                    if (width != truth.Width || height != truth.Height)
+                        throw new InvalidDataException($"the {what} {width}x{height} but the ground truth is {truth.Width}x{truth.Height}");
+                }
                 var maps = ClassMapsFile.Read(File.ReadAllBytes(path), path);
-                if (maps.Width != truth.Width || maps.Height != truth.Height)
-                    throw new InvalidDataException($"the maps are {maps.Width}x{maps.Height} but the ground truth is {truth.Width}x{truth.Height}");
+                RequireTruthSize("maps are", maps.Width, maps.Height);
                 var baseline = baselinePath is null ? null : ClassMapsFile.Read(File.ReadAllBytes(baselinePath), baselinePath);
-                if (baseline is not null && (baseline.Width != truth.Width || baseline.Height != truth.Height))
-                    throw new InvalidDataException($"the baseline maps are {baseline.Width}x{baseline.Height} but the ground truth is {truth.Width}x{truth.Height}");
+                if (baseline is not null) RequireTruthSize("baseline maps are", baseline.Width, baseline.Height);
                 var image = crf is null ? null : decoder.DecodeRgb(File.ReadAllBytes(split.ImagePath(id)));
-                if (image is not null && (image.Width != truth.Width || image.Height != truth.Height))
-                    throw new InvalidDataException($"the image is {image.Width}x{image.Height} but the ground truth is {truth.Width}x{truth.Height}");
+                if (image is not null) RequireTruthSize("image is", image.Width, image.Height);
+                // Computed once per image, not per threshold: the distances, and the baseline's seeds at a fixed threshold.
+                int[]? distances = baseline is null ? null : AddedForeground.DistanceToObjects(truth);
+                var fixedBaselineSeeds = baseline is not null && baselineThreshold is { } bt ? Seeds.FromMaps(baseline, bt) : null;
                 for (int t = 0; t < thresholds.Count; t++)
                 {
                     var seeds = Seeds.FromMaps(maps, thresholds[t]);
                     matrices[t].Accumulate(seeds, truth);
-                    if (baseline is not null) added![t].Accumulate(Seeds.FromMaps(baseline, baselineThreshold ?? thresholds[t]), seeds, truth);
-                    if (image is not null) crfMatrices[t].Accumulate(ConfidentLabels.RefinedSeeds(image, maps, thresholds[t], crf!), truth);
+                    if (baseline is not null) added![t].Accumulate(fixedBaselineSeeds ?? Seeds.FromMaps(baseline, thresholds[t]), seeds, truth, distances);
+                    if (image is not null) crfMatrices![t].Accumulate(ConfidentLabels.RefinedSeeds(image, maps, thresholds[t], crf!), truth);
                 }
             }
             catch (Exception e) when (e is ImageDecodeException or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
@@ -146,19 +151,15 @@ internal static class EvalCommand
         Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {scored} scored, {missing.Count} maps missing, {failures.Count} unreadable");
         foreach (string failure in failures) Console.Error.WriteLine($"wsss eval: {failure}");
         if (scored == 0) throw new CommandFailedException($"no class maps in {mapsDirectory.FullName} could be scored against the {split.Split} split.");
-        int best = 0, bestCrf = 0;
-        Console.WriteLine(crf is null ? "threshold  mIoU %" : "threshold  mIoU %  CRF mIoU %");
+        int best = Best(matrices), bestCrf = crfMatrices is null ? 0 : Best(crfMatrices);
+        Console.WriteLine(crfMatrices is null ? "threshold  mIoU %" : "threshold  mIoU %  CRF mIoU %");
         for (int t = 0; t < thresholds.Count; t++)
-        {
-            Console.WriteLine(crf is null
+            Console.WriteLine(crfMatrices is null
                 ? $"{thresholds[t],9:F3}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}"
                 : $"{thresholds[t],9:F3}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}  {100 * crfMatrices[t].MeanIntersectionOverUnion,10:F2}");
-            if (matrices[t].MeanIntersectionOverUnion > matrices[best].MeanIntersectionOverUnion) best = t;
-            if (crfMatrices[t].MeanIntersectionOverUnion > crfMatrices[bestCrf].MeanIntersectionOverUnion) bestCrf = t;
-        }
         Console.WriteLine($"best: threshold {thresholds[best]:F3}, mIoU {100 * matrices[best].MeanIntersectionOverUnion:F2} %");
         Console.Write(matrices[best].ToTable(names));
-        if (crf is not null)
+        if (crfMatrices is not null)
         {
             Console.WriteLine($"best with CRF: threshold {thresholds[bestCrf]:F3}, mIoU {100 * crfMatrices[bestCrf].MeanIntersectionOverUnion:F2} %");
             Console.Write(crfMatrices[bestCrf].ToTable(names));
@@ -169,6 +170,15 @@ internal static class EvalCommand
             for (int t = 0; t < thresholds.Count; t++) Console.WriteLine($"{thresholds[t],9:F3}  {added[t].Format()}");
         }
         return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>The index of the highest mIoU (the first on ties).</summary>
+    private static int Best(ConfusionMatrix[] matrices)
+    {
+        int best = 0;
+        for (int t = 1; t < matrices.Length; t++)
+            if (matrices[t].MeanIntersectionOverUnion > matrices[best].MeanIntersectionOverUnion) best = t;
+        return best;
     }
 
     /// <summary>"start:stop:step" (stop included, to within a thousandth of a step) or "a,b,c"; each in [0, 1].</summary>

@@ -39,12 +39,16 @@ public sealed class AddedForeground
 
     public long DroppedWrong { get; private set; }
 
-    public void Accumulate(GrayImage baseline, GrayImage candidate, GrayImage truth)
+    /// <param name="distanceToObjects"><see cref="DistanceToObjects"/> of <paramref name="truth"/>, for callers that compare
+    /// several candidates on one image; computed here when null and needed.</param>
+    public void Accumulate(GrayImage baseline, GrayImage candidate, GrayImage truth, int[]? distanceToObjects = null)
     {
         if (baseline.Width != truth.Width || baseline.Height != truth.Height || candidate.Width != truth.Width || candidate.Height != truth.Height)
             throw new ArgumentException($"label maps differ in size: baseline {baseline.Width}x{baseline.Height}, candidate {candidate.Width}x{candidate.Height}, ground truth {truth.Width}x{truth.Height}");
         byte[] b = baseline.Pixels, c = candidate.Pixels, t = truth.Pixels;
-        int[]? distance = null;
+        int[]? distance = distanceToObjects;
+        if (distance is not null && distance.Length != t.Length)
+            throw new ArgumentException($"distanceToObjects has {distance.Length} entries for a {truth.Width}x{truth.Height} ground truth", nameof(distanceToObjects));
         for (int p = 0; p < t.Length; p++)
         {
             if (c[p] is 0 or ConfusionMatrix.IgnoreLabel)
