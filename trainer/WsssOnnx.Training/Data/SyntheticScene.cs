@@ -310,25 +310,19 @@ internal sealed class SyntheticScene
                 if (i == 0 && j == 0) continue;
                 float x = badge.X + spacing * (i + 0.5f * (j & 1)), y = badge.Y + spacing * j * (MathF.Sqrt(3) / 2);
                 if (body.Distance(x, y) > -(1.1f * badge.Radius + 1)) continue;
-                var echo = new BadgeShape(badge.Design, x, y, badge.Radius, badge.Angle);
-                float rimWidth = 0.27f * echo.Extent;
-                (int x0, int y0, int x1, int y1) = echo.Bounds(width, height);
-                for (int py = y0; py < y1; py++)
-                    for (int px = x0; px < x1; px++)
-                    {
-                        int p = py * width + px;
-                        float d = echo.Distance(px + 0.5f, py + 0.5f);
-                        if (d >= 0.5f || instance[p] != owner) continue;
-                        Blend(p, alpha * SyntheticShape.Coverage(d), Rgb.Lerp(rim, core, SyntheticShape.Coverage(d + rimWidth)));
-                    }
+                PaintBadge(new BadgeShape(badge.Design, x, y, badge.Radius, badge.Angle), rim, core, owner, echoOpacity: alpha);
             }
     }
 
     /// <summary>Distance between neighbouring badge echoes, in badge diameters (copies then cover about a fifth of a body).</summary>
     internal const float EchoSpacing = 2f;
 
-    /// <summary>Draws a two-tone badge (a rim of about a quarter of its radius around a core); returns the pixels it claims for its owner.</summary>
-    private int PaintBadge(SyntheticShape shape, Rgb rim, Rgb core, byte owner = 0)
+    /// <summary>
+    /// Draws a two-tone badge (a rim of about a quarter of its radius around a core); returns the pixels it claims for its
+    /// owner. With <paramref name="echoOpacity"/>, a faint copy instead: blended at that opacity on <paramref name="owner"/>'s
+    /// pixels only, claiming none.
+    /// </summary>
+    private int PaintBadge(SyntheticShape shape, Rgb rim, Rgb core, byte owner = 0, float? echoOpacity = null)
     {
         float rimWidth = 0.27f * shape.Extent;
         int claimed = 0;
@@ -339,7 +333,13 @@ internal sealed class SyntheticScene
                 float d = shape.Distance(x + 0.5f, y + 0.5f);
                 if (d >= 0.5f) continue;
                 int p = y * width + x;
-                Blend(p, SyntheticShape.Coverage(d), Rgb.Lerp(rim, core, SyntheticShape.Coverage(d + rimWidth)));
+                Rgb colour = Rgb.Lerp(rim, core, SyntheticShape.Coverage(d + rimWidth));
+                if (echoOpacity is { } opacity)
+                {
+                    if (instance[p] == owner) Blend(p, opacity * SyntheticShape.Coverage(d), colour);
+                    continue;
+                }
+                Blend(p, SyntheticShape.Coverage(d), colour);
                 if (owner != 0 && d < 0 && instance[p] == owner)
                 {
                     badgeOwner[p] = owner;
