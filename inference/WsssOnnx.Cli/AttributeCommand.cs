@@ -1,5 +1,6 @@
 using System.CommandLine;
 using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Cli.Remote;
 using WsssOnnx.Protos.Wsss.V1;
 using WsssOnnx.Imaging;
@@ -24,15 +25,18 @@ internal static class AttributeCommand
         var classes = new Option<string>("--classes") { Description = "Comma-separated class names of the image, e.g. disc,ring (the package's names, any case)", Required = true };
         var method = new Option<AttributionMethod>("--method") { Description = "cam (plain CAM) or advcam (anti-adversarial climbing)", DefaultValueFactory = _ => AttributionMethod.AdvCam };
         var steps = new Option<int?>("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };
+        var stepSize = new Option<float?>("--step-size") { Description = "AdvCAM's step size xi (default: the package's, 0.08)" };
+        var maskWeight = new Option<float?>("--mask-weight") { Description = "AdvCAM's restriction weight lambda (default: the package's, 7)" };
         var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's, 0.15)" };
         var crf = new Option<bool>("--crf") { Description = "Also write the seeds refined by dense CRF" };
         var confident = new Option<bool>("--confident") { Description = "Also write IRN's confident labels (foreground and background passes, each CRF-refined; 255 where unsure)" };
         var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default 0.35)" };
         var bg = new Option<float?>("--bg-threshold") { Description = "Confident labels: background threshold of the background pass (default 0.15)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the pictures (created if missing)", Required = true };
+        var traceSteps = new Option<bool>("--trace") { Description = "Print every climbing step: objective, logit term, regulariser, map peak and spread (local only)" };
         var command = new Command("attribute", "Class maps, seeds and optionally CRF labels of one image, written as PNGs")
         {
-            package, server, model, retries, image, classes, method, steps, threshold, crf, confident, fg, bg, output,
+            package, server, model, retries, image, classes, method, steps, stepSize, maskWeight, threshold, crf, confident, fg, bg, output, traceSteps,
         };
         command.SetAction(result =>
         {
@@ -42,24 +46,27 @@ internal static class AttributeCommand
                 throw new CommandFailedException("give either --package (attribute here) or --server (ask running servers), not both and not neither.");
             if (servers is not null)
             {
+                if (result.GetValue(traceSteps)) throw new CommandFailedException("--trace works with --package only: the server does not return per-step diagnostics.");
                 return RunRemote(servers, result.GetValue(retries), result.GetValue(model), result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
-                    result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!);
+                    result.GetValue(steps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!);
             }
             return Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
-                result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!);
+                result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!, result.GetValue(traceSteps), result.GetValue(stepSize), result.GetValue(maskWeight));
         });
         return command;
     }
 
     private static int Run(DirectoryInfo packageDirectory, FileInfo imageFile, string classList, AttributionMethod method, int? steps, float? threshold, bool crf,
-        ConfidentLabelOptions? confident, DirectoryInfo output)
+        ConfidentLabelOptions? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight)
     {
-        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, crf ? LabelMode.Crf : LabelMode.Seeds, confident);
+        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, crf ? LabelMode.Crf : LabelMode.Seeds, confident,
+            stepSize: stepSize, maskWeight: maskWeight);
         var classes = attribution.ResolveClasses(classList.Split(','));
         if (classes.Count == 0) throw new CommandFailedException("--classes names no class; give at least one, e.g. --classes disc.");
         var image = attribution.ReadImage(imageFile.FullName);
 
-        var maps = attribution.Maps(image, classes);
+        var trace = traceSteps ? new ClimbingTrace { RecordMaps = true } : null;
+        var maps = trace is null ? attribution.Maps(image, classes) : attribution.Maps(image, classes, attribution.Options, trace);
         Directory.CreateDirectory(output.FullName);
         var names = attribution.ForegroundClasses;
         string stem = Path.GetFileNameWithoutExtension(imageFile.Name);
@@ -82,15 +89,16 @@ internal static class AttributeCommand
         if (crf) Write($"{stem}_crf.png", PngEncoder.EncodeVocLabels(attribution.Refine(image, maps)));
         if (confident is not null) Write($"{stem}_confident.png", PngEncoder.EncodeVocLabels(attribution.ConfidentLabels(image, maps)));
 
-        Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : $"AdvCAM, {attribution.Options.Steps} steps")}, " +
+        Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : $"AdvCAM, {attribution.Options.Steps} steps, xi {attribution.Options.StepSize:G3}, lambda {attribution.Options.MaskWeight:G3}")}, " +
             $"classes {string.Join(", ", classes.Select(c => names[c]))}, background threshold {attribution.BackgroundThreshold:G3}");
         foreach (string path in written) Console.WriteLine($"  {path}");
+        if (trace is not null) Console.Write(ClimbingTraceTable.Format(trace, classes.Select(c => names[c]).ToList(), attribution.Options.MaskThreshold));
         return ExitCodes.Ok;
     }
 
     /// <summary>The same pictures from a server's Attribute reply (maps as float32, labels as VOC PNGs).</summary>
     private static int RunRemote(string servers, int retries, string? model, FileInfo imageFile, string classList, AttributionMethod method, int? steps,
-        float? threshold, bool crf, ConfidentLabelOptions? confident, DirectoryInfo output)
+        float? stepSize, float? maskWeight, float? threshold, bool crf, ConfidentLabelOptions? confident, DirectoryInfo output)
     {
         byte[] bytes = ImageFile.ReadBytes(imageFile);
         var request = new AttributeRequest
@@ -103,7 +111,13 @@ internal static class AttributeCommand
             Labels = { LabelKind.Seeds },
         };
         request.Classes.AddRange(classList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        if (steps is int t) request.Parameters = new AdvCamParameters { Steps = (uint)Math.Max(0, t) };
+        if (steps is not null || stepSize is not null || maskWeight is not null)
+        {
+            request.Parameters = new AdvCamParameters();
+            if (steps is int t) request.Parameters.Steps = (uint)Math.Max(0, t);
+            if (stepSize is float xi) request.Parameters.StepSize = xi;
+            if (maskWeight is float lambda) request.Parameters.MaskWeight = lambda;
+        }
         if (threshold is float bg) request.BackgroundThreshold = bg;
         if (crf) request.Labels.Add(LabelKind.Crf);
         if (confident is not null)
@@ -134,7 +148,7 @@ internal static class AttributeCommand
         if (reply.Crf is not null) Write($"{stem}_crf.png", reply.Crf.Png.ToByteArray());
         if (reply.Confident is not null) Write($"{stem}_confident.png", reply.Confident.Png.ToByteArray());
         var p = reply.Parameters;
-        Console.WriteLine($"{imageFile.Name}: {(p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps")}, classes {string.Join(", ", reply.Maps.Select(m => m.Name))}, " +
+        Console.WriteLine($"{imageFile.Name}: {(p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps, xi {p.StepSize:G3}, lambda {p.MaskWeight:G3}")}, classes {string.Join(", ", reply.Maps.Select(m => m.Name))}, " +
             $"background threshold {reply.BackgroundThreshold:G3}; served by {reply.ServedBy.Name}/{reply.ServedBy.Version} in {reply.Timings.TotalMs:F0} ms");
         foreach (string path in written) Console.WriteLine($"  {path}");
         return ExitCodes.Ok;

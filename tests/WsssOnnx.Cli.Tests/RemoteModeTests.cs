@@ -129,11 +129,11 @@ public sealed class RemoteModeTests(SyntheticDataset data) : IClassFixture<Synth
             string image = Path.Combine(data.Root, "JPEGImages", id + ".jpg");
             string cls = data.Classes(id)[0];
             var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", cls,
-                "--steps", "2", "--crf", "--confident", "--out", output);
+                "--steps", "2", "--step-size", "0.04", "--mask-weight", "3", "--crf", "--confident", "--out", output);
             Assert.True(code == 0, stdout + stderr);
             foreach (string suffix in (string[])[$"_{cls}_heatmap.png", $"_{cls}_map.png", "_seeds.png", "_crf.png", "_confident.png"])
                 Assert.True(File.Exists(Path.Combine(output, id + suffix)), suffix);
-            Assert.Contains("AdvCAM, 2 steps", stdout);
+            Assert.Contains("AdvCAM, 2 steps, xi 0.04, lambda 3", stdout);
 
             (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--server", _server.Address, "--out", output, image);
             Assert.True(code == 0, stdout + stderr);
@@ -143,6 +143,10 @@ public sealed class RemoteModeTests(SyntheticDataset data) : IClassFixture<Synth
             Assert.Equal(1, code);
             Assert.Contains("unknown class \"zebra\"", stderr);
             Assert.DoesNotContain("   at ", stderr);
+
+            (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", cls, "--trace", "--out", output);
+            Assert.Equal(1, code);
+            Assert.Contains("--trace works with --package only", stderr);
 
             (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--server", DeadServer, "--retries", "1", "--out", output, image);
             Assert.Equal(1, code);
