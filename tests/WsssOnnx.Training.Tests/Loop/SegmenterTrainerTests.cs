@@ -46,4 +46,26 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
             Directory.Delete(run, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("Epochs")]
+    [InlineData("BatchSize")]
+    [InlineData("LearningRate")]
+    [InlineData("HeadLearningRateMultiplier")]
+    [InlineData("Threads")]
+    public void Invalid_options_name_the_field(string field)
+    {
+        var valid = new SegmenterTrainingOptions();
+        valid.Validate();
+        var invalid = field switch
+        {
+            "Epochs" => valid with { Epochs = 0 },
+            "BatchSize" => valid with { BatchSize = 0 },
+            "LearningRate" => valid with { LearningRate = float.NaN },
+            "HeadLearningRateMultiplier" => valid with { HeadLearningRateMultiplier = 0 },
+            _ => valid with { Threads = -1 },
+        };
+        var error = Assert.Throws<ArgumentException>(() => invalid.Validate());
+        Assert.Equal(field, error.ParamName);
+    }
 }

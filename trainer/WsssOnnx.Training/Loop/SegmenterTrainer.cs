@@ -53,11 +53,7 @@ public sealed record SegmenterTrainingOptions
 
     public SegmenterTrainingOptions Validate()
     {
-        if (Epochs is < 1 or > 10000) throw new ArgumentException($"Epochs must be between 1 and 10000; got {Epochs}", nameof(Epochs));
-        if (BatchSize is < 1 or > 4096) throw new ArgumentException($"BatchSize must be between 1 and 4096; got {BatchSize}", nameof(BatchSize));
-        if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException($"LearningRate must be a positive number; got {LearningRate}", nameof(LearningRate));
-        if (!(HeadLearningRateMultiplier > 0) || !float.IsFinite(HeadLearningRateMultiplier))
-            throw new ArgumentException($"HeadLearningRateMultiplier must be a positive number; got {HeadLearningRateMultiplier}", nameof(HeadLearningRateMultiplier));
+        SgdRunSettings.Validate(Epochs, BatchSize, LearningRate, HeadLearningRateMultiplier, Threads);
         Augmentation.Validate();
         Network.Validate();
         return this;
