@@ -15,7 +15,8 @@ internal static class TrainClassifierCommand
         var o = new TrainingRunOptions(epochs: 12, batch: 16, learningRate: 0.05f, headLearningRateMultiplier: 10f, validationPurpose: "mAP");
         var initFrom = new Option<FileInfo?>("--init-from") { Description = "An ONNX ResNet whose initializers (torchvision names) initialise the backbone" };
         var fresh = new Option<bool>("--restart") { Description = "Ignore an existing checkpoint in the run folder" };
-        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { initFrom, fresh };
+        var noise = new Option<float>("--noise-sigma") { Description = "Gaussian noise added to the normalised training crops (standard deviation; 0: none)" };
+        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { initFrom, fresh, noise };
         o.AddTo(command);
         command.SetAction(r =>
         {
@@ -27,7 +28,7 @@ internal static class TrainClassifierCommand
                     Backbone = o.Backbone(r, ResNetLayout.OutputStride16),
                     Seed = r.GetValue(o.Seed),
                 },
-                Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize) },
+                Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize), NoiseSigma = r.GetValue(noise) },
                 Epochs = r.GetValue(o.Epochs),
                 BatchSize = r.GetValue(o.Batch),
                 LearningRate = r.GetValue(o.LearningRate),

@@ -21,11 +21,19 @@ public sealed record Augmentation
 
     public ImageNormalization Normalization { get; init; } = ImageNormalization.ImageNet;
 
+    /// <summary>
+    /// Standard deviation of Gaussian noise added to every value of the normalised crop, padding included (0 = off, and
+    /// then no random numbers are drawn, so runs without noise are unchanged). Trains a classifier less sensitive to small
+    /// input changes, which AdvCAM's climbing exploits.
+    /// </summary>
+    public float NoiseSigma { get; init; }
+
     public Augmentation Validate()
     {
         if (CropSize is < 16 or > 4096) throw new ArgumentException($"CropSize must be between 16 and 4096; got {CropSize}", nameof(CropSize));
         if (LongSide.Min < 8 || LongSide.Max < LongSide.Min) throw new ArgumentException($"LongSide must satisfy 8 <= Min <= Max; got ({LongSide.Min}, {LongSide.Max})", nameof(LongSide));
         if (ColourJitter is < 0f or >= 1f) throw new ArgumentException($"ColourJitter must be in [0, 1); got {ColourJitter}", nameof(ColourJitter));
+        if (!(NoiseSigma is >= 0f and <= 10f)) throw new ArgumentException($"NoiseSigma must be in [0, 10]; got {NoiseSigma}", nameof(NoiseSigma));
         return this;
     }
 
@@ -83,6 +91,19 @@ public sealed record Augmentation
                 target[2 * plane + i] = (b / 255f - mean.B) / std.B;
                 if (resizedMask is not null && !labels.IsEmpty) labels[i] = resizedMask.Pixels[(y - offY) * w + (x - offX)];
             }
+        }
+        if (NoiseSigma > 0) AddGaussianNoise(target[..(3 * plane)], NoiseSigma, rng);
+    }
+
+    /// <summary>Adds N(0, sigma²) to every value, two normals per pair of uniforms (Box–Muller).</summary>
+    private static void AddGaussianNoise(Span<float> values, float sigma, Random rng)
+    {
+        for (int i = 0; i < values.Length; i += 2)
+        {
+            double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
+            double radius = sigma * Math.Sqrt(-2.0 * Math.Log(u1));
+            values[i] += (float)(radius * Math.Cos(2 * Math.PI * u2));
+            if (i + 1 < values.Length) values[i + 1] += (float)(radius * Math.Sin(2 * Math.PI * u2));
         }
     }
 
