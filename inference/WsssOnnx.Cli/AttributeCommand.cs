@@ -33,7 +33,7 @@ internal static class AttributeCommand
         var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default 0.35)" };
         var bg = new Option<float?>("--bg-threshold") { Description = "Confident labels: background threshold of the background pass (default 0.15)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the pictures (created if missing)", Required = true };
-        var traceSteps = new Option<bool>("--trace") { Description = "Print every climbing step: objective, logit term, regulariser, map peak and spread (local only)" };
+        var traceSteps = new Option<bool>("--trace") { Description = "Print every climbing step: objective, logit term, regulariser, map peak and mass (local only)" };
         var command = new Command("attribute", "Class maps, seeds and optionally CRF labels of one image, written as PNGs")
         {
             package, server, model, retries, image, classes, method, steps, stepSize, maskWeight, threshold, crf, confident, fg, bg, output, traceSteps,

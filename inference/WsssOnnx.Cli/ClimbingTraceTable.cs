@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using System.Text;
 using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Runtime;
 
 namespace WsssOnnx.Cli;
 
@@ -34,7 +36,7 @@ internal static class ClimbingTraceTable
         return text.ToString();
     }
 
-    private static (float[] Peak, float[] Mass) PeakAndMass(WsssOnnx.Runtime.HostTensor<float> maps)
+    private static (float[] Peak, float[] Mass) PeakAndMass(HostTensor<float> maps)
     {
         int classes = (int)maps.Shape[0], plane = (int)(maps.Shape[1] * maps.Shape[2]);
         var peak = new float[classes];
@@ -42,8 +44,8 @@ internal static class ClimbingTraceTable
         for (int k = 0; k < classes; k++)
         {
             var map = maps.Data.AsSpan(k * plane, plane);
-            peak[k] = System.Numerics.Tensors.TensorPrimitives.Max(map);
-            mass[k] = System.Numerics.Tensors.TensorPrimitives.Sum(map);
+            peak[k] = TensorPrimitives.Max(map);
+            mass[k] = TensorPrimitives.Sum(map);
         }
         return (peak, mass);
     }

@@ -141,24 +141,8 @@ internal sealed class PackageAttribution : IDisposable
     /// <summary>Decodes an image file, failing with one sentence when it cannot be read or is over the size limit.</summary>
     public RgbImage ReadImage(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CommandFailedException($"cannot read {path}: {e.Message}", e);
-        }
-        RgbImage image;
-        try
-        {
-            image = new ImageDecoder().DecodeRgb(bytes);
-        }
-        catch (ImageDecodeException e)
-        {
-            throw new CommandFailedException($"cannot decode {path}: {e.Message}", e);
-        }
+        var file = new FileInfo(path);
+        var image = ImageFile.Decode(ImageFile.ReadBytes(file), file);
         if (Math.Max(image.Width, image.Height) > Options.MaxSide)
             throw new CommandFailedException($"{path} is {image.Width}x{image.Height}; its long side must be at most {Options.MaxSide} pixels.");
         return image;
