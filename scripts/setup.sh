@@ -29,6 +29,23 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Real photos for the ImageNet-backbone equivalence test: Debian's darknet package ships a few. Only the photos are
+# taken out of the .deb (apt-get download, dpkg-deb -x), so none of darknet's OpenCV dependencies get installed.
+photos=.deps/photos
+if [ ! -f "$photos/person.jpg" ]; then
+  echo "setup: extracting test photos from Debian's darknet package into $photos"
+  tmp=$(mktemp -d)
+  chmod 755 "$tmp"  # apt's download sandbox user must be able to write there
+  if ! (cd "$tmp" && apt-get download -qq darknet >/dev/null 2>&1); then
+    apt-get update -qq
+    (cd "$tmp" && apt-get download -qq darknet >/dev/null)
+  fi
+  dpkg-deb -x "$tmp"/darknet_*.deb "$tmp/root"
+  mkdir -p "$photos"
+  for p in dog eagle giraffe horses kite scream person; do cp "$tmp/root/usr/share/darknet/data/$p.jpg" "$photos/"; done
+  rm -rf "$tmp"
+fi
+
 command -v node >/dev/null || { echo "setup: Node.js (node, npm) is required to fetch ONNX Runtime" >&2; exit 1; }
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 node scripts/fetch-npm-deps.mjs "$@"

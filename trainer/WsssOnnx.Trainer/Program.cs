@@ -5,6 +5,7 @@ using WsssOnnx.Trainer;
 var root = new RootCommand("wsss-train: build, train and export the WsssOnnx networks (ONNX graphs with explicit gradients, run on ONNX Runtime)")
 {
     MakeDatasetCommand.Create(),
+    ImportBackboneCommand.Create(),
     TrainClassifierCommand.Create(),
     MakeSeedsCommand.Create(),
     TrainSegmenterCommand.Create(),

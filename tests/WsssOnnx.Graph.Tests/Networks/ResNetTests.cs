@@ -72,6 +72,24 @@ public sealed class ResNetTests
             Assert.Equal([2L, 2], g.Nodes.Single(n => n.OpType == "Conv" && n.Inputs[1]!.Name == w).Ints("strides")!);
     }
 
+    // The CNTK ImageNet ResNet-18 has a third basic block in layer4: 2 x (512*512*9 + 2*512) more parameters.
+    [Fact]
+    public void Layer4_blocks_adds_identity_blocks_to_layer4_only()
+    {
+        var g = new GraphBuilder("cntk18");
+        var net = ResNet.Build(g, g.Input("image", DataType.Float, [1, 3, -1, -1]), new ResNetOptions { Depth = 18, Layer4Blocks = 3 });
+        var names = g.Parameters.Select(p => p.Name).ToHashSet();
+        Assert.Contains("layer4.2.conv2.weight", names);
+        Assert.DoesNotContain("layer4.2.downsample.0.weight", names);
+        Assert.DoesNotContain("layer3.2.conv1.weight", names);
+        long total = g.Parameters.Where(p => !p.Name.Contains("running_", StringComparison.Ordinal)).Sum(p => p.Value.Shape.Aggregate(1L, (a, d) => a * d));
+        Assert.Equal(11_176_512L + 2 * (512L * 512 * 9 + 2 * 512), total);
+        Assert.Equal(512, net.FeatureChannels);
+        var bad = new GraphBuilder("bad");
+        Assert.Equal("Layer4Blocks", Assert.Throws<ArgumentException>(() =>
+            ResNet.Build(bad, bad.Input("image", DataType.Float, [1, 3, 32, 32]), new ResNetOptions { Layer4Blocks = -1 })).ParamName);
+    }
+
     [Fact]
     public void Dilated_layout_keeps_stride_8_and_dilates_layer3_by_2_and_layer4_by_4()
     {

@@ -25,7 +25,7 @@ public sealed class ResNet
     /// <summary>The stem's output (after the max pool), stride 4.</summary>
     public Value Stem { get; }
 
-    /// <summary>The outputs of layer1 .. layer4 (strides 4, 8, 16, 16 or 4, 8, 8, 8).</summary>
+    /// <summary>The outputs of layer1 .. layer4 (strides 4, 8, 16, 16; 4, 8, 8, 8; or 4, 8, 16, 32).</summary>
     public IReadOnlyList<Value> Layers { get; }
 
     /// <summary>f(x): layer4's output, [N, <see cref="FeatureChannels"/>, H / stride, W / stride].</summary>
@@ -33,7 +33,7 @@ public sealed class ResNet
 
     public long FeatureChannels => Features.Shape[1];
 
-    public int OutputStride => Options.Layout == ResNetLayout.OutputStride16 ? 16 : 8;
+    public int OutputStride => Options.OutputStride;
 
     /// <summary>Running statistics the graph recomputes (training-mode batch normalisation only; empty otherwise).</summary>
     public IReadOnlyList<RunningStatUpdate> RunningStatUpdates { get; }
@@ -69,8 +69,12 @@ public sealed class ResNet
 
         public Value[] BuildLayers(Value x)
         {
-            bool dilated = options.Layout == ResNetLayout.DilatedOutputStride8;
-            (int Stride, int Dilation)[] plan = dilated ? [(1, 1), (2, 1), (1, 2), (1, 4)] : [(1, 1), (2, 1), (2, 1), (1, 1)];
+            (int Stride, int Dilation)[] plan = options.Layout switch
+            {
+                ResNetLayout.DilatedOutputStride8 => [(1, 1), (2, 1), (1, 2), (1, 4)],
+                ResNetLayout.OutputStride32 => [(1, 1), (2, 1), (2, 1), (2, 1)],
+                _ => [(1, 1), (2, 1), (2, 1), (1, 1)],
+            };
             var outputs = new Value[4];
             for (int l = 0; l < 4; l++)
             {

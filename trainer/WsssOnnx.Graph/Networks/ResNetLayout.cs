@@ -11,4 +11,7 @@ public enum ResNetLayout
 
     /// <summary>DeepLab-v2: layer3 and layer4 at stride 1 with dilation 2 and 4 in every block; output stride 8.</summary>
     DilatedOutputStride8,
+
+    /// <summary>The ImageNet classifiers' own layout: every stage from layer2 on halves the size; output stride 32.</summary>
+    OutputStride32,
 }

@@ -15,6 +15,12 @@ public sealed record ResNetOptions
     /// <summary>Base channel count: conv1 and layer1's planes (64 in the real networks; 4 to 16 for small CPU models).</summary>
     public int Width { get; init; } = 64;
 
+    /// <summary>
+    /// Basic or bottleneck blocks in layer4; 0 takes the depth's standard count (2 for ResNet-18). The CNTK export of
+    /// the ImageNet ResNet-18 (<c>import-backbone</c>) has 3, so its every weight needs 3 here.
+    /// </summary>
+    public int Layer4Blocks { get; init; }
+
     public ResNetLayout Layout { get; init; } = ResNetLayout.OutputStride16;
 
     /// <summary>
@@ -33,22 +39,41 @@ public sealed record ResNetOptions
     {
         Require(Depth is 18 or 34 or 50 or 101, nameof(Depth), "must be 18, 34, 50 or 101", Depth);
         Require(Width is >= 1 and <= 1024, nameof(Width), "must be between 1 and 1024", Width);
-        Require(Enum.IsDefined(Layout), nameof(Layout), "must be OutputStride16 or DilatedOutputStride8", Layout);
+        Require(Layer4Blocks is >= 0 and <= 64, nameof(Layer4Blocks), "must be between 0 (the depth's standard) and 64", Layer4Blocks);
+        Require(Enum.IsDefined(Layout), nameof(Layout), "must be OutputStride16, DilatedOutputStride8 or OutputStride32", Layout);
         Require((TrainableStages & ~ResNetStages.All) == 0, nameof(TrainableStages), "must combine Stem, Layer1, Layer2, Layer3 and Layer4", TrainableStages);
         Require(BatchNorm is not null, nameof(BatchNorm), "must be set", BatchNorm);
         BatchNorm!.Validate();
         return this;
     }
 
+    /// <summary>The features' stride relative to the image: 16, 8 or 32 by <see cref="Layout"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int OutputStride => Layout switch
+    {
+        ResNetLayout.DilatedOutputStride8 => 8,
+        ResNetLayout.OutputStride32 => 32,
+        _ => 16,
+    };
+
     internal bool Bottleneck => Depth >= 50;
 
-    internal int[] Blocks => Depth switch
+    /// <summary>Blocks per stage, layer1 .. layer4.</summary>
+    internal int[] Blocks
     {
-        18 => [2, 2, 2, 2],
-        34 => [3, 4, 6, 3],
-        50 => [3, 4, 6, 3],
-        _ => [3, 4, 23, 3],
-    };
+        get
+        {
+            int[] blocks = Depth switch
+            {
+                18 => [2, 2, 2, 2],
+                34 => [3, 4, 6, 3],
+                50 => [3, 4, 6, 3],
+                _ => [3, 4, 23, 3],
+            };
+            if (Layer4Blocks > 0) blocks[3] = Layer4Blocks;
+            return blocks;
+        }
+    }
 
     internal int Expansion => Bottleneck ? 4 : 1;
 }

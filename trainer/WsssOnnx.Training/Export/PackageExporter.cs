@@ -89,7 +89,7 @@ public static class PackageExporter
             Normalization = InputNormalization.ImageNet,
             Files = files,
             Networks = new PackageNetworks($"resnet{folded.Backbone.Depth}", folded.Backbone.Depth, folded.Backbone.Width,
-                folded.Backbone.Layout == ResNetLayout.OutputStride16 ? 16 : 8, segmenterStride, classifier.TrainingSize),
+                folded.Backbone.OutputStride, segmenterStride, classifier.TrainingSize),
             AdvCam = advCam ?? new AdvCamDefaults(),
             Provenance = provenance,
             Metrics = metrics,
