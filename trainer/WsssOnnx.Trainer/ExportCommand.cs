@@ -59,7 +59,9 @@ internal static class ExportCommand
                 ["classifier_crop"] = clsConfig.CropSize.ToString(CultureInfo.InvariantCulture),
                 ["seed"] = clsConfig.Seed.ToString(CultureInfo.InvariantCulture),
             };
+            if (clsConfig.Init.Length > 0) settings["classifier_init"] = clsConfig.Init;
             if (segConfig is not null) settings["segmenter_epochs"] = segConfig.Epochs.ToString(CultureInfo.InvariantCulture);
+            if (segConfig is { Init.Length: > 0 }) settings["segmenter_init"] = segConfig.Init;
 
             string written = PackageExporter.Export(r.GetValue(models)!.FullName, r.GetValue(name)!, r.GetValue(version)!, clsConfig.Classes,
                 new TrainedClassifier(clsNetwork, clsWeights, clsConfig.CropSize), segmenter,

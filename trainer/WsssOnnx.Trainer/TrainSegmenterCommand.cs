@@ -23,14 +23,16 @@ internal static class TrainSegmenterCommand
             {
                 Network = new DeepLabOptions
                 {
-                    Backbone = o.Backbone(r, ResNetLayout.DilatedOutputStride8),
+                    // DeepLab-v2 on an ImageNet backbone: every convolution trained, batch norm frozen (statistics and affine).
+                    Backbone = o.Backbone(r, ResNetLayout.DilatedOutputStride8, (ResNetStages.All, TrainAffine: false)),
                     Seed = r.GetValue(o.Seed),
                 },
                 Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize), ColourJitter = 0.1f },
                 Epochs = r.GetValue(o.Epochs),
                 BatchSize = r.GetValue(o.Batch),
                 LearningRate = r.GetValue(o.LearningRate),
-                HeadLearningRateMultiplier = r.GetValue(o.HeadLearningRateMultiplier),
+                // DeepLab's 10x head rate is for a pretrained backbone; from scratch it diverged (SegmenterTrainingOptions).
+                HeadLearningRateMultiplier = o.ValueOr(r, o.HeadLearningRateMultiplier, 10f),
                 Seed = r.GetValue(o.Seed),
                 Threads = r.GetValue(o.Threads),
                 StopOnBadSample = r.GetValue(o.StopOnBadSample),
@@ -40,6 +42,7 @@ internal static class TrainSegmenterCommand
             var valSet = o.ValidationSet(r);
             string runDir = r.GetValue(o.Run)!.FullName;
             var source = new VocTrainingSource(trainSet, r.GetValue(labels)!.FullName, cacheImages: true);
+            var (initial, init) = o.InitialWeights(r, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
             new RunConfig
             {
                 Kind = "segmenter",
@@ -51,11 +54,12 @@ internal static class TrainSegmenterCommand
                 BatchSize = options.BatchSize,
                 LearningRate = options.LearningRate,
                 Seed = options.Seed,
+                Init = init,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             }.Save(runDir);
             var validation = valSet is null ? null : SegmenterTrainer.MeanIoUOn(new VocTrainingSource(valSet, cacheImages: true), ImageNormalization.ImageNet, options.Threads);
             AnsiConsole.MarkupLine(Markup.Escape($"training on {trainSet.Samples.Count} images with labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
-            var result = ConsoleProgress.Run("segmenter", progress => new SegmenterTrainer(options, source, runDir) { Progress = progress, Validation = validation }.Train());
+            var result = ConsoleProgress.Run("segmenter", progress => new SegmenterTrainer(options, source, runDir) { Progress = progress, Validation = validation, InitialWeights = initial }.Train());
             TrainClassifierCommand.ReportProblems(result.Problems);
             return 0;
         });

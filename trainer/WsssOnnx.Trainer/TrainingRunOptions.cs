@@ -1,6 +1,9 @@
 using System.CommandLine;
+using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
+using WsssOnnx.Runtime;
 using WsssOnnx.Training.Data;
+using WsssOnnx.Training.Pretrained;
 
 namespace WsssOnnx.Trainer;
 
@@ -44,10 +47,38 @@ internal sealed class TrainingRunOptions
 
     public Option<bool> StopOnBadSample { get; } = new("--stop-on-bad-sample") { Description = "Stop at the first unreadable sample instead of skipping it" };
 
+    public Option<string?> Pretrained { get; } = new Option<string?>("--pretrained")
+    {
+        Description = "Start the backbone from ImageNet weights (ResNet-18, width 64, layer4 of 3 blocks; imported on first use into .deps/pretrained) " +
+                      "with the pretrained recipe's defaults for the options not given",
+    }.AcceptOnlyFromAmong(ImageNetBackbone.Name);
+
+    public Option<FileInfo?> InitFrom { get; } = new("--init-from") { Description = "An ONNX ResNet whose initializers (torchvision names) initialise the backbone" };
+
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Data, Run, Split, ValidationSplit, Epochs, Batch, LearningRate, HeadLearningRateMultiplier, Crop, Depth, Width, Seed, Threads, StopOnBadSample })
+        foreach (Option o in new Option[] { Data, Run, Split, ValidationSplit, Epochs, Batch, LearningRate, HeadLearningRateMultiplier, Crop, Depth, Width, Seed, Threads, StopOnBadSample, Pretrained, InitFrom })
             command.Options.Add(o);
+    }
+
+    public bool IsPretrained(ParseResult r) => r.GetValue(Pretrained) is not null;
+
+    /// <summary>The option's value, or <paramref name="pretrainedDefault"/> when --pretrained is given and the option is not.</summary>
+    public T ValueOr<T>(ParseResult r, Option<T> option, T pretrainedDefault) =>
+        IsPretrained(r) && r.GetResult(option) is null or { Implicit: true } ? pretrainedDefault : r.GetValue(option)!;
+
+    /// <summary>
+    /// The starting weights (--pretrained or --init-from, not both) and how run.json records them; null weights: from
+    /// scratch. The ImageNet network is imported and cached on first use.
+    /// </summary>
+    public (IReadOnlyDictionary<string, HostTensor<float>>? Weights, string Description) InitialWeights(ParseResult r, Action<string> log)
+    {
+        if (IsPretrained(r))
+        {
+            string path = ImageNetBackbone.EnsureCached(log);
+            return (ModelFile.FloatInitializers(ModelFile.Read(path)), $"{ImageNetBackbone.Name}: NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 {ImageNetBackbone.NetworkFile} (sha256 {ImageNetBackbone.NetworkSha256})");
+        }
+        return r.GetValue(InitFrom) is { } file ? (ModelFile.FloatInitializers(ModelFile.Read(file.FullName)), $"init-from: {file.FullName}") : (null, "");
     }
 
     public BadSamplePolicy Policy(ParseResult r) => r.GetValue(StopOnBadSample) ? BadSamplePolicy.Stop : BadSamplePolicy.Skip;
@@ -60,16 +91,40 @@ internal sealed class TrainingRunOptions
         return string.IsNullOrEmpty(name) || name == "none" ? null : TrainClassifierCommand.OpenDataset(r.GetValue(Data)!.FullName, name, Policy(r));
     }
 
-    /// <summary>The backbone these options describe, trained from scratch: every stage trainable, batch statistics.</summary>
-    public ResNetOptions Backbone(ParseResult r, ResNetLayout layout) => new()
+    /// <summary>
+    /// The backbone these options describe. From scratch: every stage trainable, batch statistics. With --pretrained: the
+    /// ImageNet network's shape, frozen statistics, and <paramref name="pretrained"/>'s trainable stages and affine policy
+    /// (the recipe of the paper each command follows).
+    /// </summary>
+    public ResNetOptions Backbone(ParseResult r, ResNetLayout layout, (ResNetStages Stages, bool TrainAffine) pretrained)
     {
-        Depth = r.GetValue(Depth),
-        Width = r.GetValue(Width),
-        Seed = r.GetValue(Seed),
-        Layout = layout,
-        TrainableStages = ResNetStages.All,
-        BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
-    };
+        if (IsPretrained(r) && r.GetValue(InitFrom) is not null)
+            throw new ArgumentException("--pretrained and --init-from both choose the starting weights: give one");
+        if (!IsPretrained(r))
+        {
+            return new()
+            {
+                Depth = r.GetValue(Depth),
+                Width = r.GetValue(Width),
+                Seed = r.GetValue(Seed),
+                Layout = layout,
+                TrainableStages = ResNetStages.All,
+                BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
+            };
+        }
+        if (r.GetResult(Depth) is { Implicit: false } && r.GetValue(Depth) != 18 || r.GetResult(Width) is { Implicit: false } && r.GetValue(Width) != 64)
+            throw new ArgumentException("--pretrained imagenet is a ResNet-18 of width 64: leave out --depth and --width, or give 18 and 64");
+        return new()
+        {
+            Depth = 18,
+            Width = 64,
+            Layer4Blocks = 3,
+            Seed = r.GetValue(Seed),
+            Layout = layout,
+            TrainableStages = pretrained.Stages,
+            BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Frozen, TrainAffine = pretrained.TrainAffine },
+        };
+    }
 
     /// <summary>IRN-style random long-side range around the crop: 0.75x to 1.375x.</summary>
     public static (int Min, int Max) LongSide(int crop) => ((int)(crop * 0.75), (int)(crop * 1.375));

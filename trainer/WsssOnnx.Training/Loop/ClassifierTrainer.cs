@@ -89,7 +89,7 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
         var net = CamClassifier.Build(g, image, network);
         var spec = TrainingGraph.Append(g, Losses.MultiLabelSoftMargin(g, net.Logits, labels), net.RunningStatUpdates);
         var parameters = new ParameterStore(g);
-        if (InitialWeights is not null) LoadInitialWeights(parameters);
+        if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, _options.Epochs, Progress);
 
         var loop = new TrainingLoop(Loop(), train, runDirectory, Progress);
         var task = new Task(this, network, HostTensor<float>.Zeros(batch, 3, crop, crop), HostTensor<float>.Zeros(batch, network.Classes));
@@ -142,14 +142,5 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
             truth.Add(sample.Labels);
         }
         return AveragePrecision.Mean(scores, truth);
-    }
-
-    private void LoadInitialWeights(ParameterStore parameters)
-    {
-        var matching = InitialWeights!.Where(kv => parameters.Tensors.TryGetValue(kv.Key, out var t) && t.Shape.SequenceEqual(kv.Value.Shape)).ToDictionary();
-        if (matching.Count == 0)
-            throw new InvalidDataException("none of the initial weights matches a parameter of this network by name and shape (expected torchvision-style names such as layer1.0.conv1.weight)");
-        parameters.Load(matching);
-        Progress?.Report(new TrainingProgress(0, _options.Epochs, 0, 0, double.NaN, 0, TimeSpan.Zero, $"initialised {matching.Count} of {parameters.Tensors.Count} parameters from the given weights"));
     }
 }

@@ -34,6 +34,19 @@ public sealed class ParameterStore
             throw new InvalidDataException($"parameter '{missing}' is missing");
     }
 
+    /// <summary>
+    /// Loads the <paramref name="values"/> whose name and shape match a parameter (pretrained weights for a network with
+    /// a new head); returns how many. None matching is an error: the names are not torchvision's or the network differs.
+    /// </summary>
+    public int LoadMatching(IReadOnlyDictionary<string, HostTensor<float>> values)
+    {
+        var matching = values.Where(kv => Tensors.TryGetValue(kv.Key, out var t) && t.Shape.SequenceEqual(kv.Value.Shape)).ToDictionary();
+        if (matching.Count == 0)
+            throw new InvalidDataException("none of the initial weights matches a parameter of this network by name and shape (expected torchvision-style names such as layer1.0.conv1.weight)");
+        Load(matching);
+        return matching.Count;
+    }
+
     /// <summary>Writes parameters, momentum and progress to <paramref name="path"/> (an ONNX TensorProto container).</summary>
     public void SaveCheckpoint(string path, IReadOnlyDictionary<string, float[]> velocity, IReadOnlyDictionary<string, string> state)
     {

@@ -30,6 +30,9 @@ public sealed record RunConfig
 
     public int Seed { get; init; }
 
+    /// <summary>Where the backbone's weights started: "" from scratch, "imagenet: ..." or "init-from: PATH".</summary>
+    public string Init { get; init; } = "";
+
     public string Command { get; init; } = "";
 
     private static readonly JsonSerializerOptions Json = new()

@@ -72,6 +72,9 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
 {
     public IProgress<TrainingProgress>? Progress { get; init; }
 
+    /// <summary>Initial weights (e.g. an ImageNet backbone): name -> tensor; names and shapes that match are loaded.</summary>
+    public IReadOnlyDictionary<string, HostTensor<float>>? InitialWeights { get; init; }
+
     /// <summary>Computes the validation metric (name, value) for the current parameters; null: none.</summary>
     public Func<ParameterStore, DeepLabOptions, (string Name, double Value)>? Validation { get; init; }
 
@@ -103,6 +106,7 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
         var scores = g.ResizeBilinear(net.Scores, crop, crop);
         var spec = TrainingGraph.Append(g, Losses.CrossEntropy(g, scores, labels), net.RunningStatUpdates);
         var parameters = new ParameterStore(g);
+        if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, options.Epochs, Progress);
 
         var loop = new TrainingLoop(new LoopOptions(options.Epochs, batch, options.LearningRate, options.HeadLearningRateMultiplier, options.Momentum,
             options.WeightDecay, options.Seed, options.Threads, options.StopOnBadSample), train, runDirectory, Progress);

@@ -37,6 +37,14 @@ internal sealed class TrainingLoop(LoopOptions options, ITrainingSource train, s
 {
     public const string CheckpointFile = "checkpoint.onnx";
 
+    /// <summary>Loads pretrained weights whose names and shapes match (a checkpoint, when resumed, replaces them later).</summary>
+    public static void LoadInitialWeights(ParameterStore parameters, IReadOnlyDictionary<string, HostTensor<float>> weights, int epochs, IProgress<TrainingProgress>? progress)
+    {
+        int loaded = parameters.LoadMatching(weights);
+        progress?.Report(new TrainingProgress(0, epochs, 0, 0, double.NaN, 0, TimeSpan.Zero,
+            $"initialised {loaded} of {parameters.Tensors.Count} parameters from the given weights"));
+    }
+
     public List<string> Problems { get; } = [];
 
     public IReadOnlyList<EpochMetrics> Run(GraphBuilder graph, TrainingGraphSpec spec, ParameterStore parameters, ITrainingTask task, bool resume, int? stopAfterEpoch, CancellationToken cancellation)
