@@ -14,17 +14,16 @@ apt_packages=(
   python3-grpcio     # an independent gRPC client (Python, C core) for the interop tests
 )
 
+sudo=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo="sudo"; fi
+
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install ${missing[*]}" >&2; exit 1; }
-    sudo="sudo"
-  fi
+  if [ "$(id -u)" -ne 0 ] && [ -z "$sudo" ]; then echo "setup: need root (or sudo) to install ${missing[*]}" >&2; exit 1; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -37,7 +36,7 @@ if [ ! -f "$photos/person.jpg" ]; then
   tmp=$(mktemp -d)
   chmod 755 "$tmp"  # apt's download sandbox user must be able to write there
   if ! (cd "$tmp" && apt-get download -qq darknet >/dev/null 2>&1); then
-    apt-get update -qq
+    $sudo apt-get update -qq
     (cd "$tmp" && apt-get download -qq darknet >/dev/null)
   fi
   dpkg-deb -x "$tmp"/darknet_*.deb "$tmp/root"
