@@ -27,7 +27,7 @@ internal static class AttributeCommand
         var steps = new Option<int?>("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };
         var stepSize = new Option<float?>("--step-size") { Description = "AdvCAM's step size xi (default: the package's, 0.08)" };
         var maskWeight = new Option<float?>("--mask-weight") { Description = "AdvCAM's restriction weight lambda (default: the package's, 7)" };
-        var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's, 0.15)" };
+        var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's for the method, measured by export)" };
         var crf = new Option<bool>("--crf") { Description = "Also write the seeds refined by dense CRF" };
         var confident = new Option<bool>("--confident") { Description = "Also write IRN's confident labels (foreground and background passes, each CRF-refined; 255 where unsure)" };
         var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default 0.35)" };

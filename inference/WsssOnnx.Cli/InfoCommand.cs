@@ -49,6 +49,7 @@ internal static class InfoCommand
         var m = package.Manifest;
         Console.WriteLine($"package {m.Name}/{m.Version}: {m.Networks.Backbone} width {m.Networks.Width}, classes {string.Join(", ", m.Classes)}");
         Console.WriteLine($"metrics: {string.Join(", ", m.Metrics.Select(kv => $"{kv.Key} {kv.Value:G4}"))}");
+        Console.WriteLine($"seed background thresholds: CAM {m.AdvCam.BackgroundThresholdOf(climbed: false):G3}, AdvCAM {m.AdvCam.BackgroundThresholdOf(climbed: true):G3}");
         foreach (var role in m.Files.Keys)
         {
             var watch = Stopwatch.StartNew();

@@ -24,8 +24,7 @@ internal sealed class PackageAttribution : IDisposable
         Package = package;
         _classifier = classifier;
         _climber = climber;
-        var normalization = WsssOnnx.Server.Models.LoadedModel.NormalizationOf(package.Manifest);
-        _advCam = new AdvCamClimber(classifier, climber, normalization);
+        _advCam = new AdvCamClimber(classifier, climber, ManifestAttribution.Normalization(package.Manifest));
         Options = options;
         BackgroundThreshold = threshold;
         Mode = mode;
@@ -49,7 +48,7 @@ internal sealed class PackageAttribution : IDisposable
 
     /// <summary>Opens and verifies <paramref name="directory"/> and loads the sessions <paramref name="method"/> needs.</summary>
     /// <param name="steps">AdvCAM's T; null keeps the package's default. Ignored for CAM (T = 1).</param>
-    /// <param name="threshold">Seed background threshold; null keeps the package's default.</param>
+    /// <param name="threshold">Seed background threshold; null keeps the package's for the maps made (CAM's or AdvCAM's).</param>
     /// <param name="mode">The label map <see cref="Labels"/> makes.</param>
     /// <param name="confident">Thresholds of confident labels; null: ADVCAM.md's 0.35 and 0.15.</param>
     /// <param name="sessions">ORT session settings (threads); null: ORT's defaults, no warm-up run.</param>
@@ -67,26 +66,26 @@ internal sealed class PackageAttribution : IDisposable
         {
             throw new CommandFailedException(e.Message, e);
         }
-        var defaults = package.Manifest.AdvCam;
         AdvCamOptions options;
         try
         {
-            // CAM keeps the package's scales, so CAM and AdvCAM seeds differ only in climbing.
-            options = method == AttributionMethod.Cam
-                ? AdvCamOptions.FromDefaults(defaults) with { Steps = 1 }
-                : AdvCamOptions.FromDefaults(defaults) with
+            options = ManifestAttribution.Options(package.Manifest, climb: method == AttributionMethod.AdvCam);
+            if (method == AttributionMethod.AdvCam)
+            {
+                options = options with
                 {
-                    Steps = steps ?? defaults.Steps,
-                    StepSize = stepSize ?? defaults.StepSize,
-                    MaskWeight = maskWeight ?? defaults.MaskWeight,
+                    Steps = steps ?? options.Steps,
+                    StepSize = stepSize ?? options.StepSize,
+                    MaskWeight = maskWeight ?? options.MaskWeight,
                 };
+            }
             options.Validate();
         }
         catch (ArgumentOutOfRangeException e)
         {
             throw new CommandFailedException($"invalid AdvCAM option: {e.Message}", e);
         }
-        float bg = threshold ?? defaults.BackgroundThreshold;
+        float bg = threshold ?? ManifestAttribution.BackgroundThreshold(package.Manifest, options);
         if (!(bg is >= 0f and <= 1f)) throw new CommandFailedException($"--threshold must be in [0, 1]; got {bg}.");
         confident ??= new ConfidentLabelOptions();
         try

@@ -95,6 +95,25 @@ public sealed class HandlerTests : IAsyncLifetime
         Assert.InRange(max, 0.99f, 1.0f);
     }
 
+    [Fact]
+    public async Task An_unset_background_threshold_is_the_packages_for_the_method()
+    {
+        _models.AddVersion("tuned", "1", changeManifest: m =>
+        {
+            m["adv_cam"]!["background_threshold"] = 0.4;
+            m["adv_cam"]!["cam_background_threshold"] = 0.25;
+        });
+        await _registry.ActivateAsync("tuned");
+        var tuned = new ModelSelector { Name = "tuned" };
+        var cam = await _attribution.AttributeAsync(Request(r => { r.Method = AttributionMethod.Cam; r.Model = tuned; }), CancellationToken.None);
+        var advCam = await _attribution.AttributeAsync(Request(r => r.Model = tuned), CancellationToken.None);
+        var set = await _attribution.AttributeAsync(Request(r => { r.Method = AttributionMethod.Cam; r.Model = tuned; r.BackgroundThreshold = 0.3f; }), CancellationToken.None);
+        Assert.Equal((0.25f, 0.4f, 0.3f), (cam.BackgroundThreshold, advCam.BackgroundThreshold, set.BackgroundThreshold));
+        // A bundled manifest predates per-method thresholds: its one threshold serves both.
+        var bundled = await _attribution.AttributeAsync(Request(r => r.Method = AttributionMethod.Cam), CancellationToken.None);
+        Assert.Equal(0.15f, bundled.BackgroundThreshold);
+    }
+
     public static TheoryData<string, GrpcStatusCode, string> BadRequests => new()
     {
         { "empty image", GrpcStatusCode.InvalidArgument, "image is empty" },

@@ -25,8 +25,11 @@ public sealed class TestModels : IDisposable
     public static string BundledPackage { get; } = Directory.GetDirectories(Path.Combine(RepoRoot, "models", "default"))
         .OrderBy(d => long.TryParse(Path.GetFileName(d), out long v) ? v : -1).Last();
 
-    /// <summary>Copies the bundled package to &lt;root&gt;/&lt;name&gt;/&lt;version&gt;, manifest written last as the exporter does.</summary>
-    public string AddVersion(string name, string version, string? root = null)
+    /// <summary>
+    /// Copies the bundled package to &lt;root&gt;/&lt;name&gt;/&lt;version&gt;, manifest written last as the exporter does;
+    /// <paramref name="changeManifest"/> may edit the manifest first (its defaults; the hashes are over the ONNX files).
+    /// </summary>
+    public string AddVersion(string name, string version, string? root = null, Action<JsonNode>? changeManifest = null)
     {
         string target = Path.Combine(root ?? Root, name, version);
         Directory.CreateDirectory(target);
@@ -35,6 +38,7 @@ public sealed class TestModels : IDisposable
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(BundledPackage, "manifest.json")))!;
         manifest["name"] = name;
         manifest["version"] = version;
+        changeManifest?.Invoke(manifest);
         File.WriteAllText(Path.Combine(target, "manifest.json"), manifest.ToJsonString());
         return target;
     }

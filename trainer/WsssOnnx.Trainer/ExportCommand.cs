@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
-using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
-using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 using WsssOnnx.Runtime.Packages;
 using WsssOnnx.Training.Data;
@@ -15,7 +13,10 @@ using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Trainer;
 
-/// <summary>`wsss-train export`: a model package from training runs, measured on the validation split (mAP, CAM seed mIoU, segmenter mIoU).</summary>
+/// <summary>
+/// `wsss-train export`: a model package from training runs, measured on the validation split (mAP, CAM and AdvCAM seed mIoU,
+/// segmenter mIoU); the best CAM and AdvCAM seed thresholds become the package's defaults.
+/// </summary>
 internal static class ExportCommand
 {
     public static Command Create()
@@ -28,12 +29,19 @@ internal static class ExportCommand
         var data = new Option<DirectoryInfo?>("--data") { Description = "Dataset to measure the package on (default: the classifier run's)" };
         var valSplit = new Option<string>("--val-split") { DefaultValueFactory = _ => "val" };
         var provenance = new Option<string[]>("--provenance-command") { Description = "Commands that made the data and runs, recorded in the manifest", AllowMultipleArgumentsPerToken = true };
+        var thresholdImages = new Option<int>("--threshold-images")
+        {
+            Description = "The first N validation images measure AdvCAM's seed threshold (CAM's uses all); 0: skip, AdvCAM ships CAM's threshold",
+            DefaultValueFactory = _ => PackageEvaluation.DefaultThresholdImages,
+        };
         var command = new Command("export", "Write a model package (classifier, AdvCAM climber, segmenter ONNX + manifest) from training runs")
         {
-            classifierRun, segmenterRun, models, name, version, data, valSplit, provenance,
+            classifierRun, segmenterRun, models, name, version, data, valSplit, provenance, thresholdImages,
         };
         command.SetAction(r =>
         {
+            int sweepImages = r.GetValue(thresholdImages);
+            if (sweepImages < 0) throw new ArgumentException($"--threshold-images must be 0 or more; got {sweepImages}.");
             var clsConfig = RunConfig.Load(r.GetValue(classifierRun)!.FullName);
             var clsNetwork = clsConfig.Classifier ?? throw new InvalidDataException("the classifier run's run.json has no classifier network");
             var clsWeights = LoadClassifier(r.GetValue(classifierRun)!.FullName, clsNetwork);
@@ -66,48 +74,12 @@ internal static class ExportCommand
             string written = PackageExporter.Export(r.GetValue(models)!.FullName, r.GetValue(name)!, r.GetValue(version)!, clsConfig.Classes,
                 new TrainedClassifier(clsNetwork, clsWeights, clsConfig.CropSize), segmenter,
                 new Provenance { Dataset = clsConfig.Dataset, Commands = commands, Settings = settings },
-                staging => Measure(staging, source, segmenter is not null));
+                staged => PackageEvaluation.Measure(staged, source, sweepImages, Console.Out));
             AnsiConsole.MarkupLine(Markup.Escape($"wrote {written}"));
             Console.WriteLine(File.ReadAllText(Path.Combine(written, ModelManifest.FileName)));
             return 0;
         });
         return command;
-    }
-
-    private static Dictionary<string, double> Measure(string staging, VocTrainingSource source, bool withSegmenter)
-    {
-        var metrics = new Dictionary<string, double>();
-        var normalization = ImageNormalization.ImageNet;
-        using var classifier = ModelSession.Load(Path.Combine(staging, "classifier.onnx"));
-        var scores = new List<float[]>();
-        var truth = new List<float[]>();
-        for (int i = 0; i < source.Count; i++)
-        {
-            var sample = source.Load(i);
-            using var input = SessionInput.Create("image", ImageTensor.FromRgb(sample.Image, normalization));
-            using var result = classifier.Run([input], ["logits"]);
-            scores.Add(result.Span<float>("logits").ToArray());
-            truth.Add(sample.Labels);
-        }
-        metrics["val_map"] = AveragePrecision.Mean(scores, truth);
-        AnsiConsole.MarkupLine(Markup.Escape($"val mAP {metrics["val_map"]:F3} on {source.Count} images; measuring CAM seeds..."));
-        var seeds = CamSeedEvaluation.Evaluate(classifier, source, normalization);
-        metrics["cam_seed_miou"] = seeds.MeanIoUAtDefault;
-        metrics["cam_seed_best_miou"] = seeds.BestMeanIoU;
-        metrics["cam_seed_best_threshold"] = seeds.BestThreshold;
-        metrics["cam_seed_object_coverage"] = seeds.ForegroundCoverage;
-        metrics["cam_seed_precision"] = seeds.ForegroundPrecision;
-        AnsiConsole.MarkupLine(Markup.Escape($"CAM seed mIoU {seeds.MeanIoUAtDefault:F3} at threshold {seeds.DefaultThreshold}, best {seeds.BestMeanIoU:F3} at {seeds.BestThreshold}; " +
-            $"objects covered {seeds.ForegroundCoverage:P1}, precision {seeds.ForegroundPrecision:P1}"));
-        Console.WriteLine(seeds.AtDefault.ToTable(["background", .. source.Classes]));
-        if (withSegmenter)
-        {
-            using var segmenter = ModelSession.Load(Path.Combine(staging, "segmenter.onnx"));
-            var matrix = SegmentationEvaluation.Evaluate(new SegmentationPredictor(segmenter, normalization), source);
-            metrics["segmenter_miou"] = matrix.MeanIntersectionOverUnion;
-            AnsiConsole.MarkupLine(Markup.Escape($"segmenter mIoU {matrix.MeanIntersectionOverUnion:F3}"));
-        }
-        return metrics;
     }
 
     internal static Dictionary<string, HostTensor<float>> LoadClassifier(string run, CamClassifierOptions network)

@@ -6,33 +6,48 @@ using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 using WsssOnnx.Runtime.Packages;
 using WsssOnnx.Training.Data;
+using WsssOnnx.Training.Export;
 using WsssOnnx.Training.Loop;
 
 namespace WsssOnnx.Trainer;
 
 /// <summary>
-/// `wsss-train make-seeds`: pseudo-label PNGs (VOC palette, 0 = background) for a dataset split from a package's
-/// classifier, using the images' ground-truth class labels. Resumable: existing files are kept.
+/// `wsss-train make-seeds`: pseudo-label PNGs (VOC palette, 0 = background) for a dataset split from a package's CAM or
+/// AdvCAM maps, using the images' ground-truth class labels. Resumable: existing files are kept.
 /// </summary>
 internal static class MakeSeedsCommand
 {
+    private const string Cam = "cam";
+    private const string AdvCam = "advcam";
+
     public static Command Create()
     {
         var package = new Option<DirectoryInfo>("--package") { Description = "Model package folder (models/<name>/<version>)", Required = true };
         var data = new Option<DirectoryInfo>("--data") { Description = "VOC-layout dataset root", Required = true };
         var split = new Option<string>("--split") { DefaultValueFactory = _ => "train" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for <id>.png label maps", Required = true };
-        var threshold = new Option<float>("--threshold") { Description = "Background threshold on the normalised maps", DefaultValueFactory = _ => 0.15f };
-        var command = new Command("make-seeds", "Write CAM seed label maps for a dataset split (pseudo-labels for the segmenter)") { package, data, split, output, threshold };
+        var method = new Option<string>("--method") { Description = "cam (plain CAM) or advcam (the package's climber and AdvCAM defaults)", DefaultValueFactory = _ => Cam };
+        method.AcceptOnlyFromAmong(Cam, AdvCam);
+        var threshold = new Option<float?>("--threshold") { Description = "Background threshold on the normalised maps (default: the package's for the method, measured by export)" };
+        var command = new Command("make-seeds", "Write CAM or AdvCAM seed label maps for a dataset split (pseudo-labels for the segmenter)") { package, data, split, output, method, threshold };
         command.SetAction(r =>
         {
             var pkg = ModelPackage.Open(r.GetValue(package)!.FullName);
+            bool climb = r.GetValue(method) == AdvCam;
+            if (climb && !pkg.Has(PackageExporter.Climber)) throw new InvalidDataException($"{pkg.Directory} has no climber.onnx, which AdvCAM needs: use --method cam");
+            // The package's normalisation, scales (and AdvCAM's T, xi, lambda, tau) and threshold, as relabel and the service use them.
+            var options = ManifestAttribution.Options(pkg.Manifest, climb);
+            float bg = r.GetValue(threshold) ?? ManifestAttribution.BackgroundThreshold(pkg.Manifest, options);
+            if (!(bg is >= 0f and <= 1f)) throw new ArgumentException($"--threshold must be in [0, 1]; got {bg}.");
             var dataset = TrainClassifierCommand.OpenDataset(r.GetValue(data)!.FullName, r.GetValue(split)!, BadSamplePolicy.Skip);
             var source = new VocTrainingSource(dataset);
             string outDir = r.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
-            using var classifier = ModelSession.Load(pkg.PathOf("classifier"));
-            var cam = new AdvCamClimber(classifier, null, ImageNormalization.ImageNet);
+            using var classifier = ModelSession.Load(pkg.PathOf(PackageExporter.Classifier));
+            using var climber = climb ? ModelSession.Load(pkg.PathOf(PackageExporter.Climber)) : null;
+            var maps = new AdvCamClimber(classifier, climber, ManifestAttribution.Normalization(pkg.Manifest));
+            Console.WriteLine($"{(climb ? $"AdvCAM ({options.Steps} steps, xi {options.StepSize:G3}, lambda {options.MaskWeight:G3})" : "CAM")} " +
+                $"at scales {string.Join(", ", options.Scales)}, background threshold {bg:G3} ({(r.GetValue(threshold) is null ? "the package's" : "--threshold")})");
             var problems = new List<string>();
             int written = 0, kept = 0;
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(context =>
@@ -50,7 +65,7 @@ internal static class MakeSeedsCommand
                     {
                         var sample = source.Load(i);
                         var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
-                        var seeds = Seeds.FromMaps(cam.Climb(sample.Image, classes, AdvCamOptions.Cam), r.GetValue(threshold));
+                        var seeds = Seeds.FromMaps(maps.Climb(sample.Image, classes, options), bg);
                         AtomicFile.WriteAllBytes(path, PngEncoder.EncodeVocLabels(seeds));
                         written++;
                     }

@@ -62,7 +62,10 @@ public sealed record PackageFile(string Path, string Sha256, long Bytes);
 /// <summary>The networks' shapes: architecture, output strides, the training input size.</summary>
 public sealed record PackageNetworks(string Backbone, int Depth, int Width, int ClassifierStride, int SegmenterStride, int TrainingSize);
 
-/// <summary>AdvCAM's defaults (the authors' code): T = 27, xi = 0.08, lambda = 7, tau = 0.5, scales (1.0, 0.5, 1.5, 2.0).</summary>
+/// <summary>
+/// AdvCAM's defaults (the authors' code): T = 27, xi = 0.08, lambda = 7, tau = 0.5, scales (1.0, 0.5, 1.5, 2.0); CAM uses the
+/// same scales. Each method has its own seed background threshold.
+/// </summary>
 public sealed record AdvCamDefaults
 {
     public int Steps { get; init; } = 27;
@@ -75,7 +78,14 @@ public sealed record AdvCamDefaults
 
     public IReadOnlyList<float> Scales { get; init; } = [1.0f, 0.5f, 1.5f, 2.0f];
 
+    /// <summary>Seed background threshold of AdvCAM's maps (export measures the best on the validation split; IRN's 0.15 by default).</summary>
     public float BackgroundThreshold { get; init; } = 0.15f;
+
+    /// <summary>Seed background threshold of plain CAM's maps; absent (null) in manifests from before it, which had one threshold for both.</summary>
+    public float? CamBackgroundThreshold { get; init; }
+
+    /// <summary>The seed background threshold of maps made with climbing (AdvCAM) or without (CAM).</summary>
+    public float BackgroundThresholdOf(bool climbed) => climbed ? BackgroundThreshold : CamBackgroundThreshold ?? BackgroundThreshold;
 }
 
 /// <summary>How the package was made: the dataset, training settings and the exact commands.</summary>

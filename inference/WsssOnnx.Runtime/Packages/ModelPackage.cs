@@ -37,6 +37,15 @@ public sealed class ModelPackage
         {
             throw new InvalidDataException($"{manifestPath} is not a valid manifest: {e.Message}", e);
         }
+        return Checked(directory, manifest, manifestPath, verifyHashes);
+    }
+
+    /// <summary>A package folder checked against a manifest not written yet (the exporter measures a staged package before sealing it).</summary>
+    public static ModelPackage Open(string directory, ModelManifest manifest) =>
+        Checked(directory, manifest, System.IO.Path.Combine(directory, ModelManifest.FileName) + " (unwritten)", verifyHashes: true);
+
+    private static ModelPackage Checked(string directory, ModelManifest manifest, string manifestPath, bool verifyHashes)
+    {
         if (manifest.Format != ModelManifest.CurrentFormat)
             throw new InvalidDataException($"{manifestPath} has format {manifest.Format}; this build reads format {ModelManifest.CurrentFormat}");
         if (manifest.Classes.Count < 2) throw new InvalidDataException($"{manifestPath} lists {manifest.Classes.Count} classes; a package needs background and at least one class");

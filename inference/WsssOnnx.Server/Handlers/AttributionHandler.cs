@@ -103,7 +103,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
     private Work Resolve(LoadedModel model, AttributionMethod method, AdvCamParameters? parameters, float? threshold, IEnumerable<string> classNames)
     {
         var options = Options(model, method, parameters, images.MaxSide);
-        float bg = threshold ?? model.DefaultBackgroundThreshold;
+        float bg = threshold ?? model.DefaultBackgroundThreshold(options);
         if (!(bg is >= 0f and <= 1f)) throw ServiceErrors.InvalidArgument($"background_threshold must be in [0, 1]; got {bg}");
         var classes = model.ResolveClasses(classNames);
         return new Work(classes, options, bg);

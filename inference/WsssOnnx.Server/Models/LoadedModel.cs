@@ -32,21 +32,14 @@ public sealed class LoadedModel : IDisposable
         _classifier = classifier;
         _climber = climber;
         _segmenter = segmenter;
-        Normalization = NormalizationOf(package.Manifest);
+        Normalization = ManifestAttribution.Normalization(package.Manifest);
         _advCam = new AdvCamClimber(classifier, climber, Normalization);
         if (segmenter is not null) _segmentation = new SegmentationPredictor(segmenter, Normalization);
-        Defaults = AdvCamOptions.FromDefaults(package.Manifest.AdvCam);
+        Defaults = ManifestAttribution.Options(package.Manifest, climb: true);
         LoadedAt = DateTimeOffset.UtcNow;
     }
 
     public ModelPackage Package { get; }
-
-    /// <summary>The input normalisation a package's manifest names, as the image tensor code takes it.</summary>
-    public static ImageNormalization NormalizationOf(ModelManifest manifest)
-    {
-        var n = manifest.Normalization;
-        return new ImageNormalization { Mean = (n.Mean[0], n.Mean[1], n.Mean[2]), Std = (n.Std[0], n.Std[1], n.Std[2]) };
-    }
 
     public string Name => Package.Manifest.Name;
 
@@ -60,7 +53,8 @@ public sealed class LoadedModel : IDisposable
     /// <summary>The package's AdvCAM defaults (its manifest), validated.</summary>
     public AdvCamOptions Defaults { get; }
 
-    public float DefaultBackgroundThreshold => Package.Manifest.AdvCam.BackgroundThreshold;
+    /// <summary>The package's seed background threshold for maps made with <paramref name="options"/> (CAM's or AdvCAM's).</summary>
+    public float DefaultBackgroundThreshold(AdvCamOptions options) => ManifestAttribution.BackgroundThreshold(Package.Manifest, options);
 
     public string ExecutionProvider => _classifier.Provider.Name;
 

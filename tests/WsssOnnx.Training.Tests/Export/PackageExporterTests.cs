@@ -1,9 +1,14 @@
+using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Evaluation;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 using WsssOnnx.Runtime.Packages;
 using WsssOnnx.Training.Export;
+using WsssOnnx.Training.Metrics;
+using WsssOnnx.Training.Tests.Loop;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Training.Tests.Export;
@@ -31,9 +36,10 @@ public sealed class PackageExporterTests
         });
     }
 
-    private static string Export(string root, string version, Dictionary<string, HostTensor<float>> weights, Func<string, IReadOnlyDictionary<string, double>>? evaluate = null) =>
+    private static string Export(string root, string version, Dictionary<string, HostTensor<float>> weights, Func<ModelPackage, PackageMeasurement>? evaluate = null,
+        AdvCamDefaults? advCam = null) =>
         PackageExporter.Export(root, "tiny", version, ["a", "b", "c"], new TrainedClassifier(Tiny, weights, 32), null,
-            new Provenance { Dataset = "test", Commands = ["wsss-train test"] }, evaluate);
+            new Provenance { Dataset = "test", Commands = ["wsss-train test"] }, evaluate, advCam);
 
     [Fact]
     public void Exported_package_opens_verifies_and_its_folded_classifier_matches_the_frozen_network()
@@ -42,7 +48,7 @@ public sealed class PackageExporterTests
         try
         {
             var weights = RandomWeights(Tiny);
-            string dir = Export(root, "1", weights, _ => new Dictionary<string, double> { ["val_map"] = 0.5 });
+            string dir = Export(root, "1", weights, _ => new PackageMeasurement(new Dictionary<string, double> { ["val_map"] = 0.5 }));
             var package = ModelPackage.Open(dir);
             Assert.Equal(["background", "a", "b", "c"], package.Manifest.Classes);
             Assert.Equal(0.5, package.Manifest.Metrics["val_map"]);
@@ -115,5 +121,81 @@ public sealed class PackageExporterTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    // Staged AdvCAM defaults: few steps and scales keep the sweep to seconds; a staged threshold off the grid tells which one shipped.
+    private static readonly AdvCamDefaults QuickAdvCam = new() { Steps = 4, StepSize = 0.3f, Scales = [1.0f, 0.5f], BackgroundThreshold = 0.9f };
+
+    [Fact]
+    public void Export_ships_the_best_CAM_and_AdvCAM_thresholds_of_an_independent_sweep()
+    {
+        string root = Directory.CreateTempSubdirectory("wsss-pkg-").FullName;
+        try
+        {
+            var validation = new ColourSquaresSource(count: 6, size: 96, seed: 3);
+            var log = new StringWriter();
+            string dir = Export(root, "1", RandomWeights(Tiny), staged => PackageEvaluation.Measure(staged, validation, thresholdImages: 3, log), QuickAdvCam);
+            var package = ModelPackage.Open(dir);
+            var shipped = package.Manifest.AdvCam;
+
+            var cam = SweepMeanIoU(package, validation, images: 6, climb: false);
+            var advCam = SweepMeanIoU(package, validation, images: 3, climb: true);
+            Assert.True(cam.Values.Distinct().Count() > 1 && advCam.Values.Distinct().Count() > 1, "the sweeps must tell thresholds apart for this test to mean anything: " + string.Join(" ", cam.Values) + " / " + string.Join(" ", advCam.Values));
+            Assert.NotNull(shipped.CamBackgroundThreshold);
+            float camThreshold = shipped.CamBackgroundThreshold.Value;
+            // The shipped thresholds are on the grid and score the sweep's maximum (1e-9: the same sums in another order).
+            Assert.Equal(cam.Values.Max(), cam[camThreshold], 1e-9);
+            Assert.Equal(advCam.Values.Max(), advCam[shipped.BackgroundThreshold], 1e-9);
+            Assert.Equal(advCam.Values.Max(), package.Manifest.Metrics["advcam_seed_best_miou"], 1e-9);
+            Assert.Equal(camThreshold, package.Manifest.Metrics["cam_seed_best_threshold"], 1e-6);
+            Assert.Equal(shipped.BackgroundThreshold, package.Manifest.Metrics["advcam_seed_best_threshold"], 1e-6);
+            Assert.Equal(3, package.Manifest.Metrics["advcam_seed_images"]);
+            Assert.Equal((4, 0.3f), (shipped.Steps, shipped.StepSize)); // the staged AdvCAM defaults stay
+            Assert.Contains("AdvCAM seeds: 3/3 images", log.ToString());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Zero_threshold_images_skip_AdvCAM_and_ship_the_CAM_threshold_for_both()
+    {
+        string root = Directory.CreateTempSubdirectory("wsss-pkg-").FullName;
+        try
+        {
+            var log = new StringWriter();
+            string dir = Export(root, "1", RandomWeights(Tiny), staged => PackageEvaluation.Measure(staged, new ColourSquaresSource(4, 32, 5), thresholdImages: 0, log), QuickAdvCam);
+            var manifest = ModelPackage.Open(dir).Manifest;
+            Assert.Contains((float)manifest.Metrics["cam_seed_best_threshold"], CamSeedEvaluation.SweepThresholds);
+            Assert.Equal(manifest.Metrics["cam_seed_best_threshold"], manifest.AdvCam.CamBackgroundThreshold!.Value, 1e-6);
+            Assert.Equal(manifest.AdvCam.CamBackgroundThreshold, manifest.AdvCam.BackgroundThreshold);
+            Assert.DoesNotContain("advcam_seed_best_threshold", manifest.Metrics.Keys);
+            Assert.Contains("AdvCAM seeds not measured (0 threshold images)", log.ToString());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>Seed mIoU at every threshold 0.05, 0.10, ..., 0.50 of the package's CAM or AdvCAM maps of the first images, computed here from the maps.</summary>
+    private static Dictionary<float, double> SweepMeanIoU(ModelPackage package, ColourSquaresSource source, int images, bool climb)
+    {
+        var d = package.Manifest.AdvCam;
+        var options = new AdvCamOptions { Steps = climb ? d.Steps : 1, StepSize = d.StepSize, MaskWeight = d.MaskWeight, MaskThreshold = d.MaskThreshold, Scales = d.Scales };
+        using var classifier = ModelSession.Load(package.PathOf("classifier"));
+        using var climber = climb ? ModelSession.Load(package.PathOf("climber")) : null;
+        var maps = new AdvCamClimber(classifier, climber, ImageNormalization.ImageNet);
+        var matrices = Enumerable.Range(1, 10).ToDictionary(i => i * 0.05f, _ => new ConfusionMatrix(source.Classes.Count + 1));
+        for (int i = 0; i < images; i++)
+        {
+            var sample = source.Load(i, withMask: true);
+            var present = Enumerable.Range(0, source.Classes.Count).Where(c => sample.Labels[c] == 1f).ToArray();
+            var climbed = maps.Climb(sample.Image, present, options);
+            foreach (var (threshold, matrix) in matrices) matrix.Accumulate(Seeds.FromMaps(climbed, threshold), sample.Mask!);
+        }
+        return matrices.ToDictionary(kv => kv.Key, kv => kv.Value.MeanIntersectionOverUnion);
     }
 }

@@ -24,9 +24,12 @@ public static class PackageExporter
     public const string Climber = "climber";
     public const string Segmenter = "segmenter";
 
-    /// <param name="evaluate">Measures the written ONNX files (given the staging folder); its numbers go into the manifest.</param>
+    /// <param name="evaluate">
+    /// Measures the package as written: its staging folder with the manifest to be written (no metrics yet, <paramref name="advCam"/>'s
+    /// thresholds); the metrics and thresholds it returns go into the manifest.
+    /// </param>
     public static string Export(string modelsRoot, string name, string version, IReadOnlyList<string> foregroundClasses, TrainedClassifier classifier,
-        TrainedSegmenter? segmenter, Provenance provenance, Func<string, IReadOnlyDictionary<string, double>>? evaluate = null, AdvCamDefaults? advCam = null)
+        TrainedSegmenter? segmenter, Provenance provenance, Func<ModelPackage, PackageMeasurement>? evaluate = null, AdvCamDefaults? advCam = null)
     {
         if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"package name '{name}' must be a plain folder name");
         if (string.IsNullOrWhiteSpace(version) || version.IndexOfAny(['/', '\\']) >= 0 || version.StartsWith('.')) throw new ArgumentException($"package version '{version}' must be a plain folder name");
@@ -47,7 +50,7 @@ public static class PackageExporter
     }
 
     private static string WriteStaged(string staging, string final, string name, string version, IReadOnlyList<string> foregroundClasses, TrainedClassifier classifier,
-        TrainedSegmenter? segmenter, Provenance provenance, Func<string, IReadOnlyDictionary<string, double>>? evaluate, AdvCamDefaults? advCam)
+        TrainedSegmenter? segmenter, Provenance provenance, Func<ModelPackage, PackageMeasurement>? evaluate, AdvCamDefaults? advCam)
     {
         var files = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
         var folded = Folded(classifier.Network);
@@ -79,8 +82,6 @@ public static class PackageExporter
             files[Segmenter] = Write(seg, segmenter.Weights, staging, "segmenter.onnx");
         }
 
-        // Quality is measured on the files as written (the staging folder), before the manifest seals the package.
-        var metrics = evaluate?.Invoke(staging) ?? new Dictionary<string, double>();
         var manifest = new ModelManifest
         {
             Name = name,
@@ -92,8 +93,22 @@ public static class PackageExporter
                 folded.Backbone.OutputStride, segmenterStride, classifier.TrainingSize),
             AdvCam = advCam ?? new AdvCamDefaults(),
             Provenance = provenance,
-            Metrics = metrics,
         };
+        if (evaluate is not null)
+        {
+            // Quality is measured on the files as written (the staging folder) before the manifest seals the package; no manifest is
+            // on disk meanwhile, so a server watching models/ never sees the staging folder as a version.
+            var measured = evaluate(ModelPackage.Open(staging, manifest));
+            manifest = manifest with
+            {
+                Metrics = measured.Metrics,
+                AdvCam = manifest.AdvCam with
+                {
+                    BackgroundThreshold = measured.AdvCamBackgroundThreshold ?? manifest.AdvCam.BackgroundThreshold,
+                    CamBackgroundThreshold = measured.CamBackgroundThreshold ?? manifest.AdvCam.CamBackgroundThreshold,
+                },
+            };
+        }
         File.WriteAllText(Path.Combine(staging, ModelManifest.FileName), manifest.ToJson());
         Directory.Move(staging, final);
         return final;

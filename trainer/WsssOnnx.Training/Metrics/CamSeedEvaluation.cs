@@ -1,13 +1,11 @@
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.Evaluation;
-using WsssOnnx.Imaging;
-using WsssOnnx.Runtime;
 using WsssOnnx.Training.Loop;
 
 namespace WsssOnnx.Training.Metrics;
 
-/// <summary>Seed quality of plain CAM on a labelled split: mIoU at the default background threshold and at the best one of a sweep.</summary>
+/// <summary>Seed quality of CAM or AdvCAM maps on a labelled split: mIoU at the default background threshold and at the best one of a sweep.</summary>
 public sealed record CamSeedScores(double MeanIoUAtDefault, float DefaultThreshold, double BestMeanIoU, float BestThreshold, ConfusionMatrix AtDefault, int Images)
 {
     /// <summary>How much of the objects the seeds cover: mean over foreground classes of TP / ground-truth pixels.</summary>
@@ -29,29 +27,33 @@ public static class CamSeedEvaluation
     public static IReadOnlyList<float> SweepThresholds { get; } = [.. Enumerable.Range(1, 10).Select(i => i * 0.05f)];
 
     /// <summary>
-    /// Multi-scale CAM seeds for every image of <paramref name="source"/> (ground-truth image labels, as WSSS uses them)
-    /// scored against its masks. Images without a mask are skipped.
+    /// Seeds from multi-scale class maps (CAM or AdvCAM, as <paramref name="options"/> say) of the first
+    /// <paramref name="maxImages"/> images of <paramref name="source"/> (ground-truth image labels, as WSSS uses them),
+    /// scored against their masks at every threshold of <see cref="SweepThresholds"/> (the best of which it reports) and at <paramref name="defaultThreshold"/>.
+    /// Images without a mask are skipped. <paramref name="progress"/> gets the number of images gone through.
     /// </summary>
-    public static CamSeedScores Evaluate(ModelSession classifier, ITrainingSource source, ImageNormalization normalization, float defaultThreshold = 0.15f,
-        IReadOnlyList<float>? scales = null, IProgress<int>? progress = null, CancellationToken cancellation = default)
+    public static CamSeedScores Evaluate(AdvCamClimber maps, AdvCamOptions options, ITrainingSource source, float defaultThreshold = 0.15f,
+        int maxImages = int.MaxValue, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
-        var cam = new AdvCamClimber(classifier, null, normalization);
-        var options = scales is null ? AdvCamOptions.Cam : AdvCamOptions.Cam with { Scales = scales };
+        ArgumentOutOfRangeException.ThrowIfNegative(maxImages);
         int classCount = source.Classes.Count + 1;
         var matrices = SweepThresholds.Append(defaultThreshold).Distinct().ToDictionary(t => t, _ => new ConfusionMatrix(classCount));
-        int images = 0;
-        for (int i = 0; i < source.Count; i++)
+        int images = 0, count = Math.Min(source.Count, maxImages);
+        for (int i = 0; i < count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
             var sample = source.Load(i, withMask: true);
-            if (sample.Mask is null) continue;
-            var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
-            var maps = cam.Climb(sample.Image, classes, options, cancellation: cancellation);
-            foreach (var (threshold, matrix) in matrices) matrix.Accumulate(Seeds.FromMaps(maps, threshold), sample.Mask);
-            images++;
+            if (sample.Mask is not null)
+            {
+                var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
+                var climbed = maps.Climb(sample.Image, classes, options, cancellation: cancellation);
+                foreach (var (threshold, matrix) in matrices) matrix.Accumulate(Seeds.FromMaps(climbed, threshold), sample.Mask);
+                images++;
+            }
             progress?.Report(i + 1);
         }
-        var best = matrices.MaxBy(kv => kv.Value.MeanIntersectionOverUnion);
-        return new CamSeedScores(matrices[defaultThreshold].MeanIntersectionOverUnion, defaultThreshold, best.Value.MeanIntersectionOverUnion, best.Key, matrices[defaultThreshold], images);
+        // The best is the sweep's (the first on ties), never the default unless it is on the grid.
+        float best = SweepThresholds.MaxBy(t => matrices[t].MeanIntersectionOverUnion);
+        return new CamSeedScores(matrices[defaultThreshold].MeanIntersectionOverUnion, defaultThreshold, matrices[best].MeanIntersectionOverUnion, best, matrices[defaultThreshold], images);
     }
 }

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Segmentation;
+using WsssOnnx.Imaging;
+using WsssOnnx.Runtime;
+using WsssOnnx.Runtime.Packages;
+using WsssOnnx.Training.Export;
+using WsssOnnx.Training.Loop;
+
+namespace WsssOnnx.Training.Metrics;
+
+/// <summary>
+/// What `wsss-train export` measures on a staged package over the validation split, with the package's own normalisation,
+/// scales and AdvCAM defaults: classifier mAP; CAM seeds on every image and AdvCAM seeds on the first few, each with the best
+/// background threshold of <see cref="CamSeedEvaluation.SweepThresholds"/>, which the package then ships; the segmenter's mIoU.
+/// </summary>
+public static class PackageEvaluation
+{
+    /// <summary>Validation images of the AdvCAM threshold sweep by default: AdvCAM climbs T steps at every scale for every class.</summary>
+    public const int DefaultThresholdImages = 60;
+
+    /// <param name="thresholdImages">The first this many images measure AdvCAM's threshold; 0 skips it and ships CAM's threshold for both.</param>
+    /// <param name="log">Receives the results and the AdvCAM sweep's progress, line by line.</param>
+    public static PackageMeasurement Measure(ModelPackage package, ITrainingSource validation, int thresholdImages, TextWriter log)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(thresholdImages);
+        var manifest = package.Manifest;
+        var normalization = ManifestAttribution.Normalization(manifest);
+        var metrics = new Dictionary<string, double>();
+        using var classifier = ModelSession.Load(package.PathOf(PackageExporter.Classifier));
+        var scores = new List<float[]>();
+        var truth = new List<float[]>();
+        for (int i = 0; i < validation.Count; i++)
+        {
+            var sample = validation.Load(i);
+            using var input = SessionInput.Create("image", ImageTensor.FromRgb(sample.Image, normalization));
+            using var result = classifier.Run([input], ["logits"]);
+            scores.Add(result.Span<float>("logits").ToArray());
+            truth.Add(sample.Labels);
+        }
+        metrics["val_map"] = AveragePrecision.Mean(scores, truth);
+        log.WriteLine($"val mAP {metrics["val_map"]:F3} on {validation.Count} images; measuring CAM seeds...");
+
+        var camOptions = ManifestAttribution.Options(manifest, climb: false);
+        var cam = CamSeedEvaluation.Evaluate(new AdvCamClimber(classifier, null, normalization), camOptions, validation,
+            ManifestAttribution.BackgroundThreshold(manifest, camOptions));
+        metrics["cam_seed_miou"] = cam.MeanIoUAtDefault;
+        metrics["cam_seed_best_miou"] = cam.BestMeanIoU;
+        metrics["cam_seed_best_threshold"] = cam.BestThreshold;
+        metrics["cam_seed_object_coverage"] = cam.ForegroundCoverage;
+        metrics["cam_seed_precision"] = cam.ForegroundPrecision;
+        log.WriteLine($"CAM seed mIoU {cam.MeanIoUAtDefault:F3} at threshold {cam.DefaultThreshold}, best {cam.BestMeanIoU:F3} at {cam.BestThreshold}; " +
+            $"objects covered {cam.ForegroundCoverage:P1}, precision {cam.ForegroundPrecision:P1}");
+        log.WriteLine(cam.AtDefault.ToTable(["background", .. validation.Classes]));
+
+        float advCamThreshold = MeasureAdvCam(package, classifier, validation, thresholdImages, metrics, log) ?? cam.BestThreshold;
+
+        if (package.Has(PackageExporter.Segmenter))
+        {
+            using var segmenter = ModelSession.Load(package.PathOf(PackageExporter.Segmenter));
+            var matrix = SegmentationEvaluation.Evaluate(new SegmentationPredictor(segmenter, normalization), validation);
+            metrics["segmenter_miou"] = matrix.MeanIntersectionOverUnion;
+            log.WriteLine($"segmenter mIoU {matrix.MeanIntersectionOverUnion:F3}");
+        }
+        log.WriteLine($"seed background thresholds shipped: CAM {cam.BestThreshold}, AdvCAM {advCamThreshold}");
+        return new PackageMeasurement(metrics, cam.BestThreshold, advCamThreshold);
+    }
+
+    /// <summary>AdvCAM seeds on the first <paramref name="images"/> images with the package's defaults; their best threshold, or null when not measured.</summary>
+    private static float? MeasureAdvCam(ModelPackage package, ModelSession classifier, ITrainingSource validation, int images, Dictionary<string, double> metrics, TextWriter log)
+    {
+        if (images == 0 || !package.Has(PackageExporter.Climber))
+        {
+            log.WriteLine($"AdvCAM seeds not measured ({(images == 0 ? "0 threshold images" : "the package has no climber")}): AdvCAM ships CAM's best threshold");
+            return null;
+        }
+        var manifest = package.Manifest;
+        var options = ManifestAttribution.Options(manifest, climb: true);
+        int count = Math.Min(images, validation.Count);
+        log.WriteLine($"measuring AdvCAM seeds on the first {count} of {validation.Count} images ({options.Steps} steps x {options.Scales.Count} scales per class)...");
+        using var climber = ModelSession.Load(package.PathOf(PackageExporter.Climber));
+        var seeds = CamSeedEvaluation.Evaluate(new AdvCamClimber(classifier, climber, ManifestAttribution.Normalization(manifest)), options, validation,
+            ManifestAttribution.BackgroundThreshold(manifest, options), count, new ProgressLines(log, "AdvCAM seeds", count));
+        metrics["advcam_seed_miou"] = seeds.MeanIoUAtDefault;
+        metrics["advcam_seed_best_miou"] = seeds.BestMeanIoU;
+        metrics["advcam_seed_best_threshold"] = seeds.BestThreshold;
+        metrics["advcam_seed_images"] = seeds.Images;
+        log.WriteLine($"AdvCAM seed mIoU {seeds.MeanIoUAtDefault:F3} at threshold {seeds.DefaultThreshold}, best {seeds.BestMeanIoU:F3} at {seeds.BestThreshold} ({seeds.Images} images)");
+        return seeds.BestThreshold;
+    }
+
+    /// <summary>"what: n/total images, elapsed, time left" at most every 10 s and at the end, written as reported (no thread hop).</summary>
+    private sealed class ProgressLines(TextWriter log, string what, int total) : IProgress<int>
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _last;
+
+        public void Report(int done)
+        {
+            var elapsed = _clock.Elapsed;
+            if (done < total && elapsed - _last < TimeSpan.FromSeconds(10)) return;
+            _last = elapsed;
+            var left = done == 0 ? TimeSpan.Zero : elapsed * ((double)(total - done) / done);
+            log.WriteLine($"{what}: {done}/{total} images, {elapsed.TotalSeconds:F0} s, about {left.TotalSeconds:F0} s left");
+        }
+    }
+}
