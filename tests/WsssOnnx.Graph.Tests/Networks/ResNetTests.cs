@@ -27,7 +27,7 @@ public sealed class ResNetTests
     [InlineData(50)]
     [InlineData(101)]
     public void Every_depth_and_layout_passes_the_onnx_checker(int depth) =>
-        OnnxChecker.AssertValid(Build(depth, ResNetLayout.OutputStride16).G, Build(depth, ResNetLayout.DilatedOutputStride8).G);
+        OnnxChecker.AssertValid(Build(depth, ResNetLayout.OutputStride16).G, Build(depth, ResNetLayout.DilatedOutputStride8).G, Build(depth, ResNetLayout.OutputStride32).G);
 
     [Theory]
     [InlineData(18, ResNetLayout.OutputStride16, 4)]
@@ -36,6 +36,7 @@ public sealed class ResNetTests
     [InlineData(101, ResNetLayout.OutputStride16, 4)]
     [InlineData(18, ResNetLayout.DilatedOutputStride8, 8)]
     [InlineData(50, ResNetLayout.DilatedOutputStride8, 8)]
+    [InlineData(18, ResNetLayout.OutputStride32, 2)]
     public void Onnx_runtime_shapes_equal_the_inferred_shapes(int depth, ResNetLayout layout, long featureSize)
     {
         var (g, net) = Build(depth, layout);
