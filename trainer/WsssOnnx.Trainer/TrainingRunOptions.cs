@@ -63,9 +63,12 @@ internal sealed class TrainingRunOptions
 
     public bool IsPretrained(ParseResult r) => r.GetValue(Pretrained) is not null;
 
+    /// <summary>Whether the user gave <paramref name="option"/> (its default does not count).</summary>
+    private static bool Given(ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
+
     /// <summary>The option's value, or <paramref name="pretrainedDefault"/> when --pretrained is given and the option is not.</summary>
     public T ValueOr<T>(ParseResult r, Option<T> option, T pretrainedDefault) =>
-        IsPretrained(r) && r.GetResult(option) is null or { Implicit: true } ? pretrainedDefault : r.GetValue(option)!;
+        IsPretrained(r) && !Given(r, option) ? pretrainedDefault : r.GetValue(option)!;
 
     /// <summary>
     /// The starting weights (--pretrained or --init-from, not both) and how run.json records them; null weights: from
@@ -112,7 +115,7 @@ internal sealed class TrainingRunOptions
                 BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
             };
         }
-        if (r.GetResult(Depth) is { Implicit: false } && r.GetValue(Depth) != 18 || r.GetResult(Width) is { Implicit: false } && r.GetValue(Width) != 64)
+        if (Given(r, Depth) && r.GetValue(Depth) != 18 || Given(r, Width) && r.GetValue(Width) != 64)
             throw new ArgumentException("--pretrained imagenet is a ResNet-18 of width 64: leave out --depth and --width, or give 18 and 64");
         return new()
         {
