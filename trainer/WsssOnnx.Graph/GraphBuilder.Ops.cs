@@ -291,6 +291,15 @@ public sealed partial class GraphBuilder
             [Attr.String("mode", "linear"), Attr.String("coordinate_transformation_mode", "half_pixel")],
             (_, _) => [(x.Type, [.. x.Shape[..^2], height, width])])[0];
 
+    /// <summary>
+    /// Bilinear (half-pixel) upsampling of the two last axes by an integer <paramref name="factor"/> (Resize with scales),
+    /// so it also works on run-time sizes; with static sizes its gradient is <see cref="ResizeBilinear"/>'s.
+    /// </summary>
+    public Value UpsampleBilinear(Value x, long factor) =>
+        Op("Resize", [x, null, Constant(new HostTensor<float>([.. x.Shape[..^2].Select(_ => 1f), factor, factor], x.Rank))],
+            [Attr.String("mode", "linear"), Attr.String("coordinate_transformation_mode", "half_pixel")],
+            (_, _) => [(x.Type, [.. x.Shape[..^2], .. x.Shape[^2..].Select(d => d < 0 ? -1 : d * factor)])])[0];
+
     /// <summary>ScatterElements with additive reduction along <paramref name="axis"/>.</summary>
     public Value ScatterAdd(Value data, Value indices, Value updates, long axis) =>
         Op("ScatterElements", [data, indices, updates], [Attr.Int("axis", axis), Attr.String("reduction", "add")], (_, _) => [(data.Type, data.Shape)])[0];

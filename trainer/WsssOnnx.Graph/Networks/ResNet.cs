@@ -50,6 +50,23 @@ public sealed class ResNet
         return new ResNet(options, image, stem, layers, builder.Updates);
     }
 
+    /// <summary>Each layer's (stride, dilation) of its first block.</summary>
+    private static (int Stride, int Dilation)[] Plan(ResNetLayout layout) => layout switch
+    {
+        ResNetLayout.DilatedOutputStride8 => [(1, 1), (2, 1), (1, 2), (1, 4)],
+        ResNetLayout.OutputStride32 => [(1, 1), (2, 1), (2, 1), (2, 1)],
+        _ => [(1, 1), (2, 1), (2, 1), (1, 1)],
+    };
+
+    /// <summary>The strides of layer1 .. layer4's outputs relative to the image (the stem's is 4).</summary>
+    public static int[] LayerStrides(ResNetLayout layout)
+    {
+        var plan = Plan(layout);
+        var strides = new int[4];
+        for (int l = 0, s = 4; l < 4; l++) strides[l] = s *= plan[l].Stride;
+        return strides;
+    }
+
     private sealed class Builder(GraphBuilder g, ResNetOptions options)
     {
         private readonly Random _rng = new(options.Seed);
@@ -69,12 +86,7 @@ public sealed class ResNet
 
         public Value[] BuildLayers(Value x)
         {
-            (int Stride, int Dilation)[] plan = options.Layout switch
-            {
-                ResNetLayout.DilatedOutputStride8 => [(1, 1), (2, 1), (1, 2), (1, 4)],
-                ResNetLayout.OutputStride32 => [(1, 1), (2, 1), (2, 1), (2, 1)],
-                _ => [(1, 1), (2, 1), (2, 1), (1, 1)],
-            };
+            var plan = Plan(options.Layout);
             var outputs = new Value[4];
             for (int l = 0; l < 4; l++)
             {
