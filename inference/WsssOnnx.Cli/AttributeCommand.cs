@@ -30,13 +30,14 @@ internal static class AttributeCommand
         var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's for the method, measured by export)" };
         var crf = new Option<bool>("--crf") { Description = "Also write the seeds refined by dense CRF" };
         var confident = new Option<bool>("--confident") { Description = "Also write IRN's confident labels (foreground and background passes, each CRF-refined; 255 where unsure)" };
+        var rw = new Option<bool>("--rw") { Description = "Also write IRN's random-walk labels (needs a package with a boundary network)" };
         var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default 0.35)" };
         var bg = new Option<float?>("--bg-threshold") { Description = "Confident labels: background threshold of the background pass (default 0.15)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the pictures (created if missing)", Required = true };
         var traceSteps = new Option<bool>("--trace") { Description = "Print every climbing step: objective, logit term, regulariser, map peak and mass (local only)" };
         var command = new Command("attribute", "Class maps, seeds and optionally CRF labels of one image, written as PNGs")
         {
-            package, server, model, retries, image, classes, method, steps, stepSize, maskWeight, threshold, crf, confident, fg, bg, output, traceSteps,
+            package, server, model, retries, image, classes, method, steps, stepSize, maskWeight, threshold, crf, confident, rw, fg, bg, output, traceSteps,
         };
         command.SetAction(result =>
         {
@@ -47,19 +48,20 @@ internal static class AttributeCommand
             if (servers is not null)
             {
                 if (result.GetValue(traceSteps)) throw new CommandFailedException("--trace works with --package only: the server does not return per-step diagnostics.");
+                if (result.GetValue(rw)) throw new CommandFailedException("--rw works with --package only for now; ask the server with `wsss relabel --server ... --mode rw`.");
                 return RunRemote(servers, result.GetValue(retries), result.GetValue(model), result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
                     result.GetValue(steps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!);
             }
             return Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
-                result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!, result.GetValue(traceSteps), result.GetValue(stepSize), result.GetValue(maskWeight));
+                result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!, result.GetValue(traceSteps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(rw));
         });
         return command;
     }
 
     private static int Run(DirectoryInfo packageDirectory, FileInfo imageFile, string classList, AttributionMethod method, int? steps, float? threshold, bool crf,
-        ConfidentLabelOptions? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight)
+        ConfidentLabelOptions? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight, bool randomWalk)
     {
-        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, crf ? LabelMode.Crf : LabelMode.Seeds, confident,
+        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, randomWalk ? LabelMode.Rw : crf ? LabelMode.Crf : LabelMode.Seeds, confident,
             stepSize: stepSize, maskWeight: maskWeight);
         var classes = attribution.ResolveClasses(classList.Split(','));
         if (classes.Count == 0) throw new CommandFailedException("--classes names no class; give at least one, e.g. --classes disc.");
@@ -88,6 +90,7 @@ internal static class AttributeCommand
         Write($"{stem}_seeds.png", PngEncoder.EncodeVocLabels(seeds));
         if (crf) Write($"{stem}_crf.png", PngEncoder.EncodeVocLabels(attribution.Refine(image, maps)));
         if (confident is not null) Write($"{stem}_confident.png", PngEncoder.EncodeVocLabels(attribution.ConfidentLabels(image, maps)));
+        if (randomWalk) Write($"{stem}_rw.png", PngEncoder.EncodeVocLabels(attribution.RandomWalkLabels(image, maps)));
 
         Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : $"AdvCAM, {attribution.Options.Steps} steps, xi {attribution.Options.StepSize:G3}, lambda {attribution.Options.MaskWeight:G3}")}, " +
             $"classes {string.Join(", ", classes.Select(c => names[c]))}, background threshold {attribution.BackgroundThreshold:G3}");

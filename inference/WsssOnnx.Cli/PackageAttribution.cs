@@ -1,6 +1,7 @@
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.Crf;
+using WsssOnnx.Attribution.RandomWalk;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 using WsssOnnx.Runtime.Packages;
@@ -16,14 +17,23 @@ internal sealed class PackageAttribution : IDisposable
     private readonly ModelSession _classifier;
     private readonly ModelSession? _climber;
     private readonly AdvCamClimber _advCam;
+    private readonly ModelSession? _boundary;
+    private readonly BoundaryPredictor? _boundaryPredictor;
+    private readonly RandomWalkOptions? _randomWalk;
     private readonly DenseCrf _crf = new();
 
-    private PackageAttribution(ModelPackage package, ModelSession classifier, ModelSession? climber, AdvCamOptions options, float threshold, LabelMode mode,
+    private PackageAttribution(ModelPackage package, ModelSession classifier, ModelSession? climber, ModelSession? boundary, AdvCamOptions options, float threshold, LabelMode mode,
         ConfidentLabelOptions confident)
     {
         Package = package;
         _classifier = classifier;
         _climber = climber;
+        _boundary = boundary;
+        if (boundary is not null)
+        {
+            _boundaryPredictor = new BoundaryPredictor(boundary, ManifestAttribution.Normalization(package.Manifest));
+            _randomWalk = BoundaryPredictor.Options(package.Manifest);
+        }
         _advCam = new AdvCamClimber(classifier, climber, ManifestAttribution.Normalization(package.Manifest));
         Options = options;
         BackgroundThreshold = threshold;
@@ -96,19 +106,24 @@ internal sealed class PackageAttribution : IDisposable
         {
             throw new CommandFailedException($"invalid confident-label threshold (--fg-threshold, --bg-threshold): {e.Message}", e);
         }
-        if (options.Steps > 1 && !package.Has("climber"))
+        if (options.Steps > 1 && !package.Has(PackageRoles.Climber))
             throw new CommandFailedException($"AdvCAM needs the package's climber.onnx, which {directory} does not have; use --method cam.");
+        if (mode == LabelMode.Rw && !package.Has(PackageRoles.Boundary))
+            throw new CommandFailedException($"random-walk labels need the package's boundary network (boundary.onnx), which {directory} does not have; " +
+                "train one with `wsss-train train-irn` and export with --irn-run, or choose another --mode.");
 
         var config = sessions ?? new SessionConfig { WarmUp = false };
-        var classifier = ModelSession.Load(package.PathOf("classifier"), config);
-        ModelSession? climber = null;
+        var classifier = ModelSession.Load(package.PathOf(PackageRoles.Classifier), config);
+        ModelSession? climber = null, boundary = null;
         try
         {
-            if (options.Steps > 1) climber = ModelSession.Load(package.PathOf("climber"), config);
-            return new PackageAttribution(package, classifier, climber, options, bg, mode, confident);
+            if (options.Steps > 1) climber = ModelSession.Load(package.PathOf(PackageRoles.Climber), config);
+            if (mode == LabelMode.Rw) boundary = ModelSession.Load(package.PathOf(PackageRoles.Boundary), config);
+            return new PackageAttribution(package, classifier, climber, boundary, options, bg, mode, confident);
         }
         catch
         {
+            boundary?.Dispose();
             climber?.Dispose();
             classifier.Dispose();
             throw;
@@ -167,16 +182,24 @@ internal sealed class PackageAttribution : IDisposable
     /// <summary>IRN's confident labels (0 background, class k as k + 1, 255 unsure) from <paramref name="maps"/>.</summary>
     public GrayImage ConfidentLabels(RgbImage image, ClassMaps maps) => WsssOnnx.Attribution.Cam.ConfidentLabels.FromMaps(image, maps, _crf, Confident);
 
+    /// <summary>IRN's random-walk labels (0 background, class k as k + 1) from <paramref name="maps"/> and the package's boundary network.</summary>
+    public GrayImage RandomWalkLabels(RgbImage image, ClassMaps maps, CancellationToken cancellation = default) =>
+        _boundaryPredictor is null
+            ? throw new InvalidOperationException("this pipeline was opened without the boundary network; open it with the random-walk mode")
+            : _boundaryPredictor.Labels(image, maps, _randomWalk!, cancellation);
+
     /// <summary>The label map relabel writes, as <see cref="Mode"/> says, from maps already made.</summary>
     public GrayImage Labels(RgbImage image, ClassMaps maps) => Mode switch
     {
         LabelMode.Seeds => Seeds(maps),
         LabelMode.Crf => Refine(image, maps),
+        LabelMode.Rw => RandomWalkLabels(image, maps),
         _ => ConfidentLabels(image, maps),
     };
 
     public void Dispose()
     {
+        _boundary?.Dispose();
         _climber?.Dispose();
         _classifier.Dispose();
     }

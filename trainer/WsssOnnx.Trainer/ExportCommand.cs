@@ -23,6 +23,7 @@ internal static class ExportCommand
     {
         var classifierRun = new Option<DirectoryInfo>("--classifier-run") { Description = "Run folder of train-classifier", Required = true };
         var segmenterRun = new Option<DirectoryInfo?>("--segmenter-run") { Description = "Run folder of train-segmenter (optional)" };
+        var irnRun = new Option<DirectoryInfo?>("--irn-run") { Description = "Run folder of train-irn (optional): adds boundary.onnx for random-walk labels" };
         var models = new Option<DirectoryInfo>("--models") { Description = "Packages root", DefaultValueFactory = _ => new DirectoryInfo("models") };
         var name = new Option<string>("--name") { DefaultValueFactory = _ => "default" };
         var version = new Option<string>("--version") { Required = true, Description = "New version folder (packages are immutable)" };
@@ -34,9 +35,9 @@ internal static class ExportCommand
             Description = "The first N validation images measure AdvCAM's seed threshold (CAM's uses all); 0: skip, AdvCAM ships CAM's threshold",
             DefaultValueFactory = _ => PackageEvaluation.DefaultThresholdImages,
         };
-        var command = new Command("export", "Write a model package (classifier, AdvCAM climber, segmenter ONNX + manifest) from training runs")
+        var command = new Command("export", "Write a model package (classifier, AdvCAM climber, segmenter, boundary ONNX + manifest) from training runs")
         {
-            classifierRun, segmenterRun, models, name, version, data, valSplit, provenance, thresholdImages,
+            classifierRun, segmenterRun, irnRun, models, name, version, data, valSplit, provenance, thresholdImages,
         };
         command.SetAction(r =>
         {
@@ -54,10 +55,19 @@ internal static class ExportCommand
                 segmenter = new TrainedSegmenter(segNetwork, LoadSegmenter(segDir.FullName, segNetwork));
             }
 
+            TrainedBoundary? boundary = null;
+            RunConfig? irnConfig = null;
+            if (r.GetValue(irnRun) is { } irnDir)
+            {
+                irnConfig = RunConfig.Load(irnDir.FullName);
+                var irnNetwork = irnConfig.Boundary ?? throw new InvalidDataException("the IRN run's run.json has no boundary network");
+                boundary = new TrainedBoundary(irnNetwork, LoadBoundary(irnDir.FullName, irnNetwork));
+            }
+
             string dataRoot = r.GetValue(data)?.FullName ?? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(clsConfig.Dataset)!)!)!;
             var valSet = TrainClassifierCommand.OpenDataset(dataRoot, r.GetValue(valSplit)!, BadSamplePolicy.Skip);
             var source = new VocTrainingSource(valSet);
-            var commands = (r.GetValue(provenance) ?? []).Concat([clsConfig.Command]).Concat(segConfig is null ? [] : [segConfig.Command])
+            var commands = (r.GetValue(provenance) ?? []).Concat([clsConfig.Command]).Concat(segConfig is null ? [] : [segConfig.Command]).Concat(irnConfig is null ? [] : [irnConfig.Command])
                 .Append("wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))).ToList();
             var settings = new Dictionary<string, string>
             {
@@ -70,11 +80,16 @@ internal static class ExportCommand
             if (clsConfig.Init.Length > 0) settings["classifier_init"] = clsConfig.Init;
             if (segConfig is not null) settings["segmenter_epochs"] = segConfig.Epochs.ToString(CultureInfo.InvariantCulture);
             if (segConfig is { Init.Length: > 0 }) settings["segmenter_init"] = segConfig.Init;
+            if (irnConfig is not null)
+            {
+                settings["irn_epochs"] = irnConfig.Epochs.ToString(CultureInfo.InvariantCulture);
+                settings["irn_init"] = irnConfig.Init;
+            }
 
             string written = PackageExporter.Export(r.GetValue(models)!.FullName, r.GetValue(name)!, r.GetValue(version)!, clsConfig.Classes,
                 new TrainedClassifier(clsNetwork, clsWeights, clsConfig.CropSize), segmenter,
                 new Provenance { Dataset = clsConfig.Dataset, Commands = commands, Settings = settings },
-                staged => PackageEvaluation.Measure(staged, source, sweepImages, Console.Out));
+                staged => PackageEvaluation.Measure(staged, source, sweepImages, Console.Out), boundary: boundary);
             AnsiConsole.MarkupLine(Markup.Escape($"wrote {written}"));
             Console.WriteLine(File.ReadAllText(Path.Combine(written, ModelManifest.FileName)));
             return 0;
@@ -93,6 +108,13 @@ internal static class ExportCommand
     {
         var g = new GraphBuilder("load");
         DeepLabSegmenter.Build(g, g.Input("image", DataType.Float, [1, 3, -1, -1]), network);
+        return LoadCheckpoint(g, run);
+    }
+
+    internal static Dictionary<string, HostTensor<float>> LoadBoundary(string run, BoundaryNetworkOptions network)
+    {
+        var g = new GraphBuilder("load");
+        BoundaryNetwork.Build(g, g.Input("image", DataType.Float, [1, 3, -1, -1]), network);
         return LoadCheckpoint(g, run);
     }
 

@@ -9,6 +9,7 @@ var root = new RootCommand("wsss-train: build, train and export the WsssOnnx net
     TrainClassifierCommand.Create(),
     MakeSeedsCommand.Create(),
     TrainSegmenterCommand.Create(),
+    TrainIrnCommand.Create(),
     ExportCommand.Create(),
     AutodiffBenchmarkCommand.Create(),
     TrainingBenchmarkCommand.Create(),

@@ -24,7 +24,7 @@ internal static class RemoteRelabelCommand
         var options = new RegenerateOptions
         {
             Method = method == AttributionMethod.Cam ? Protos.Wsss.V1.AttributionMethod.Cam : Protos.Wsss.V1.AttributionMethod.Advcam,
-            Label = mode switch { LabelMode.Seeds => LabelKind.Seeds, LabelMode.Crf => LabelKind.Crf, _ => LabelKind.Confident },
+            Label = mode switch { LabelMode.Seeds => LabelKind.Seeds, LabelMode.Crf => LabelKind.Crf, LabelMode.Rw => LabelKind.RandomWalk, _ => LabelKind.Confident },
             ConfidentThresholds = new ConfidentThresholds { Foreground = confident.ForegroundThreshold, Background = confident.BackgroundThreshold },
             Model = ModelSelector(model),
         };

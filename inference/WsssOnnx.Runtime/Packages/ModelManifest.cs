@@ -32,6 +32,9 @@ public sealed record ModelManifest
 
     public AdvCamDefaults AdvCam { get; init; } = new();
 
+    /// <summary>The random walk's defaults; present exactly when the package has a boundary network.</summary>
+    public RandomWalkDefaults? RandomWalk { get; init; }
+
     public required Provenance Provenance { get; init; }
 
     /// <summary>Measured quality (e.g. "val_map", "cam_seed_miou") on the training dataset's validation split.</summary>
@@ -86,6 +89,18 @@ public sealed record AdvCamDefaults
 
     /// <summary>The seed background threshold of maps made with climbing (AdvCAM) or without (CAM).</summary>
     public float BackgroundThresholdOf(bool climbed) => climbed ? BackgroundThreshold : CamBackgroundThreshold ?? BackgroundThreshold;
+}
+
+/// <summary>IRN's random-walk defaults (run_sample.py): beta 10, exp_times 8, radius 5, background threshold 0.25.</summary>
+public sealed record RandomWalkDefaults
+{
+    public float Beta { get; init; } = 10f;
+
+    public int ExpTimes { get; init; } = 8;
+
+    public int Radius { get; init; } = 5;
+
+    public float BackgroundThreshold { get; init; } = 0.25f;
 }
 
 /// <summary>How the package was made: the dataset, training settings and the exact commands.</summary>

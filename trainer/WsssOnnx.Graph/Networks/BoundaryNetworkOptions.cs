@@ -30,8 +30,8 @@ public sealed record BoundaryNetworkOptions
     {
         Require(Backbone is not null, nameof(Backbone), "must be set", Backbone);
         Backbone!.Validate();
-        Require(Backbone.TrainableStages == ResNetStages.None && Backbone.BatchNorm.Mode == BatchNormMode.Frozen, nameof(Backbone),
-            "must be frozen (no trainable stage, frozen batch norm), as IRN trains the branch only", Backbone.TrainableStages);
+        Require(Backbone.TrainableStages == ResNetStages.None && Backbone.BatchNorm.Mode != BatchNormMode.Training, nameof(Backbone),
+            "must be frozen (no trainable stage, frozen or folded batch norm), as IRN trains the branch only", Backbone.TrainableStages);
         Require(Groups is >= 1 and <= 64, nameof(Groups), "must be between 1 and 64", Groups);
         Require(BranchChannels is >= 1 and <= 1024 && BranchChannels % Groups == 0, nameof(BranchChannels), $"must be between 1 and 1024 and divisible by {nameof(Groups)}", BranchChannels);
         return this;

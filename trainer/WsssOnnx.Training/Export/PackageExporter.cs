@@ -12,24 +12,29 @@ public sealed record TrainedClassifier(CamClassifierOptions Network, IReadOnlyDi
 
 public sealed record TrainedSegmenter(DeepLabOptions Network, IReadOnlyDictionary<string, HostTensor<float>> Weights);
 
+public sealed record TrainedBoundary(BoundaryNetworkOptions Network, IReadOnlyDictionary<string, HostTensor<float>> Weights);
+
 /// <summary>
 /// Writes a model package (shared/ARCHITECTURE.md, "Model package"): classifier.onnx (image -> logits, class maps),
-/// climber.onnx (the AdvCAM step with its explicit gradient), optionally segmenter.onnx, and manifest.json with
+/// climber.onnx (the AdvCAM step with its explicit gradient), optionally segmenter.onnx and boundary.onnx (IRN's
+/// boundary network, with the random walk's defaults in the manifest), and manifest.json with
 /// per-file sha256. Batch normalisation is folded into the convolutions. Packages are immutable: an existing
 /// version folder is never overwritten.
 /// </summary>
 public static class PackageExporter
 {
-    public const string Classifier = "classifier";
-    public const string Climber = "climber";
-    public const string Segmenter = "segmenter";
+    public const string Classifier = PackageRoles.Classifier;
+    public const string Climber = PackageRoles.Climber;
+    public const string Segmenter = PackageRoles.Segmenter;
+    public const string Boundary = PackageRoles.Boundary;
 
     /// <param name="evaluate">
     /// Measures the package as written: its staging folder with the manifest to be written (no metrics yet, <paramref name="advCam"/>'s
     /// thresholds); the metrics and thresholds it returns go into the manifest.
     /// </param>
     public static string Export(string modelsRoot, string name, string version, IReadOnlyList<string> foregroundClasses, TrainedClassifier classifier,
-        TrainedSegmenter? segmenter, Provenance provenance, Func<ModelPackage, PackageMeasurement>? evaluate = null, AdvCamDefaults? advCam = null)
+        TrainedSegmenter? segmenter, Provenance provenance, Func<ModelPackage, PackageMeasurement>? evaluate = null, AdvCamDefaults? advCam = null,
+        TrainedBoundary? boundary = null)
     {
         if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"package name '{name}' must be a plain folder name");
         if (string.IsNullOrWhiteSpace(version) || version.IndexOfAny(['/', '\\']) >= 0 || version.StartsWith('.')) throw new ArgumentException($"package version '{version}' must be a plain folder name");
@@ -40,7 +45,7 @@ public static class PackageExporter
         Directory.CreateDirectory(staging);
         try
         {
-            return WriteStaged(staging, final, name, version, foregroundClasses, classifier, segmenter, provenance, evaluate, advCam);
+            return WriteStaged(staging, final, name, version, foregroundClasses, classifier, segmenter, boundary, provenance, evaluate, advCam);
         }
         catch
         {
@@ -50,7 +55,7 @@ public static class PackageExporter
     }
 
     private static string WriteStaged(string staging, string final, string name, string version, IReadOnlyList<string> foregroundClasses, TrainedClassifier classifier,
-        TrainedSegmenter? segmenter, Provenance provenance, Func<ModelPackage, PackageMeasurement>? evaluate, AdvCamDefaults? advCam)
+        TrainedSegmenter? segmenter, TrainedBoundary? boundary, Provenance provenance, Func<ModelPackage, PackageMeasurement>? evaluate, AdvCamDefaults? advCam)
     {
         var files = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
         var folded = Folded(classifier.Network);
@@ -82,6 +87,22 @@ public static class PackageExporter
             files[Segmenter] = Write(seg, segmenter.Weights, staging, "segmenter.onnx");
         }
 
+        if (boundary is not null)
+        {
+            var bnd = new GraphBuilder("boundary");
+            var x = bnd.Input("image", DataType.Float, [1, 3, -1, -1], [null, null, "height", "width"]);
+            // IRN's EdgeDisplacement: the image and its mirror image as one batch, their logits averaged (the mirror's
+            // flipped back), then the sigmoid.
+            var edges = BoundaryNetwork.Build(bnd, bnd.Concat([x, bnd.Flip(x, 3)], 0), boundary.Network with
+            {
+                Backbone = boundary.Network.Backbone with { BatchNorm = boundary.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded } },
+            });
+            var plain = bnd.Slice(edges.Logits, [0], [1], [0]);
+            var mirrored = bnd.Flip(bnd.Slice(edges.Logits, [1], [2], [0]), 3);
+            bnd.Output(bnd.Sigmoid(0.5f * (plain + mirrored)), "boundary");
+            files[Boundary] = Write(bnd, boundary.Weights, staging, "boundary.onnx");
+        }
+
         var manifest = new ModelManifest
         {
             Name = name,
@@ -92,6 +113,7 @@ public static class PackageExporter
             Networks = new PackageNetworks($"resnet{folded.Backbone.Depth}", folded.Backbone.Depth, folded.Backbone.Width,
                 folded.Backbone.OutputStride, segmenterStride, classifier.TrainingSize),
             AdvCam = advCam ?? new AdvCamDefaults(),
+            RandomWalk = boundary is null ? null : new RandomWalkDefaults(),
             Provenance = provenance,
         };
         if (evaluate is not null)

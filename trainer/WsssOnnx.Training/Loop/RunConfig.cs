@@ -9,7 +9,7 @@ public sealed record RunConfig
 {
     public const string FileName = "run.json";
 
-    /// <summary>"classifier" or "segmenter".</summary>
+    /// <summary>"classifier", "segmenter" or "irn".</summary>
     public required string Kind { get; init; }
 
     public required string Dataset { get; init; }
@@ -19,6 +19,12 @@ public sealed record RunConfig
     public CamClassifierOptions? Classifier { get; init; }
 
     public DeepLabOptions? Segmenter { get; init; }
+
+    /// <summary>The boundary network of an "irn" run (IRN's edge branch on a frozen backbone).</summary>
+    public BoundaryNetworkOptions? Boundary { get; init; }
+
+    /// <summary>An "irn" run: pairs within this radius were labelled.</summary>
+    public int AffinityRadius { get; init; }
 
     public int CropSize { get; init; }
 

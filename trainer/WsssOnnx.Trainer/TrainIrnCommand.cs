@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using Spectre.Console;
+using WsssOnnx.Graph;
+using WsssOnnx.Graph.Networks;
+using WsssOnnx.Runtime;
+using WsssOnnx.Runtime.Packages;
+using WsssOnnx.Training.Loop;
+
+namespace WsssOnnx.Trainer;
+
+/// <summary>
+/// `wsss-train train-irn`: IRN's class-boundary network on confident labels (`wsss relabel --mode confident`), on the
+/// frozen backbone of a package's classifier (--package) or of ImageNet (--pretrained imagenet, as IRN does).
+/// </summary>
+internal static partial class TrainIrnCommand
+{
+    public static Command Create()
+    {
+        var defaults = new IrnTrainingOptions();
+        var o = new TrainingRunOptions(epochs: defaults.Epochs, batch: defaults.BatchSize, learningRate: defaults.LearningRate, headLearningRateMultiplier: 1f, validationPurpose: "nothing (IRN has no validation step)");
+        var labels = new Option<DirectoryInfo>("--labels") { Description = "Folder of <id>.png confident label maps (0 background, k class, 255 unsure)", Required = true };
+        var package = new Option<DirectoryInfo?>("--package") { Description = "A model package whose classifier backbone (frozen) the boundary branch is trained on" };
+        var radius = new Option<int>("--radius") { Description = "Pixel pairs within this radius on the stride-4 grid are labelled (IRN: 10)", DefaultValueFactory = _ => defaults.Radius };
+        var command = new Command("train-irn", "Train IRN's boundary network (frozen backbone, affinity loss on confident labels) for random-walk labels") { labels, package, radius };
+        o.AddTo(command);
+        command.SetAction(r =>
+        {
+            int cropSize = o.ValueOr(r, o.Crop, defaults.Augmentation.CropSize);
+            var (weights, init, backbone) = Backbone(r, o, r.GetValue(package));
+            var options = new IrnTrainingOptions
+            {
+                Network = new BoundaryNetworkOptions { Backbone = backbone, Seed = r.GetValue(o.Seed) },
+                Augmentation = defaults.Augmentation with { CropSize = cropSize, LongSide = ((int)(cropSize * 0.75), (int)(cropSize * 1.375)) },
+                Epochs = r.GetValue(o.Epochs),
+                BatchSize = r.GetValue(o.Batch),
+                LearningRate = r.GetValue(o.LearningRate),
+                Radius = r.GetValue(radius),
+                Seed = r.GetValue(o.Seed),
+                Threads = r.GetValue(o.Threads),
+                StopOnBadSample = r.GetValue(o.StopOnBadSample),
+            }.Validate();
+            var trainSet = o.TrainingSet(r);
+            string runDir = r.GetValue(o.Run)!.FullName;
+            var source = new VocTrainingSource(trainSet, r.GetValue(labels)!.FullName, cacheImages: true);
+            new RunConfig
+            {
+                Kind = "irn",
+                Dataset = trainSet.ListPath,
+                Classes = trainSet.Classes.Foreground,
+                Boundary = options.Network,
+                AffinityRadius = options.Radius,
+                CropSize = cropSize,
+                Epochs = options.Epochs,
+                BatchSize = options.BatchSize,
+                LearningRate = options.LearningRate,
+                Seed = options.Seed,
+                Init = init,
+                Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            }.Save(runDir);
+            AnsiConsole.MarkupLine(Markup.Escape($"training the boundary network on {trainSet.Samples.Count} images with confident labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
+            var result = ConsoleProgress.Run("irn", progress => new IrnTrainer(options, source, runDir) { Progress = progress, BackboneWeights = weights }.Train());
+            TrainClassifierCommand.ReportProblems(result.Problems);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The frozen backbone: a package's classifier (its shape from the manifest and weights), or --pretrained / --init-from.</summary>
+    private static (IReadOnlyDictionary<string, HostTensor<float>> Weights, string Init, ResNetOptions Options) Backbone(ParseResult r, TrainingRunOptions o, DirectoryInfo? package)
+    {
+        var frozen = new BatchNormOptions { Mode = BatchNormMode.Frozen, TrainAffine = false };
+        if (package is not null)
+        {
+            if (o.IsPretrained(r) || r.GetValue(o.InitFrom) is not null)
+                throw new ArgumentException("--package, --pretrained and --init-from each choose the backbone: give one");
+            var opened = ModelPackage.Open(package.FullName);
+            var weights = ModelFile.FloatInitializers(ModelFile.Read(opened.PathOf(PackageRoles.Classifier)));
+            var networks = opened.Manifest.Networks;
+            return (weights, $"package: {package.FullName} ({PackageRoles.Classifier})", new ResNetOptions
+            {
+                Depth = networks.Depth,
+                Width = networks.Width,
+                Layer4Blocks = weights.Keys.Select(k => Layer4Block().Match(k)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max() + 1,
+                Layout = ResNetLayout.OutputStride16,
+                TrainableStages = ResNetStages.None,
+                BatchNorm = frozen,
+            });
+        }
+        var (initial, init) = o.InitialWeights(r, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
+        if (initial is null) throw new ArgumentException("the boundary network trains on a frozen backbone: give --package, --pretrained imagenet or --init-from");
+        var options = o.Backbone(r, ResNetLayout.OutputStride16, (ResNetStages.None, TrainAffine: false));
+        return (initial, init, options with { TrainableStages = ResNetStages.None, BatchNorm = frozen });
+    }
+
+    [GeneratedRegex(@"^layer4\.(\d+)\.")]
+    private static partial Regex Layer4Block();
+}
