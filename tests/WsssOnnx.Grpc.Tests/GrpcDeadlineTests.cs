@@ -62,6 +62,29 @@ public sealed class GrpcDeadlineTests(EchoServer server) : IClassFixture<EchoSer
         Assert.Equal("deadline", await probe.Task.WaitAsync(Wait));
     }
 
+    [Theory]
+    [InlineData("4294968S")] // just over 2^32 ms, the longest timer .NET arms (49.7 days)
+    [InlineData("99999999M")]
+    [InlineData("99999999H")] // the largest legal value: 11 400 years, past DateTime's range
+    public async Task Timeouts_beyond_the_timer_range_are_served_as_the_infinite_future(string timeout)
+    {
+        // Regression: DateTime and CancelAfter overflowed, and the call ended in HTTP 500 with no grpc-status.
+        var body = new ByteArrayContent(RawHttp2.Frame(new StringValue { Value = "far" }.ToByteArray()));
+        var response = await RawHttp2.PostAsync(server.Port, EchoService.Unary.FullName, "application/grpc", body, ("grpc-timeout", timeout));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("0", RawHttp2.Status(response));
+        Assert.Equal("far", StringValue.Parser.ParseFrom((await response.Content.ReadAsByteArrayAsync()).AsSpan(5).ToArray()).Value);
+    }
+
+    [Fact]
+    public async Task Client_deadline_at_the_end_of_time_is_sent_and_served()
+    {
+        using var channel = server.Channel(new GrpcClientOptions { DefaultTimeout = TimeSpan.MaxValue });
+        Assert.Equal("a", (await channel.UnaryAsync(EchoService.Unary, new StringValue { Value = "a" })).Value);
+        var options = new GrpcCallOptions { Deadline = DateTime.MaxValue };
+        Assert.Equal("b", (await channel.UnaryAsync(EchoService.Unary, new StringValue { Value = "b" }, options)).Value);
+    }
+
     [Fact]
     public async Task Default_timeout_of_the_channel_applies_to_calls_without_a_deadline()
     {

@@ -19,9 +19,10 @@ internal sealed class GrpcServerCall : IDisposable
         _http = http;
         Codec = codec;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token);
-        DateTime? deadline = timeout is { } d ? DateTime.UtcNow + d : null;
+        // A legal grpc-timeout can exceed both DateTime's range and the timer's: both saturate (GrpcTimeout).
+        DateTime? deadline = timeout is { } d ? GrpcTimeout.DeadlineAfter(DateTime.UtcNow, d) : null;
         Context = new GrpcServerCallContext(http, http.Request.Path.Value ?? "", deadline, _cancellation.Token, WriteResponseHeadersAsync);
-        if (timeout is { } t) _deadline.CancelAfter(t);
+        if (timeout is { } t) GrpcTimeout.CancelAfter(_deadline, t);
     }
 
     public GrpcMessageCodec Codec { get; }
