@@ -6,8 +6,12 @@ namespace WsssOnnx.Grpc.Tests;
 /// <summary>Hand-made HTTP/2 requests, for what a well-behaved client never sends.</summary>
 internal static class RawHttp2
 {
+    public static Task<HttpResponseMessage> PostAsync(int port, string path, string contentType, HttpContent body,
+        params (string Name, string Value)[] headers) => PostAsync(port, path, contentType, body, CancellationToken.None, headers);
+
+    /// <summary>As above; <paramref name="cancellation"/> resets the stream (RST_STREAM CANCEL) as a client's own timer would.</summary>
     public static async Task<HttpResponseMessage> PostAsync(int port, string path, string contentType, HttpContent body,
-        params (string Name, string Value)[] headers)
+        CancellationToken cancellation, params (string Name, string Value)[] headers)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         body.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
@@ -19,7 +23,7 @@ internal static class RawHttp2
         };
         request.Headers.TryAddWithoutValidation("te", "trailers");
         foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
-        var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellation);
         return response;
     }
 

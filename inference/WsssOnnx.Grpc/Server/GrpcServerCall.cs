@@ -64,6 +64,8 @@ internal sealed class GrpcServerCall : IDisposable
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var call = new GrpcServerCall(http, codec, timeout);
+        // When the client reset the stream: that moment, not when the handler has unwound, decides CANCELLED or DEADLINE_EXCEEDED.
+        using var leaving = http.RequestAborted.Register(static state => ((GrpcServerCall)state!)._clientLeftAt = DateTime.UtcNow, call);
         var run = router.Find(request.Path.Value ?? "");
         try
         {
@@ -111,7 +113,7 @@ internal sealed class GrpcServerCall : IDisposable
         {
             (code, message) = (GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded");
         }
-        catch (Exception e) when ((e is IOException or OperationCanceledException) && ClientLeft())
+        catch (Exception e) when (Context.ClientLeft(e))
         {
             // The request stream broke, or the call's token fired, just before Kestrel flagged the abort: the client left.
             logger.LogDebug(e, "gRPC method {Method}: the client went away", Context.Method);
@@ -125,10 +127,6 @@ internal sealed class GrpcServerCall : IDisposable
         }
         Finish(code, message, trailers);
     }
-
-    // An IOException or cancellation from a broken stream can surface a moment before RequestAborted is set; this
-    // error path waits briefly for it, so a client that left is not reported as an INTERNAL error.
-    private bool ClientLeft() => _http.RequestAborted.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
 
     /// <summary>Exactly one request message (statuscodes.md: request cardinality violation → UNIMPLEMENTED).</summary>
     public async Task<T> ReadSingleAsync<T>(MessageParser<T> parser) where T : class, IMessage<T>
@@ -170,11 +168,21 @@ internal sealed class GrpcServerCall : IDisposable
     private GrpcStatusCode? _status;
 
     /// <summary>
-    /// The status the call ended with. A client that left before one was sent counts as DEADLINE_EXCEEDED when the
-    /// deadline had passed (clients reset the stream when it expires, racing the server's own timer), else CANCELLED.
+    /// How much earlier than ours a client's own deadline may fire. PROTOCOL-HTTP2 "Timeout" is relative: the client's
+    /// clock starts before it sends HEADERS (and before any wait for a connection or a stream slot), ours when they
+    /// arrive, so its timer, and the RST_STREAM it sends when it fires, come first.
+    /// </summary>
+    internal static readonly TimeSpan ClientDeadlineLead = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The status the call ended with. A client that left before one was sent counts as DEADLINE_EXCEEDED when it left
+    /// at its deadline (within <see cref="ClientDeadlineLead"/> of ours), else CANCELLED.
     /// </summary>
     public GrpcStatusCode Status => _status
-        ?? (_deadline.IsCancellationRequested || Context.Deadline <= DateTime.UtcNow ? GrpcStatusCode.DeadlineExceeded : GrpcStatusCode.Cancelled);
+        ?? (_deadline.IsCancellationRequested || _clientLeftAt >= Context.Deadline - ClientDeadlineLead
+            ? GrpcStatusCode.DeadlineExceeded : GrpcStatusCode.Cancelled);
+
+    private DateTime _clientLeftAt = DateTime.MaxValue;
 
     private void Finish(GrpcStatusCode code, string message, Metadata? extraTrailers)
     {
