@@ -96,9 +96,9 @@ public sealed class WsssServer : IAsyncDisposable
         var images = new RequestImage(options.MaxImageSide);
         var attribution = new AttributionHandler(registry, admission, images);
         var segmentation = new SegmentationHandler(registry, admission, images);
-        var regeneration = new LabelRegenerationHandler(attribution, registry, options, metrics);
-        var admin = new ModelAdminHandler(registry, admission);
         var requestLogger = loggerFactory.CreateLogger("WsssOnnx.Server.Requests");
+        var regeneration = new LabelRegenerationHandler(attribution, registry, options, metrics, requestLogger);
+        var admin = new ModelAdminHandler(registry, admission);
         var router = new GrpcServiceRouter();
         health.AddTo(router);
         var observe = new RequestObserver(requestLogger);
@@ -205,6 +205,13 @@ public sealed class WsssServer : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 status = context.Deadline is { } d && d <= DateTime.UtcNow ? nameof(GrpcStatusCode.DeadlineExceeded) : nameof(GrpcStatusCode.Cancelled);
+                throw;
+            }
+            catch (Exception e) when (e is not RpcException && context.ClientLeft(e))
+            {
+                // A client hanging up mid-call is the client's business, not a server failure.
+                status = nameof(GrpcStatusCode.Cancelled);
+                logger.LogDebug("{Method} from {Peer}: the client went away ({Error})", method, context.Peer, e.Message);
                 throw;
             }
             catch (Exception e)
