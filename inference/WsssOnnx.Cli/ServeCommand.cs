@@ -28,11 +28,12 @@ internal static class ServeCommand
         var certPassword = new Option<string?>("--tls-password") { Description = "Password of --tls-cert" };
         var maxMessage = new Option<int>("--max-message-mb") { Description = "Largest request message, in MiB", DefaultValueFactory = _ => 16 };
         var gzip = new Option<bool>("--gzip-responses") { Description = "gzip response messages for clients that accept it (requests in gzip are always accepted)" };
+        var grace = new Option<double>("--shutdown-grace") { Description = "Seconds health says NOT_SERVING (new calls UNAVAILABLE) before the server stops listening and drains", DefaultValueFactory = _ => defaults.ShutdownGrace.TotalSeconds };
         var logFormat = new Option<string>("--log-format") { Description = "simple or json (one JSON object per line)", DefaultValueFactory = _ => "simple" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command("serve", "Serve the wsss.v1 gRPC API and grpc.health.v1 on the model packages in --models")
         {
-            models, model, host, port, metricsPort, concurrency, queue, threads, maxSide, noWatch, cert, certPassword, maxMessage, gzip, logFormat, logLevel,
+            models, model, host, port, metricsPort, concurrency, queue, threads, maxSide, noWatch, cert, certPassword, maxMessage, gzip, grace, logFormat, logLevel,
         };
         command.SetAction(result =>
         {
@@ -52,6 +53,7 @@ internal static class ServeCommand
                 IntraOpThreads = result.GetValue(threads),
                 MaxImageSide = result.GetValue(maxSide),
                 WatchModels = !result.GetValue(noWatch),
+                ShutdownGrace = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(grace), -1, 1e6)),
             };
             try
             {
@@ -67,7 +69,6 @@ internal static class ServeCommand
                 HttpEndpoint = httpPort < 0 ? null : new IPEndPoint(address, httpPort),
                 CertificatePath = result.GetValue(cert)?.FullName,
                 CertificatePassword = result.GetValue(certPassword),
-                ShutdownTimeout = options.DrainTimeout,
                 Server = new GrpcServerOptions { MaxReceiveMessageSize = result.GetValue(maxMessage) * 1024 * 1024, ResponseCompression = result.GetValue(gzip) },
             };
             return Run(options, hostOptions, format, result.GetValue(logLevel)).GetAwaiter().GetResult();

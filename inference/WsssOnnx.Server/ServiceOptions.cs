@@ -30,7 +30,13 @@ public sealed record ServiceOptions
     /// <summary>Watch <see cref="ModelsRoot"/> and activate new versions of served packages as they appear.</summary>
     public bool WatchModels { get; init; } = true;
 
-    /// <summary>How long shutdown waits for running requests before it stops them.</summary>
+    /// <summary>
+    /// How long shutdown keeps listening after health turns NOT_SERVING, so that health checkers and load balancers
+    /// see it while new calls get UNAVAILABLE (running and queued ones go on).
+    /// </summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long shutdown then waits for running and queued requests before it ends them with UNAVAILABLE.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
@@ -42,6 +48,8 @@ public sealed record ServiceOptions
         if (MaxImageSide is < 16 or > 8192) throw new ArgumentOutOfRangeException(nameof(MaxImageSide), MaxImageSide, "max image side must be in [16, 8192]");
         if (DefaultStreamInFlight is < 1 or > Handlers.LabelRegenerationHandler.MaxInFlight)
             throw new ArgumentOutOfRangeException(nameof(DefaultStreamInFlight), DefaultStreamInFlight, $"stream in-flight must be in [1, {Handlers.LabelRegenerationHandler.MaxInFlight}]");
+        if (ShutdownGrace < TimeSpan.Zero || ShutdownGrace > TimeSpan.FromMinutes(10))
+            throw new ArgumentOutOfRangeException(nameof(ShutdownGrace), ShutdownGrace, "shutdown grace must be in [0, 600] s");
         return this;
     }
 }

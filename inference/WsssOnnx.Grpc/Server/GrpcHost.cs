@@ -17,9 +17,19 @@ public sealed class GrpcHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions _grpcListen;
     private readonly ListenOptions? _httpListen;
+    private readonly TimeSpan _shutdownTimeout;
+    // Fires when the shutdown timeout has passed: the calls still running or queued end with UNAVAILABLE.
+    private readonly CancellationTokenSource _abandon = new();
 
-    private GrpcHost(WebApplication app, ListenOptions grpcListen, ListenOptions? httpListen)
+    /// <summary>
+    /// How long calls abandoned at the shutdown timeout get to write their UNAVAILABLE status before Kestrel aborts
+    /// their connections.
+    /// </summary>
+    internal static readonly TimeSpan StatusWriteTime = TimeSpan.FromSeconds(2);
+
+    private GrpcHost(WebApplication app, ListenOptions grpcListen, ListenOptions? httpListen, TimeSpan shutdownTimeout)
     {
+        _shutdownTimeout = shutdownTimeout;
         _app = app;
         _grpcListen = grpcListen;
         _httpListen = httpListen;
@@ -46,7 +56,8 @@ public sealed class GrpcHost : IAsyncDisposable
     {
         options.Validate();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        // Kestrel's hard stop comes after ours (StopAsync), which ends the remaining calls with a status first.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + StatusWriteTime);
         ListenOptions? grpcListen = null, httpListen = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -69,27 +80,36 @@ public sealed class GrpcHost : IAsyncDisposable
         });
         configureBuilder?.Invoke(builder);
         var app = builder.Build();
-        var host = new GrpcHost(app, grpcListen!, httpListen);
+        var host = new GrpcHost(app, grpcListen!, httpListen, options.ShutdownTimeout);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WsssOnnx.Grpc");
         app.Use(async (context, next) =>
         {
             if (host._httpListen is not null && context.Connection.LocalPort != host.GrpcPort)
                 await next(context);
             else
-                await GrpcServerCall.HandleAsync(context, router, options.Server, logger);
+                await GrpcServerCall.HandleAsync(context, router, options.Server, logger, host._abandon.Token);
         });
         configureHttp?.Invoke(app);
         await app.StartAsync(cancellationToken);
         return host;
     }
 
-    /// <summary>Stops accepting calls, lets in-flight ones finish for up to <see cref="GrpcHostOptions.ShutdownTimeout"/>, then aborts them.</summary>
-    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+    /// <summary>
+    /// Stops accepting connections and sends GOAWAY on the open ones (RFC 9113 6.8), lets in-flight calls finish for up
+    /// to <see cref="GrpcHostOptions.ShutdownTimeout"/>, then ends those still running or waiting with UNAVAILABLE
+    /// (a status, not a reset), and closes the connections.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_abandon.IsCancellationRequested) _abandon.CancelAfter(_shutdownTimeout);
+        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Stops (if running) and releases the server.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
         await _app.DisposeAsync();
+        _abandon.Dispose();
     }
 }

@@ -14,11 +14,14 @@ internal sealed class GrpcServerCall : IDisposable
     private readonly CancellationTokenSource _cancellation;
     private bool _responseStarted;
 
-    private GrpcServerCall(HttpContext http, GrpcMessageCodec codec, TimeSpan? timeout)
+    private readonly CancellationToken _abandoned;
+
+    private GrpcServerCall(HttpContext http, GrpcMessageCodec codec, TimeSpan? timeout, CancellationToken abandoned)
     {
         _http = http;
         Codec = codec;
-        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token);
+        _abandoned = abandoned;
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token, abandoned);
         // A legal grpc-timeout can exceed both DateTime's range and the timer's: both saturate (GrpcTimeout).
         DateTime? deadline = timeout is { } d ? GrpcTimeout.DeadlineAfter(DateTime.UtcNow, d) : null;
         Context = new GrpcServerCallContext(http, http.Request.Path.Value ?? "", deadline, _cancellation.Token, WriteResponseHeadersAsync);
@@ -29,8 +32,11 @@ internal sealed class GrpcServerCall : IDisposable
 
     public GrpcServerCallContext Context { get; }
 
-    /// <summary>Serves one HTTP request that arrived on the gRPC endpoint.</summary>
-    public static async Task HandleAsync(HttpContext http, GrpcServiceRouter router, GrpcServerOptions options, ILogger logger)
+    /// <summary>
+    /// Serves one HTTP request that arrived on the gRPC endpoint; <paramref name="abandoned"/> fires when the server's
+    /// shutdown timeout has passed, and the call then ends with UNAVAILABLE.
+    /// </summary>
+    public static async Task HandleAsync(HttpContext http, GrpcServiceRouter router, GrpcServerOptions options, ILogger logger, CancellationToken abandoned)
     {
         var request = http.Request;
         var response = http.Response;
@@ -63,7 +69,7 @@ internal sealed class GrpcServerCall : IDisposable
         var codec = new GrpcMessageCodec(options.MaxReceiveMessageSize, options.MaxSendMessageSize, gzipOut, gzipIn);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var call = new GrpcServerCall(http, codec, timeout);
+        using var call = new GrpcServerCall(http, codec, timeout, abandoned);
         // When the client reset the stream: that moment, not when the handler has unwound, decides CANCELLED or DEADLINE_EXCEEDED.
         using var leaving = http.RequestAborted.Register(static state => ((GrpcServerCall)state!)._clientLeftAt = DateTime.UtcNow, call);
         var run = router.Find(request.Path.Value ?? "");
@@ -112,6 +118,11 @@ internal sealed class GrpcServerCall : IDisposable
         catch (OperationCanceledException) when (_deadline.IsCancellationRequested)
         {
             (code, message) = (GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded");
+        }
+        catch (OperationCanceledException) when (_abandoned.IsCancellationRequested)
+        {
+            // statuscodes.md: UNAVAILABLE, "server shutting down"; the client may retry it elsewhere.
+            (code, message) = (GrpcStatusCode.Unavailable, "The server is shutting down; the call was stopped at its drain timeout.");
         }
         catch (Exception e) when (Context.ClientLeft(e))
         {

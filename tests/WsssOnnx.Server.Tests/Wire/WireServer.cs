@@ -69,6 +69,7 @@ public sealed class WireServer : IAsyncDisposable
                 DefaultStreamInFlight = 2,
                 WatchModels = false,
                 DrainTimeout = TimeSpan.FromSeconds(10),
+                ShutdownGrace = TimeSpan.Zero,
             };
             var host = new GrpcHostOptions
             {
