@@ -105,7 +105,12 @@ public sealed class WsssServer : IAsyncDisposable
         health.AddTo(router);
         var observe = new RequestObserver(requestLogger);
         // Every call is counted where it ends, in the gRPC layer, so calls it refuses itself are counted too.
-        hostOptions = hostOptions with { ShutdownTimeout = options.DrainTimeout, Server = hostOptions.Server with { CallCompleted = c => metrics.RecordRequest(c.Method, c.Status.ToString(), c.Elapsed) } };
+        hostOptions = hostOptions with
+        {
+            ShutdownTimeout = options.DrainTimeout,
+            Server = hostOptions.Server with { CallCompleted = c => metrics.RecordRequest(c.Method, c.Status.ToString(), c.Elapsed) },
+            Limits = hostOptions.Limits with { Refused = metrics.RecordRefusal },
+        };
         router.AddUnary(WsssApi.Segment, (r, c) => observe.Unary(WsssApi.Segment, c, () => segmentation.SegmentAsync(r, c.CancellationToken)));
         router.AddUnary(WsssApi.Attribute, (r, c) => observe.Unary(WsssApi.Attribute, c, () => attribution.AttributeAsync(r, c.CancellationToken)));
         router.AddDuplex(WsssApi.RegenerateLabels, (requests, writer, c) => observe.Stream(WsssApi.RegenerateLabels.FullName, c,

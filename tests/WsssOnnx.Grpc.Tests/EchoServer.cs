@@ -26,9 +26,11 @@ public sealed class EchoServer : IAsyncLifetime
 
     public GrpcClientChannel Channel(GrpcClientOptions? options = null) => new(Address, options);
 
-    public static async Task<EchoServer> StartAsync(GrpcServerOptions options)
+    public GrpcTransportLimits Limits { get; init; } = new();
+
+    public static async Task<EchoServer> StartAsync(GrpcServerOptions options, GrpcTransportLimits? limits = null)
     {
-        var server = new EchoServer { Options = options };
+        var server = new EchoServer { Options = options, Limits = limits ?? new() };
         await server.InitializeAsync();
         return server;
     }
@@ -36,7 +38,7 @@ public sealed class EchoServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var router = Health.AddTo(Echo.AddTo(new GrpcServiceRouter()));
-        var options = new GrpcHostOptions { GrpcEndpoint = new IPEndPoint(IPAddress.Loopback, 0), Server = Options, ShutdownTimeout = TimeSpan.FromSeconds(1) };
+        var options = new GrpcHostOptions { GrpcEndpoint = new IPEndPoint(IPAddress.Loopback, 0), Server = Options, Limits = Limits, ShutdownTimeout = TimeSpan.FromSeconds(1) };
         _host = await GrpcHost.StartAsync(router, options, builder =>
         {
             builder.Logging.ClearProviders();

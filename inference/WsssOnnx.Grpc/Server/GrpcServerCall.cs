@@ -15,13 +15,15 @@ internal sealed class GrpcServerCall : IDisposable
     private bool _responseStarted;
 
     private readonly CancellationToken _abandoned;
+    private readonly IncompleteMessageGuard? _incomplete;
 
-    private GrpcServerCall(HttpContext http, GrpcMessageCodec codec, TimeSpan? timeout, CancellationToken abandoned)
+    private GrpcServerCall(HttpContext http, GrpcMessageCodec codec, TimeSpan? timeout, GrpcEndpoint endpoint, GrpcConnection? connection)
     {
         _http = http;
         Codec = codec;
-        _abandoned = abandoned;
-        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token, abandoned);
+        _abandoned = endpoint.Abandoned;
+        _incomplete = connection is null ? null : new IncompleteMessageGuard(endpoint.Limits, connection.Budget, endpoint.ServerBudget);
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token, _abandoned);
         // A legal grpc-timeout can exceed both DateTime's range and the timer's: both saturate (GrpcTimeout).
         DateTime? deadline = timeout is { } d ? GrpcTimeout.DeadlineAfter(DateTime.UtcNow, d) : null;
         Context = new GrpcServerCallContext(http, http.Request.Path.Value ?? "", deadline, _cancellation.Token, WriteResponseHeadersAsync);
@@ -32,12 +34,10 @@ internal sealed class GrpcServerCall : IDisposable
 
     public GrpcServerCallContext Context { get; }
 
-    /// <summary>
-    /// Serves one HTTP request that arrived on the gRPC endpoint; <paramref name="abandoned"/> fires when the server's
-    /// shutdown timeout has passed, and the call then ends with UNAVAILABLE.
-    /// </summary>
-    public static async Task HandleAsync(HttpContext http, GrpcServiceRouter router, GrpcServerOptions options, ILogger logger, CancellationToken abandoned)
+    /// <summary>Serves one HTTP request that arrived on the gRPC endpoint.</summary>
+    public static async Task HandleAsync(HttpContext http, GrpcEndpoint endpoint)
     {
+        var options = endpoint.Options;
         var request = http.Request;
         var response = http.Response;
         if (!HttpMethods.IsPost(request.Method))
@@ -69,15 +69,22 @@ internal sealed class GrpcServerCall : IDisposable
         var codec = new GrpcMessageCodec(options.MaxReceiveMessageSize, options.MaxSendMessageSize, gzipOut, gzipIn);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var call = new GrpcServerCall(http, codec, timeout, abandoned);
+        var connection = GrpcEndpoint.ConnectionOf(http);
+        using var call = new GrpcServerCall(http, codec, timeout, endpoint, connection);
         // When the client reset the stream: that moment, not when the handler has unwound, decides CANCELLED or DEADLINE_EXCEEDED.
         using var leaving = http.RequestAborted.Register(static state => ((GrpcServerCall)state!)._clientLeftAt = DateTime.UtcNow, call);
-        var run = router.Find(request.Path.Value ?? "");
+        var run = endpoint.Router.Find(request.Path.Value ?? "");
         try
         {
             if (run is null)
             {
                 call.Finish(GrpcStatusCode.Unimplemented, $"Method {request.Path.Value} is unimplemented.", null);
+                return;
+            }
+            if (connection is { OverLimit: true })
+            {
+                // It raced the GOAWAY its connection was sent (GrpcEndpoint.Admit); statuscodes.md: UNAVAILABLE, retry.
+                call.Finish(GrpcStatusCode.Unavailable, $"The server has its maximum of {endpoint.Limits.MaxConnections} connections; retry later or elsewhere.", null);
                 return;
             }
             // compression.md: an encoding the server does not support → UNIMPLEMENTED, listing ours in grpc-accept-encoding.
@@ -86,7 +93,7 @@ internal sealed class GrpcServerCall : IDisposable
                 call.Finish(GrpcStatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}'.", null);
                 return;
             }
-            await call.RunAsync(run, logger);
+            await call.RunAsync(run, endpoint.Logger);
         }
         finally
         {
@@ -143,9 +150,9 @@ internal sealed class GrpcServerCall : IDisposable
     public async Task<T> ReadSingleAsync<T>(MessageParser<T> parser) where T : class, IMessage<T>
     {
         var reader = _http.Request.BodyReader;
-        var message = await Codec.ReadAsync(reader, parser, Context.CancellationToken)
+        var message = await Codec.ReadAsync(reader, parser, Context.CancellationToken, _incomplete)
             ?? throw new RpcException(GrpcStatusCode.Unimplemented, "No request message for a method that takes exactly one.");
-        if (await Codec.ReadAsync(reader, parser, Context.CancellationToken) is not null)
+        if (await Codec.ReadAsync(reader, parser, Context.CancellationToken, _incomplete) is not null)
             throw new RpcException(GrpcStatusCode.Unimplemented, "More than one request message for a method that takes exactly one.");
         return message;
     }
@@ -154,7 +161,7 @@ internal sealed class GrpcServerCall : IDisposable
         where T : class, IMessage<T>
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Context.CancellationToken);
-        while (await Codec.ReadAsync(_http.Request.BodyReader, parser, linked.Token) is { } message)
+        while (await Codec.ReadAsync(_http.Request.BodyReader, parser, linked.Token, _incomplete) is { } message)
             yield return message;
     }
 

@@ -75,7 +75,7 @@ public sealed class RegenerateStreamWireTests(ITestOutputHelper output)
     {
         // Regression: the broken request stream reached the request log as an unexpected error (level fail).
         var log = new LogCapture();
-        await using var wire = await WireServer.StartAsync(null, log, "1");
+        await using var wire = await WireServer.StartAsync(null, log, null, "1");
         var call = wire.Client.Duplex(WsssApi.RegenerateLabels);
         await call.RequestStream.WriteAsync(Options(1));
         await call.RequestStream.WriteAsync(Item(0));

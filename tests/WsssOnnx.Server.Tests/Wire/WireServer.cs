@@ -53,10 +53,11 @@ public sealed class WireServer : IAsyncDisposable
     /// admission with a queue of 16 and no directory watch; <paramref name="configure"/> changes them.
     /// </summary>
     public static Task<WireServer> StartAsync(Func<ServiceOptions, ServiceOptions>? configure = null, params string[] versions) =>
-        StartAsync(configure, null, versions);
+        StartAsync(configure, null, null, versions);
 
-    /// <summary>As above, with the server's log going to <paramref name="log"/> (all levels).</summary>
-    public static async Task<WireServer> StartAsync(Func<ServiceOptions, ServiceOptions>? configure, LogCapture? log, params string[] versions)
+    /// <summary>As above, with the server's log going to <paramref name="log"/> (all levels) and transport <paramref name="limits"/>.</summary>
+    public static async Task<WireServer> StartAsync(Func<ServiceOptions, ServiceOptions>? configure, LogCapture? log, GrpcTransportLimits? limits,
+        params string[] versions)
     {
         var models = new TestModels(versions.Length > 0 ? versions : ["1", "2"]);
         try
@@ -76,6 +77,7 @@ public sealed class WireServer : IAsyncDisposable
                 GrpcEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
                 HttpEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
                 Server = new GrpcServerOptions { MaxReceiveMessageSize = MaxReceiveMessageSize },
+                Limits = limits ?? new GrpcTransportLimits(),
             };
             var server = await WsssServer.StartAsync(configure?.Invoke(options) ?? options, host,
                 log is null ? null : logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(log));
