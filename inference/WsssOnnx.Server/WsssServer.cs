@@ -9,6 +9,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using WsssOnnx.Grpc;
 using WsssOnnx.Grpc.Health;
+using WsssOnnx.Grpc.Reflection;
+using WsssOnnx.Protos.Wsss.V1;
 using WsssOnnx.Grpc.Server;
 using WsssOnnx.Runtime;
 using WsssOnnx.Server.Handlers;
@@ -103,6 +105,9 @@ public sealed class WsssServer : IAsyncDisposable
         var admin = new ModelAdminHandler(registry, admission);
         var router = new GrpcServiceRouter();
         health.AddTo(router);
+        // Server reflection, so grpcurl and similar tools can list, describe and call the API without the .proto files.
+        new ReflectionService(router, HealthReflection.Descriptor, SegmentationReflection.Descriptor, AttributionReflection.Descriptor,
+            ModelAdminReflection.Descriptor).AddToRouter();
         var observe = new RequestObserver(requestLogger);
         // Every call is counted where it ends, in the gRPC layer, so calls it refuses itself are counted too.
         hostOptions = hostOptions with
