@@ -28,11 +28,22 @@ internal static class ServeCommand
         var certPassword = new Option<string?>("--tls-password") { Description = "Password of --tls-cert" };
         var maxMessage = new Option<int>("--max-message-mb") { Description = "Largest request message, in MiB", DefaultValueFactory = _ => 16 };
         var gzip = new Option<bool>("--gzip-responses") { Description = "gzip response messages for clients that accept it (requests in gzip are always accepted)" };
+        var grace = new Option<double>("--shutdown-grace") { Description = "Seconds health says NOT_SERVING (new calls UNAVAILABLE) before the server stops listening and drains", DefaultValueFactory = _ => defaults.ShutdownGrace.TotalSeconds };
+        var limits = new GrpcTransportLimits();
+        var maxConnections = new Option<int>("--max-connections") { Description = "Connections at once; one more gets GOAWAY", DefaultValueFactory = _ => limits.MaxConnections };
+        var maxStreams = new Option<int>("--max-streams") { Description = "Concurrent calls (HTTP/2 streams) per connection", DefaultValueFactory = _ => limits.MaxStreamsPerConnection };
+        var streamWindow = new Option<int>("--stream-window-kb") { Description = "HTTP/2 flow-control window per stream, in KiB", DefaultValueFactory = _ => limits.InitialStreamWindowSize / 1024 };
+        var connectionWindow = new Option<int>("--connection-window-kb") { Description = "HTTP/2 flow-control window per connection, in KiB", DefaultValueFactory = _ => limits.InitialConnectionWindowSize / 1024 };
+        var incompletePerConnection = new Option<int>("--incomplete-mb-per-connection") { Description = "MiB of partly received messages one connection may hold", DefaultValueFactory = _ => (int)(limits.MaxIncompleteBytesPerConnection >> 20) };
+        var incompletePerServer = new Option<int>("--incomplete-mb") { Description = "MiB of partly received messages the server may hold", DefaultValueFactory = _ => (int)(limits.MaxIncompleteBytesPerServer >> 20) };
+        var messageIdle = new Option<double>("--message-idle-timeout") { Description = "Seconds a partly received message may go without data", DefaultValueFactory = _ => limits.IncompleteMessageIdleTimeout.TotalSeconds };
+        var messageRate = new Option<int>("--min-message-rate-kb") { Description = "Slowest average rate a message may arrive at, in KiB/s", DefaultValueFactory = _ => limits.MinMessageDataRate / 1024 };
         var logFormat = new Option<string>("--log-format") { Description = "simple or json (one JSON object per line)", DefaultValueFactory = _ => "simple" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command("serve", "Serve the wsss.v1 gRPC API and grpc.health.v1 on the model packages in --models")
         {
-            models, model, host, port, metricsPort, concurrency, queue, threads, maxSide, noWatch, cert, certPassword, maxMessage, gzip, logFormat, logLevel,
+            models, model, host, port, metricsPort, concurrency, queue, threads, maxSide, noWatch, cert, certPassword, maxMessage, gzip, grace,
+            maxConnections, maxStreams, streamWindow, connectionWindow, incompletePerConnection, incompletePerServer, messageIdle, messageRate, logFormat, logLevel,
         };
         command.SetAction(result =>
         {
@@ -52,10 +63,23 @@ internal static class ServeCommand
                 IntraOpThreads = result.GetValue(threads),
                 MaxImageSide = result.GetValue(maxSide),
                 WatchModels = !result.GetValue(noWatch),
+                ShutdownGrace = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(grace), -1, 1e6)),
+            };
+            var transportLimits = new GrpcTransportLimits
+            {
+                MaxConnections = result.GetValue(maxConnections),
+                MaxStreamsPerConnection = result.GetValue(maxStreams),
+                InitialStreamWindowSize = (int)Math.Clamp(result.GetValue(streamWindow) * 1024L, 0, int.MaxValue),
+                InitialConnectionWindowSize = (int)Math.Clamp(result.GetValue(connectionWindow) * 1024L, 0, int.MaxValue),
+                MaxIncompleteBytesPerConnection = (long)result.GetValue(incompletePerConnection) << 20,
+                MaxIncompleteBytesPerServer = (long)result.GetValue(incompletePerServer) << 20,
+                IncompleteMessageIdleTimeout = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(messageIdle), -1, 1e6)),
+                MinMessageDataRate = (int)Math.Clamp(result.GetValue(messageRate) * 1024L, 0, int.MaxValue),
             };
             try
             {
                 options.Validate();
+                transportLimits.Validate();
             }
             catch (ArgumentOutOfRangeException e)
             {
@@ -67,7 +91,7 @@ internal static class ServeCommand
                 HttpEndpoint = httpPort < 0 ? null : new IPEndPoint(address, httpPort),
                 CertificatePath = result.GetValue(cert)?.FullName,
                 CertificatePassword = result.GetValue(certPassword),
-                ShutdownTimeout = options.DrainTimeout,
+                Limits = transportLimits,
                 Server = new GrpcServerOptions { MaxReceiveMessageSize = result.GetValue(maxMessage) * 1024 * 1024, ResponseCompression = result.GetValue(gzip) },
             };
             return Run(options, hostOptions, format, result.GetValue(logLevel)).GetAwaiter().GetResult();

@@ -78,6 +78,7 @@ internal static class ServerBenchCommand
                 ConcurrencyLimit = result.GetValue(serverConcurrency),
                 QueueCapacity = result.GetValue(queue) ?? Math.Max(defaults.QueueCapacity, levels.Max()),
                 IntraOpThreads = result.GetValue(threads),
+                ShutdownGrace = TimeSpan.Zero, // nobody health-checks a bench's own server
                 WatchModels = false,
             };
             try

@@ -21,13 +21,22 @@ public sealed record ServiceOptions
     /// <summary>Longest image side accepted (pixels); larger images get INVALID_ARGUMENT before any allocation.</summary>
     public int MaxImageSide { get; init; } = 1024;
 
-    /// <summary>Items of one RegenerateLabels stream in progress at once when the client does not say.</summary>
-    public int DefaultStreamInFlight { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Items of one RegenerateLabels stream in progress at once when the client does not say: one per core, at most
+    /// <see cref="Handlers.LabelRegenerationHandler.MaxInFlight"/> (a host with more cores than that still starts).
+    /// </summary>
+    public int DefaultStreamInFlight { get; init; } = Math.Min(Environment.ProcessorCount, Handlers.LabelRegenerationHandler.MaxInFlight);
 
     /// <summary>Watch <see cref="ModelsRoot"/> and activate new versions of served packages as they appear.</summary>
     public bool WatchModels { get; init; } = true;
 
-    /// <summary>How long shutdown waits for running requests before it stops them.</summary>
+    /// <summary>
+    /// How long shutdown keeps listening after health turns NOT_SERVING, so that health checkers and load balancers
+    /// see it while new calls get UNAVAILABLE (running and queued ones go on).
+    /// </summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long shutdown then waits for running and queued requests before it ends them with UNAVAILABLE.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
@@ -37,7 +46,10 @@ public sealed record ServiceOptions
         if (QueueCapacity is < 0 or > 100_000) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, "queue capacity must be in [0, 100000]");
         if (IntraOpThreads is < 0 or > 256) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "intra-op threads must be in [0, 256]");
         if (MaxImageSide is < 16 or > 8192) throw new ArgumentOutOfRangeException(nameof(MaxImageSide), MaxImageSide, "max image side must be in [16, 8192]");
-        if (DefaultStreamInFlight is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(DefaultStreamInFlight), DefaultStreamInFlight, "stream in-flight must be in [1, 64]");
+        if (DefaultStreamInFlight is < 1 or > Handlers.LabelRegenerationHandler.MaxInFlight)
+            throw new ArgumentOutOfRangeException(nameof(DefaultStreamInFlight), DefaultStreamInFlight, $"stream in-flight must be in [1, {Handlers.LabelRegenerationHandler.MaxInFlight}]");
+        if (ShutdownGrace < TimeSpan.Zero || ShutdownGrace > TimeSpan.FromMinutes(10))
+            throw new ArgumentOutOfRangeException(nameof(ShutdownGrace), ShutdownGrace, "shutdown grace must be in [0, 600] s");
         return this;
     }
 }

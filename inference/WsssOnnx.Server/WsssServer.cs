@@ -9,6 +9,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using WsssOnnx.Grpc;
 using WsssOnnx.Grpc.Health;
+using WsssOnnx.Grpc.Reflection;
+using WsssOnnx.Protos.Wsss.V1;
 using WsssOnnx.Grpc.Server;
 using WsssOnnx.Runtime;
 using WsssOnnx.Server.Handlers;
@@ -21,7 +23,9 @@ namespace WsssOnnx.Server;
 /// The running service: the wsss.v1 services and grpc.health.v1 on the gRPC endpoint, Prometheus text at /metrics on
 /// the HTTP endpoint, over a <see cref="ModelRegistry"/> (the default package's newest version active at start),
 /// admission control and, when enabled, a watch on the models folder. <see cref="StopAsync"/> shuts down gracefully:
-/// health says NOT_SERVING, new calls get UNAVAILABLE, running calls finish (up to the drain timeout), models are disposed.
+/// health says NOT_SERVING and new calls get UNAVAILABLE for the shutdown grace while the server still listens, then it
+/// stops listening, running and queued calls finish (up to the drain timeout, then they end with UNAVAILABLE), models
+/// are disposed.
 /// </summary>
 public sealed class WsssServer : IAsyncDisposable
 {
@@ -96,14 +100,22 @@ public sealed class WsssServer : IAsyncDisposable
         var images = new RequestImage(options.MaxImageSide);
         var attribution = new AttributionHandler(registry, admission, images);
         var segmentation = new SegmentationHandler(registry, admission, images);
-        var regeneration = new LabelRegenerationHandler(attribution, registry, options, metrics);
-        var admin = new ModelAdminHandler(registry, admission);
         var requestLogger = loggerFactory.CreateLogger("WsssOnnx.Server.Requests");
+        var regeneration = new LabelRegenerationHandler(attribution, registry, options, metrics, requestLogger);
+        var admin = new ModelAdminHandler(registry, admission);
         var router = new GrpcServiceRouter();
         health.AddTo(router);
+        // Server reflection, so grpcurl and similar tools can list, describe and call the API without the .proto files.
+        new ReflectionService(router, HealthReflection.Descriptor, SegmentationReflection.Descriptor, AttributionReflection.Descriptor,
+            ModelAdminReflection.Descriptor).AddToRouter();
         var observe = new RequestObserver(requestLogger);
         // Every call is counted where it ends, in the gRPC layer, so calls it refuses itself are counted too.
-        hostOptions = hostOptions with { Server = hostOptions.Server with { CallCompleted = c => metrics.RecordRequest(c.Method, c.Status.ToString(), c.Elapsed) } };
+        hostOptions = hostOptions with
+        {
+            ShutdownTimeout = options.DrainTimeout,
+            Server = hostOptions.Server with { CallCompleted = c => metrics.RecordRequest(c.Method, c.Status.ToString(), c.Elapsed) },
+            Limits = hostOptions.Limits with { Refused = metrics.RecordRefusal },
+        };
         router.AddUnary(WsssApi.Segment, (r, c) => observe.Unary(WsssApi.Segment, c, () => segmentation.SegmentAsync(r, c.CancellationToken)));
         router.AddUnary(WsssApi.Attribute, (r, c) => observe.Unary(WsssApi.Attribute, c, () => attribution.AttributeAsync(r, c.CancellationToken)));
         router.AddDuplex(WsssApi.RegenerateLabels, (requests, writer, c) => observe.Stream(WsssApi.RegenerateLabels.FullName, c,
@@ -156,10 +168,13 @@ public sealed class WsssServer : IAsyncDisposable
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
-        _logger.LogInformation("Shutting down: draining {Running} running and {Queued} queued requests", Admission.Running, Admission.Queued);
         Health.Shutdown();
         Admission.Close();
+        _logger.LogInformation("Shutting down: NOT_SERVING for {Grace} s, then draining {Running} running and {Queued} queued requests (up to {Drain} s)",
+            Options.ShutdownGrace.TotalSeconds, Admission.Running, Admission.Queued, Options.DrainTimeout.TotalSeconds);
         if (_watcher is not null) await _watcher.DisposeAsync().ConfigureAwait(false);
+        // Still listening: health checks see NOT_SERVING, new calls get UNAVAILABLE with a status, not a refused connection.
+        await Task.Delay(Options.ShutdownGrace).ConfigureAwait(false);
         await _host.StopAsync().ConfigureAwait(false);
         await Registry.ShutdownAsync(Options.DrainTimeout).ConfigureAwait(false);
         _logger.LogInformation("Stopped");
@@ -205,6 +220,13 @@ public sealed class WsssServer : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 status = context.Deadline is { } d && d <= DateTime.UtcNow ? nameof(GrpcStatusCode.DeadlineExceeded) : nameof(GrpcStatusCode.Cancelled);
+                throw;
+            }
+            catch (Exception e) when (e is not RpcException && context.ClientLeft(e))
+            {
+                // A client hanging up mid-call is the client's business, not a server failure.
+                status = nameof(GrpcStatusCode.Cancelled);
+                logger.LogDebug("{Method} from {Peer}: the client went away ({Error})", method, context.Peer, e.Message);
                 throw;
             }
             catch (Exception e)

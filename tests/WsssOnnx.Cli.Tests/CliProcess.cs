@@ -35,6 +35,10 @@ internal static class CliProcess
     /// <summary>Starts `wsss` with output redirected and returns at once.</summary>
     public static Process Start(params string[] args) => StartProgram(Path.Combine(BuildDirectory, "wsss.dll"), args);
 
+    /// <summary>As <see cref="Start"/>, with extra environment variables (e.g. DOTNET_PROCESSOR_COUNT).</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartProgram(Path.Combine(BuildDirectory, "wsss.dll"), args, environment: environment);
+
     public const int Sigint = 2;
     public const int Sigterm = 15;
 
@@ -46,9 +50,10 @@ internal static class CliProcess
     private static extern int NativeKill(int pid, int signal);
 #pragma warning restore SYSLIB1054
 
-    private static Process StartProgram(string dll, string[] args, bool defaultSigint = false)
+    private static Process StartProgram(string dll, string[] args, bool defaultSigint = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(defaultSigint ? "env" : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         if (defaultSigint)
         {
             start.ArgumentList.Add("--default-signal=INT");

@@ -13,9 +13,13 @@ public sealed class ServeProcess : IDisposable
     {
     }
 
-    public ServeProcess(params string[] extra)
+    public ServeProcess(params string[] extra) : this(new Dictionary<string, string>(), extra)
     {
-        _process = CliProcess.Start(["serve", "--models", Path.Combine(CliProcess.RepoRoot, "models"), "--port", "0", "--metrics-port", "-1", "--no-watch", .. extra]);
+    }
+
+    public ServeProcess(IReadOnlyDictionary<string, string> environment, params string[] extra)
+    {
+        _process = CliProcess.Start(environment, ["serve", "--models", Path.Combine(CliProcess.RepoRoot, "models"), "--port", "0", "--metrics-port", "-1", "--no-watch", .. extra]);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         while (true)
         {

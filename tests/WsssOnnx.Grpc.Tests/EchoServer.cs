@@ -3,6 +3,8 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using WsssOnnx.Grpc.Client;
 using WsssOnnx.Grpc.Health;
+using WsssOnnx.Grpc.Reflection;
+using WsssOnnx.Protos.Health.V1;
 using WsssOnnx.Grpc.Server;
 
 namespace WsssOnnx.Grpc.Tests;
@@ -26,9 +28,11 @@ public sealed class EchoServer : IAsyncLifetime
 
     public GrpcClientChannel Channel(GrpcClientOptions? options = null) => new(Address, options);
 
-    public static async Task<EchoServer> StartAsync(GrpcServerOptions options)
+    public GrpcTransportLimits Limits { get; init; } = new();
+
+    public static async Task<EchoServer> StartAsync(GrpcServerOptions options, GrpcTransportLimits? limits = null)
     {
-        var server = new EchoServer { Options = options };
+        var server = new EchoServer { Options = options, Limits = limits ?? new() };
         await server.InitializeAsync();
         return server;
     }
@@ -36,7 +40,10 @@ public sealed class EchoServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var router = Health.AddTo(Echo.AddTo(new GrpcServiceRouter()));
-        var options = new GrpcHostOptions { GrpcEndpoint = new IPEndPoint(IPAddress.Loopback, 0), Server = Options, ShutdownTimeout = TimeSpan.FromSeconds(1) };
+        // Echo's messages are well-known types: described by their own files.
+        new ReflectionService(router, HealthReflection.Descriptor, Google.Protobuf.WellKnownTypes.WrappersReflection.Descriptor,
+            Google.Protobuf.WellKnownTypes.EmptyReflection.Descriptor).AddToRouter();
+        var options = new GrpcHostOptions { GrpcEndpoint = new IPEndPoint(IPAddress.Loopback, 0), Server = Options, Limits = Limits, ShutdownTimeout = TimeSpan.FromSeconds(1) };
         _host = await GrpcHost.StartAsync(router, options, builder =>
         {
             builder.Logging.ClearProviders();

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using WsssOnnx.Grpc.Client;
+using WsssOnnx.Grpc.Server;
 
 namespace WsssOnnx.Grpc.Tests;
 
@@ -60,6 +61,57 @@ public sealed class GrpcDeadlineTests(EchoServer server) : IClassFixture<EchoSer
             ("grpc-timeout", "200m"), ("x-probe", "server-deadline"));
         Assert.Equal("4", RawHttp2.Status(response));
         Assert.Equal("deadline", await probe.Task.WaitAsync(Wait));
+    }
+
+    [Theory]
+    [InlineData("4294968S")] // just over 2^32 ms, the longest timer .NET arms (49.7 days)
+    [InlineData("99999999M")]
+    [InlineData("99999999H")] // the largest legal value: 11 400 years, past DateTime's range
+    public async Task Timeouts_beyond_the_timer_range_are_served_as_the_infinite_future(string timeout)
+    {
+        // Regression: DateTime and CancelAfter overflowed, and the call ended in HTTP 500 with no grpc-status.
+        var body = new ByteArrayContent(RawHttp2.Frame(new StringValue { Value = "far" }.ToByteArray()));
+        var response = await RawHttp2.PostAsync(server.Port, EchoService.Unary.FullName, "application/grpc", body, ("grpc-timeout", timeout));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("0", RawHttp2.Status(response));
+        Assert.Equal("far", StringValue.Parser.ParseFrom((await response.Content.ReadAsByteArrayAsync()).AsSpan(5).ToArray()).Value);
+    }
+
+    [Fact]
+    public async Task Client_deadline_at_the_end_of_time_is_sent_and_served()
+    {
+        using var channel = server.Channel(new GrpcClientOptions { DefaultTimeout = TimeSpan.MaxValue });
+        Assert.Equal("a", (await channel.UnaryAsync(EchoService.Unary, new StringValue { Value = "a" })).Value);
+        var options = new GrpcCallOptions { Deadline = DateTime.MaxValue };
+        Assert.Equal("b", (await channel.UnaryAsync(EchoService.Unary, new StringValue { Value = "b" }, options)).Value);
+    }
+
+    [Fact]
+    public async Task Client_resetting_at_its_own_deadline_counts_as_deadline_exceeded_and_an_early_reset_as_cancelled()
+    {
+        // Regression: a client's timer starts before it sends HEADERS, so its RST_STREAM at its deadline arrives before
+        // ours fires, and such calls were counted as CANCELLED.
+        var ended = new System.Collections.Concurrent.ConcurrentQueue<GrpcCallCompletion>();
+        var echo = await EchoServer.StartAsync(new GrpcServerOptions { CallCompleted = ended.Enqueue });
+        try
+        {
+            async Task ResetAfter(TimeSpan after, string timeout)
+            {
+                using var reset = new CancellationTokenSource(after);
+                var body = new ByteArrayContent(RawHttp2.Frame(new Int32Value { Value = 20_000 }.ToByteArray()));
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                    RawHttp2.PostAsync(echo.Port, EchoService.Sleep.FullName, "application/grpc", body, reset.Token, ("grpc-timeout", timeout)));
+            }
+            await ResetAfter(TimeSpan.FromMilliseconds(1800), "2S"); // its timer started 200 ms before the request left
+            await ResetAfter(TimeSpan.FromMilliseconds(300), "20S");  // a real cancellation, long before the deadline
+            for (var i = 0; i < 500 && ended.Count(c => c.Method == EchoService.Sleep.FullName) < 2; i++) await Task.Delay(10);
+            Assert.Equal([GrpcStatusCode.DeadlineExceeded, GrpcStatusCode.Cancelled],
+                ended.Where(c => c.Method == EchoService.Sleep.FullName).Select(c => c.Status));
+        }
+        finally
+        {
+            await echo.DisposeAsync();
+        }
     }
 
     [Fact]

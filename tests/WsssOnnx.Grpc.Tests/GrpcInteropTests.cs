@@ -11,12 +11,12 @@ public sealed class GrpcInteropTests(EchoServer server) : IClassFixture<EchoServ
 {
     private const string Python = "/usr/bin/python3";
 
-    [Fact]
-    public async Task Python_grpc_client_interoperates_with_our_server()
+    /// <summary>Runs interop/<paramref name="script"/> against the server; its last stdout line, as JSON.</summary>
+    private async Task<JsonElement> RunPythonAsync(string script)
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "interop", "echo_interop.py");
+        var path = Path.Combine(AppContext.BaseDirectory, "interop", script);
         Assert.True(File.Exists(Python), $"{Python} is missing: run scripts/setup.sh (Debian python3 with python3-grpcio).");
-        var start = new ProcessStartInfo(Python, [script, server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        var start = new ProcessStartInfo(Python, [path, server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -27,11 +27,34 @@ public sealed class GrpcInteropTests(EchoServer server) : IClassFixture<EchoServ
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
             try { await process.WaitForExitAsync(timeout.Token); }
-            catch (OperationCanceledException) { process.Kill(); throw new TimeoutException("echo_interop.py ran over 60 s"); }
+            catch (OperationCanceledException) { process.Kill(); throw new TimeoutException($"{script} ran over 60 s"); }
         }
-        Assert.True(process.ExitCode == 0, $"echo_interop.py exited {process.ExitCode}: {await stderr}");
+        Assert.True(process.ExitCode == 0, $"{script} exited {process.ExitCode}: {await stderr}");
         var line = (await stdout).Trim().Split('\n')[^1];
-        var r = JsonDocument.Parse(line).RootElement;
+        return JsonDocument.Parse(line).RootElement;
+    }
+
+    [Fact]
+    public async Task Python_grpc_client_lists_and_calls_the_api_through_server_reflection()
+    {
+        var r = await RunPythonAsync("reflection_interop.py");
+        foreach (var version in new[] { "v1", "v1alpha" })
+        {
+            var v = r.GetProperty(version);
+            Assert.Equal(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "wsss.test.Echo"],
+                v.GetProperty("services").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal(["grpc/health/v1/health.proto"], v.GetProperty("health_files").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal(["Check", "Watch"], v.GetProperty("health_methods").EnumerateArray().Select(e => e.GetString()));
+            Assert.Contains("StringValue", v.GetProperty("wrappers_messages").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal((int)GrpcStatusCode.NotFound, v.GetProperty("unknown_error_code").GetInt32());
+        }
+        Assert.Equal("SERVING", r.GetProperty("called_health_check").GetString());
+    }
+
+    [Fact]
+    public async Task Python_grpc_client_interoperates_with_our_server()
+    {
+        var r = await RunPythonAsync("echo_interop.py");
 
         Assert.Equal("hello ünïcode", r.GetProperty("unary").GetString());
         Assert.Equal("from python", r.GetProperty("unary_header").GetString());

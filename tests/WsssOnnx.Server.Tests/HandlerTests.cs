@@ -183,4 +183,29 @@ public sealed class HandlerTests : IAsyncLifetime
         await _registry.DisposeAsync();
         _models.Dispose();
     }
+
+    [Fact]
+    public async Task A_regeneration_item_failing_unexpectedly_still_gets_a_reply_with_internal()
+    {
+        // Regression: faulted item tasks were dropped with the completed ones, so the item vanished without a reply.
+        const int Items = 300; // over the handler's pruning threshold (4 x 64 tasks)
+        var handler = new LabelRegenerationHandler(
+            (item, options, token) => item.Id == "0007" ? throw new InvalidOperationException("a bug") : Task.FromResult(new RegenerateLabelsResponse { Id = item.Id }),
+            _registry, new ServiceOptions { DefaultStreamInFlight = 4 });
+        static async IAsyncEnumerable<RegenerateLabelsRequest> Requests()
+        {
+            for (int i = 0; i < Items; i++)
+            {
+                await Task.Yield();
+                yield return new RegenerateLabelsRequest { Item = new RegenerateItem { Id = i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture) } };
+            }
+        }
+        var replies = new System.Collections.Concurrent.ConcurrentDictionary<string, RegenerateLabelsResponse>();
+        await handler.RegenerateAsync(Requests(), reply => { replies[reply.Id] = reply; return Task.CompletedTask; }, CancellationToken.None);
+        Assert.Equal(Items, replies.Count);
+        var failed = replies["0007"];
+        Assert.Equal((int)GrpcStatusCode.Internal, failed.Error.Code);
+        Assert.DoesNotContain("a bug", failed.Error.Message); // the exception is for the log, not the client
+        Assert.All(replies.Values.Where(r => r.Id != "0007"), r => Assert.Null(r.Error));
+    }
 }

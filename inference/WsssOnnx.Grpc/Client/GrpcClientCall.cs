@@ -63,13 +63,13 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
         if (channelOptions.CompressRequests) headers.TryAddWithoutValidation(GrpcHeaders.Encoding, GrpcHeaders.Gzip);
         headers.TryAddWithoutValidation(GrpcHeaders.AcceptEncoding,
             channelOptions.AcceptCompressedResponses ? GrpcHeaders.SupportedEncodings : GrpcHeaders.Identity);
-        var deadline = options.Deadline ?? (channelOptions.DefaultTimeout is { } t ? DateTime.UtcNow + t : null);
+        var deadline = options.Deadline ?? (channelOptions.DefaultTimeout is { } t ? GrpcTimeout.DeadlineAfter(DateTime.UtcNow, t) : null);
         if (deadline is { } d)
         {
             var timeout = d.ToUniversalTime() - DateTime.UtcNow;
             headers.TryAddWithoutValidation(GrpcHeaders.Timeout, GrpcTimeout.Format(timeout));
             // PROTOCOL-HTTP2: Timeout → the client enforces the deadline as well as sending it.
-            _deadline.CancelAfter(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
+            GrpcTimeout.CancelAfter(_deadline, timeout);
         }
         foreach (var entry in options.Headers ?? []) headers.TryAddWithoutValidation(entry.Key, Metadata.ToWire(entry));
 

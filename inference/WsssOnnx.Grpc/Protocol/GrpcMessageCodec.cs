@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Pipelines;
 using Google.Protobuf;
+using WsssOnnx.Grpc.Server;
 
 namespace WsssOnnx.Grpc.Protocol;
 
@@ -42,32 +43,71 @@ internal sealed record GrpcMessageCodec(int MaxReceiveSize, int MaxSendSize, boo
 
     /// <summary>
     /// Reads the next message, or null at a clean end of stream. The length prefix is checked against
-    /// <see cref="MaxReceiveSize"/> before the body is waited for, so an oversize message is never buffered.
+    /// <see cref="MaxReceiveSize"/> before the body is waited for, so an oversize message is never buffered. With a
+    /// <paramref name="guard"/> (server side), a message that has to be waited for takes its length from the guard's
+    /// budgets until it is complete, and must keep arriving within the guard's timeouts.
     /// </summary>
-    public async ValueTask<T?> ReadAsync<T>(PipeReader reader, MessageParser<T> parser, CancellationToken cancellationToken)
+    public async ValueTask<T?> ReadAsync<T>(PipeReader reader, MessageParser<T> parser, CancellationToken cancellationToken,
+        IncompleteMessageGuard? guard = null)
         where T : class, IMessage<T>
     {
-        while (true)
+        long length = -1, reserved = 0, seen = 0;
+        CancellationTokenSource? stalled = null; // fires when a partly received message stops or slows down too much
+        var clock = new System.Diagnostics.Stopwatch();
+        try
         {
-            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            if (buffer.Length >= HeaderSize)
+            while (true)
             {
-                var (compressed, length) = ReadHeader(buffer);
-                if (buffer.Length >= HeaderSize + length)
+                ReadResult result;
+                try
                 {
-                    var message = Parse(buffer.Slice(HeaderSize, length), compressed, parser);
-                    reader.AdvanceTo(buffer.GetPosition(HeaderSize + length));
-                    return message;
+                    result = await reader.ReadAsync(stalled?.Token ?? cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stalled is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+                {
+                    throw guard!.TimedOut(length, seen, clock.Elapsed);
+                }
+                var buffer = result.Buffer;
+                if (buffer.Length >= HeaderSize)
+                {
+                    (var compressed, length) = ReadHeader(buffer);
+                    if (buffer.Length >= HeaderSize + length)
+                    {
+                        var message = Parse(buffer.Slice(HeaderSize, length), compressed, parser);
+                        reader.AdvanceTo(buffer.GetPosition(HeaderSize + length));
+                        return message;
+                    }
+                    if (guard is not null && reserved == 0)
+                    {
+                        guard.Reserve(length);
+                        reserved = length;
+                    }
+                }
+                if (result.IsCompleted)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    if (buffer.Length == 0) return null;
+                    throw new RpcException(GrpcStatusCode.Internal, "Incomplete message: the stream ended inside a length-prefixed message.");
+                }
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (guard is not null && buffer.Length > seen)
+                {
+                    // Progress inside a message: the idle timer restarts, within the time the whole message may take.
+                    seen = buffer.Length;
+                    if (stalled is null)
+                    {
+                        stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                        clock.Start();
+                    }
+                    var left = (length >= 0 ? guard.CompletionTimeout(length) : guard.IdleTimeout) - clock.Elapsed;
+                    stalled.CancelAfter(left < guard.IdleTimeout ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : guard.IdleTimeout);
                 }
             }
-            if (result.IsCompleted)
-            {
-                reader.AdvanceTo(buffer.End);
-                if (buffer.Length == 0) return null;
-                throw new RpcException(GrpcStatusCode.Internal, "Incomplete message: the stream ended inside a length-prefixed message.");
-            }
-            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+        finally
+        {
+            if (reserved > 0) guard!.Release(reserved);
+            stalled?.Dispose();
         }
     }
 

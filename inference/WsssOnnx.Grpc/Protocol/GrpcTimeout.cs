@@ -27,6 +27,28 @@ internal static class GrpcTimeout
         return ticks is { } t ? TimeSpan.FromTicks(t) : null;
     }
 
+    /// <summary>
+    /// The longest timer <see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/> takes: 2^32-2 ms, about 49.7 days.
+    /// A legal grpc-timeout goes up to 99999999 hours (11 400 years).
+    /// </summary>
+    public static readonly TimeSpan LongestTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    /// <summary>
+    /// The deadline <paramref name="timeout"/> after <paramref name="now"/>, saturating at <see cref="DateTime.MaxValue"/>
+    /// (grpc-core likewise saturates an overflowing deadline to the infinite future).
+    /// </summary>
+    public static DateTime DeadlineAfter(DateTime now, TimeSpan timeout) =>
+        timeout >= DateTime.MaxValue - now ? DateTime.MaxValue : now + timeout;
+
+    /// <summary>
+    /// Cancels <paramref name="source"/> after <paramref name="timeout"/> (at once when it is not positive). A timeout
+    /// beyond <see cref="LongestTimer"/> arms no timer: such a deadline is the infinite future, as in grpc-core.
+    /// </summary>
+    public static void CancelAfter(CancellationTokenSource source, TimeSpan timeout)
+    {
+        if (timeout <= LongestTimer) source.CancelAfter(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
+    }
+
     /// <summary>The shortest-unit encoding that fits 8 digits, rounded up so a deadline is never sent early.</summary>
     public static string Format(TimeSpan timeout)
     {

@@ -17,9 +17,20 @@ public sealed class GrpcHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions _grpcListen;
     private readonly ListenOptions? _httpListen;
+    private readonly TimeSpan _shutdownTimeout;
+    // Fires when the shutdown timeout has passed: the calls still running or queued end with UNAVAILABLE.
+    private readonly CancellationTokenSource _abandon;
 
-    private GrpcHost(WebApplication app, ListenOptions grpcListen, ListenOptions? httpListen)
+    /// <summary>
+    /// How long calls abandoned at the shutdown timeout get to write their UNAVAILABLE status before Kestrel aborts
+    /// their connections.
+    /// </summary>
+    internal static readonly TimeSpan StatusWriteTime = TimeSpan.FromSeconds(2);
+
+    private GrpcHost(WebApplication app, ListenOptions grpcListen, ListenOptions? httpListen, TimeSpan shutdownTimeout, CancellationTokenSource abandon)
     {
+        _abandon = abandon;
+        _shutdownTimeout = shutdownTimeout;
         _app = app;
         _grpcListen = grpcListen;
         _httpListen = httpListen;
@@ -46,17 +57,31 @@ public sealed class GrpcHost : IAsyncDisposable
     {
         options.Validate();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        // Kestrel's hard stop comes after ours (StopAsync), which ends the remaining calls with a status first.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + StatusWriteTime);
         ListenOptions? grpcListen = null, httpListen = null;
+        var abandon = new CancellationTokenSource();
+        var limits = options.Limits;
+        GrpcEndpoint? endpoint = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // Streams may be long and slow (a client uploading images one by one): no body size or data-rate limits.
+            // Streams may be long and slow (a client uploading images one by one, idle between them): no body size or
+            // Kestrel data-rate limits, which would end idle streams; a message that stalls half-sent is bounded by
+            // GrpcTransportLimits in the codec instead.
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.MinResponseDataRate = null;
+            kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+            var http2 = kestrel.Limits.Http2;
+            http2.MaxStreamsPerConnection = limits.MaxStreamsPerConnection;
+            http2.InitialStreamWindowSize = limits.InitialStreamWindowSize;
+            http2.InitialConnectionWindowSize = limits.InitialConnectionWindowSize;
+            http2.KeepAlivePingDelay = limits.KeepAlivePingDelay;
+            http2.KeepAlivePingTimeout = limits.KeepAlivePingTimeout;
             kestrel.Listen(options.GrpcEndpoint, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
+                listen.Use(next => endpoint!.Admit(next));
                 if (options.CertificatePath is not null) listen.UseHttps(options.CertificatePath, options.CertificatePassword);
                 grpcListen = listen;
             });
@@ -69,27 +94,37 @@ public sealed class GrpcHost : IAsyncDisposable
         });
         configureBuilder?.Invoke(builder);
         var app = builder.Build();
-        var host = new GrpcHost(app, grpcListen!, httpListen);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WsssOnnx.Grpc");
+        endpoint = new GrpcEndpoint(router, options.Server, limits, logger, abandon.Token);
+        var host = new GrpcHost(app, grpcListen!, httpListen, options.ShutdownTimeout, abandon);
         app.Use(async (context, next) =>
         {
             if (host._httpListen is not null && context.Connection.LocalPort != host.GrpcPort)
                 await next(context);
             else
-                await GrpcServerCall.HandleAsync(context, router, options.Server, logger);
+                await GrpcServerCall.HandleAsync(context, endpoint);
         });
         configureHttp?.Invoke(app);
         await app.StartAsync(cancellationToken);
         return host;
     }
 
-    /// <summary>Stops accepting calls, lets in-flight ones finish for up to <see cref="GrpcHostOptions.ShutdownTimeout"/>, then aborts them.</summary>
-    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+    /// <summary>
+    /// Stops accepting connections and sends GOAWAY on the open ones (RFC 9113 6.8), lets in-flight calls finish for up
+    /// to <see cref="GrpcHostOptions.ShutdownTimeout"/>, then ends those still running or waiting with UNAVAILABLE
+    /// (a status, not a reset), and closes the connections.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_abandon.IsCancellationRequested) _abandon.CancelAfter(_shutdownTimeout);
+        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Stops (if running) and releases the server.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
         await _app.DisposeAsync();
+        _abandon.Dispose();
     }
 }

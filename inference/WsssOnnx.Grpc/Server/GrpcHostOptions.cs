@@ -23,9 +23,13 @@ public sealed record GrpcHostOptions
     /// <summary>Message limits and compression.</summary>
     public GrpcServerOptions Server { get; init; } = new();
 
+    /// <summary>Connections, streams, flow-control windows, partly received messages.</summary>
+    public GrpcTransportLimits Limits { get; init; } = new();
+
     internal void Validate()
     {
         Server.Validate();
+        Limits.Validate();
         if (HttpEndpoint is not null && HttpEndpoint.Port != 0 && HttpEndpoint.Port == GrpcEndpoint.Port)
             throw new ArgumentException("HttpEndpoint must use another port than GrpcEndpoint.", nameof(HttpEndpoint));
         if (ShutdownTimeout < TimeSpan.Zero)

@@ -14,14 +14,20 @@ internal sealed class GrpcServerCall : IDisposable
     private readonly CancellationTokenSource _cancellation;
     private bool _responseStarted;
 
-    private GrpcServerCall(HttpContext http, GrpcMessageCodec codec, TimeSpan? timeout)
+    private readonly CancellationToken _abandoned;
+    private readonly IncompleteMessageGuard? _incomplete;
+
+    private GrpcServerCall(HttpContext http, GrpcMessageCodec codec, TimeSpan? timeout, GrpcEndpoint endpoint, GrpcConnection? connection)
     {
         _http = http;
         Codec = codec;
-        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token);
-        DateTime? deadline = timeout is { } d ? DateTime.UtcNow + d : null;
+        _abandoned = endpoint.Abandoned;
+        _incomplete = connection is null ? null : new IncompleteMessageGuard(endpoint.Limits, connection.Budget, endpoint.ServerBudget);
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token, _abandoned);
+        // A legal grpc-timeout can exceed both DateTime's range and the timer's: both saturate (GrpcTimeout).
+        DateTime? deadline = timeout is { } d ? GrpcTimeout.DeadlineAfter(DateTime.UtcNow, d) : null;
         Context = new GrpcServerCallContext(http, http.Request.Path.Value ?? "", deadline, _cancellation.Token, WriteResponseHeadersAsync);
-        if (timeout is { } t) _deadline.CancelAfter(t);
+        if (timeout is { } t) GrpcTimeout.CancelAfter(_deadline, t);
     }
 
     public GrpcMessageCodec Codec { get; }
@@ -29,8 +35,9 @@ internal sealed class GrpcServerCall : IDisposable
     public GrpcServerCallContext Context { get; }
 
     /// <summary>Serves one HTTP request that arrived on the gRPC endpoint.</summary>
-    public static async Task HandleAsync(HttpContext http, GrpcServiceRouter router, GrpcServerOptions options, ILogger logger)
+    public static async Task HandleAsync(HttpContext http, GrpcEndpoint endpoint)
     {
+        var options = endpoint.Options;
         var request = http.Request;
         var response = http.Response;
         if (!HttpMethods.IsPost(request.Method))
@@ -62,13 +69,22 @@ internal sealed class GrpcServerCall : IDisposable
         var codec = new GrpcMessageCodec(options.MaxReceiveMessageSize, options.MaxSendMessageSize, gzipOut, gzipIn);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var call = new GrpcServerCall(http, codec, timeout);
-        var run = router.Find(request.Path.Value ?? "");
+        var connection = GrpcEndpoint.ConnectionOf(http);
+        using var call = new GrpcServerCall(http, codec, timeout, endpoint, connection);
+        // When the client reset the stream: that moment, not when the handler has unwound, decides CANCELLED or DEADLINE_EXCEEDED.
+        using var leaving = http.RequestAborted.Register(static state => ((GrpcServerCall)state!)._clientLeftAt = DateTime.UtcNow, call);
+        var run = endpoint.Router.Find(request.Path.Value ?? "");
         try
         {
             if (run is null)
             {
                 call.Finish(GrpcStatusCode.Unimplemented, $"Method {request.Path.Value} is unimplemented.", null);
+                return;
+            }
+            if (connection is { OverLimit: true })
+            {
+                // It raced the GOAWAY its connection was sent (GrpcEndpoint.Admit); statuscodes.md: UNAVAILABLE, retry.
+                call.Finish(GrpcStatusCode.Unavailable, $"The server has its maximum of {endpoint.Limits.MaxConnections} connections; retry later or elsewhere.", null);
                 return;
             }
             // compression.md: an encoding the server does not support → UNIMPLEMENTED, listing ours in grpc-accept-encoding.
@@ -77,7 +93,7 @@ internal sealed class GrpcServerCall : IDisposable
                 call.Finish(GrpcStatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}'.", null);
                 return;
             }
-            await call.RunAsync(run, logger);
+            await call.RunAsync(run, endpoint.Logger);
         }
         finally
         {
@@ -110,7 +126,12 @@ internal sealed class GrpcServerCall : IDisposable
         {
             (code, message) = (GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded");
         }
-        catch (Exception e) when ((e is IOException or OperationCanceledException) && ClientLeft())
+        catch (OperationCanceledException) when (_abandoned.IsCancellationRequested)
+        {
+            // statuscodes.md: UNAVAILABLE, "server shutting down"; the client may retry it elsewhere.
+            (code, message) = (GrpcStatusCode.Unavailable, "The server is shutting down; the call was stopped at its drain timeout.");
+        }
+        catch (Exception e) when (Context.ClientLeft(e))
         {
             // The request stream broke, or the call's token fired, just before Kestrel flagged the abort: the client left.
             logger.LogDebug(e, "gRPC method {Method}: the client went away", Context.Method);
@@ -125,17 +146,13 @@ internal sealed class GrpcServerCall : IDisposable
         Finish(code, message, trailers);
     }
 
-    // An IOException or cancellation from a broken stream can surface a moment before RequestAborted is set; this
-    // error path waits briefly for it, so a client that left is not reported as an INTERNAL error.
-    private bool ClientLeft() => _http.RequestAborted.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
-
     /// <summary>Exactly one request message (statuscodes.md: request cardinality violation → UNIMPLEMENTED).</summary>
     public async Task<T> ReadSingleAsync<T>(MessageParser<T> parser) where T : class, IMessage<T>
     {
         var reader = _http.Request.BodyReader;
-        var message = await Codec.ReadAsync(reader, parser, Context.CancellationToken)
+        var message = await Codec.ReadAsync(reader, parser, Context.CancellationToken, _incomplete)
             ?? throw new RpcException(GrpcStatusCode.Unimplemented, "No request message for a method that takes exactly one.");
-        if (await Codec.ReadAsync(reader, parser, Context.CancellationToken) is not null)
+        if (await Codec.ReadAsync(reader, parser, Context.CancellationToken, _incomplete) is not null)
             throw new RpcException(GrpcStatusCode.Unimplemented, "More than one request message for a method that takes exactly one.");
         return message;
     }
@@ -144,7 +161,7 @@ internal sealed class GrpcServerCall : IDisposable
         where T : class, IMessage<T>
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Context.CancellationToken);
-        while (await Codec.ReadAsync(_http.Request.BodyReader, parser, linked.Token) is { } message)
+        while (await Codec.ReadAsync(_http.Request.BodyReader, parser, linked.Token, _incomplete) is { } message)
             yield return message;
     }
 
@@ -169,11 +186,21 @@ internal sealed class GrpcServerCall : IDisposable
     private GrpcStatusCode? _status;
 
     /// <summary>
-    /// The status the call ended with. A client that left before one was sent counts as DEADLINE_EXCEEDED when the
-    /// deadline had passed (clients reset the stream when it expires, racing the server's own timer), else CANCELLED.
+    /// How much earlier than ours a client's own deadline may fire. PROTOCOL-HTTP2 "Timeout" is relative: the client's
+    /// clock starts before it sends HEADERS (and before any wait for a connection or a stream slot), ours when they
+    /// arrive, so its timer, and the RST_STREAM it sends when it fires, come first.
+    /// </summary>
+    internal static readonly TimeSpan ClientDeadlineLead = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The status the call ended with. A client that left before one was sent counts as DEADLINE_EXCEEDED when it left
+    /// at its deadline (within <see cref="ClientDeadlineLead"/> of ours), else CANCELLED.
     /// </summary>
     public GrpcStatusCode Status => _status
-        ?? (_deadline.IsCancellationRequested || Context.Deadline <= DateTime.UtcNow ? GrpcStatusCode.DeadlineExceeded : GrpcStatusCode.Cancelled);
+        ?? (_deadline.IsCancellationRequested || _clientLeftAt >= Context.Deadline - ClientDeadlineLead
+            ? GrpcStatusCode.DeadlineExceeded : GrpcStatusCode.Cancelled);
+
+    private DateTime _clientLeftAt = DateTime.MaxValue;
 
     private void Finish(GrpcStatusCode code, string message, Metadata? extraTrailers)
     {

@@ -47,6 +47,14 @@ public sealed class GrpcServerCallContext
     /// <summary>The underlying ASP.NET Core request, for what this context does not expose (services, features).</summary>
     public HttpContext HttpContext { get; }
 
+    /// <summary>
+    /// Whether <paramref name="error"/> is how a client that went away (RST_STREAM, connection loss) surfaces in a
+    /// handler: an <see cref="IOException"/> or cancellation from the broken stream. Kestrel can flag the abort a moment
+    /// after the exception, so this waits briefly for it; call it on error paths only.
+    /// </summary>
+    public bool ClientLeft(Exception error) =>
+        error is IOException or OperationCanceledException && HttpContext.RequestAborted.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
+
     /// <summary>Sends the response headers now, with <paramref name="headers"/>; at most once, before the first message.</summary>
     public Task WriteResponseHeadersAsync(Metadata headers) => _writeResponseHeaders(headers);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using WsssOnnx.Grpc;
 using WsssOnnx.Protos.Wsss.V1;
 using WsssOnnx.Server.Metrics;
@@ -7,19 +8,45 @@ namespace WsssOnnx.Server.Handlers;
 
 /// <summary>
 /// wsss.v1.Attribution.RegenerateLabels: reads items, labels up to max_in_flight of them at once and writes each result
-/// as it completes. A failing item becomes a result with its status (the stream goes on); the stream itself fails
-/// only for a bad options message, a cancelled call or a client that went away. While max_in_flight items are in
-/// progress the handler does not read, so HTTP/2 flow control holds the client back.
+/// as it completes. A failing item becomes a result with its status (the stream goes on), an unexpected failure too
+/// (INTERNAL, logged); the stream itself fails only for a bad options message, a cancelled call or a client that went
+/// away. An item holds its stream slot until its reply is written, not only while it is labelled: while max_in_flight
+/// items are in progress or waiting for the client to take their replies, the handler does not read, so HTTP/2 flow
+/// control holds the client back and a client that never reads cannot make the server hold more than max_in_flight
+/// replies (the admission slot is released as soon as the labelling is done, so such a client holds no compute).
 /// </summary>
-public sealed class LabelRegenerationHandler(AttributionHandler attribution, ModelRegistry registry, ServiceOptions serviceOptions, ServiceMetrics? metrics = null)
+public sealed class LabelRegenerationHandler
 {
     public const int MaxInFlight = 64;
+
+    private readonly Func<RegenerateItem, RegenerateOptions, CancellationToken, Task<RegenerateLabelsResponse>> _label;
+    private readonly ModelRegistry _registry;
+    private readonly ServiceOptions _serviceOptions;
+    private readonly ServiceMetrics? _metrics;
+    private readonly ILogger? _logger;
+
+    public LabelRegenerationHandler(AttributionHandler attribution, ModelRegistry registry, ServiceOptions serviceOptions,
+        ServiceMetrics? metrics = null, ILogger? logger = null)
+        : this(attribution.RegenerateAsync, registry, serviceOptions, metrics, logger)
+    {
+    }
+
+    /// <summary>With the per-item work given: tests use it to make an item fail in ways the real work should not.</summary>
+    internal LabelRegenerationHandler(Func<RegenerateItem, RegenerateOptions, CancellationToken, Task<RegenerateLabelsResponse>> label,
+        ModelRegistry registry, ServiceOptions serviceOptions, ServiceMetrics? metrics = null, ILogger? logger = null)
+    {
+        _label = label;
+        _registry = registry;
+        _serviceOptions = serviceOptions;
+        _metrics = metrics;
+        _logger = logger;
+    }
 
     public async Task RegenerateAsync(IAsyncEnumerable<RegenerateLabelsRequest> requests, Func<RegenerateLabelsResponse, Task> write, CancellationToken cancellation)
     {
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var options = new RegenerateOptions();
-        int inFlight = serviceOptions.DefaultStreamInFlight;
+        int inFlight = _serviceOptions.DefaultStreamInFlight;
         var slots = new SemaphoreSlim(inFlight, MaxInFlight);
         var writeLock = new SemaphoreSlim(1, 1);
         var running = new List<Task>();
@@ -55,13 +82,13 @@ public sealed class LabelRegenerationHandler(AttributionHandler attribution, Mod
                     if (!first) throw ServiceErrors.InvalidArgument("options may only be the first message of a RegenerateLabels stream");
                     options = message.Options;
                     inFlight = CheckOptions(options);
-                    if (inFlight < serviceOptions.DefaultStreamInFlight)
+                    if (inFlight < _serviceOptions.DefaultStreamInFlight)
                     {
-                        for (int i = inFlight; i < serviceOptions.DefaultStreamInFlight; i++) await slots.WaitAsync(stream.Token).ConfigureAwait(false);
+                        for (int i = inFlight; i < _serviceOptions.DefaultStreamInFlight; i++) await slots.WaitAsync(stream.Token).ConfigureAwait(false);
                     }
-                    else if (inFlight > serviceOptions.DefaultStreamInFlight)
+                    else if (inFlight > _serviceOptions.DefaultStreamInFlight)
                     {
-                        slots.Release(inFlight - serviceOptions.DefaultStreamInFlight);
+                        slots.Release(inFlight - _serviceOptions.DefaultStreamInFlight);
                     }
                     first = false;
                     continue;
@@ -75,18 +102,27 @@ public sealed class LabelRegenerationHandler(AttributionHandler attribution, Mod
                 var item = message.Item;
                 running.Add(Task.Run(async () =>
                 {
-                    RegenerateLabelsResponse reply;
                     try
                     {
-                        reply = await LabelAsync(item, options, stream.Token).ConfigureAwait(false);
+                        var reply = await LabelAsync(item, options, stream.Token).ConfigureAwait(false);
+                        // The slot covers the reply until it is written: one the client does not take keeps it.
+                        _metrics?.ReplyPending(1);
+                        try
+                        {
+                            await Reply(reply).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            _metrics?.ReplyPending(-1);
+                        }
                     }
                     finally
                     {
                         slots.Release();
                     }
-                    await Reply(reply).ConfigureAwait(false);
                 }, CancellationToken.None));
-                if (running.Count > 4 * MaxInFlight) running.RemoveAll(t => t.IsCompleted);
+                // Only tasks that succeeded are dropped: a faulted one stays for Task.WhenAll to observe.
+                if (running.Count > 4 * MaxInFlight) running.RemoveAll(t => t.IsCompletedSuccessfully);
             }
             await Task.WhenAll(running).ConfigureAwait(false);
         }
@@ -109,19 +145,26 @@ public sealed class LabelRegenerationHandler(AttributionHandler attribution, Mod
         if (string.IsNullOrEmpty(item.Id)) return Failed("", GrpcStatusCode.InvalidArgument, "item.id is empty");
         try
         {
-            var reply = await attribution.RegenerateAsync(item, options, cancellation).ConfigureAwait(false);
-            metrics?.RecordItem("OK");
+            var reply = await _label(item, options, cancellation).ConfigureAwait(false);
+            _metrics?.RecordItem("OK");
             return reply;
         }
         catch (Exception e) when (e is not OperationCanceledException && ServiceErrors.ToRpc(e) is { } rpc)
         {
             return Failed(item.Id, rpc.StatusCode, rpc.Detail);
         }
+        catch (Exception e) when (!cancellation.IsCancellationRequested)
+        {
+            // A bug, not the client's doing: the item still gets its reply (INTERNAL, as a unary call would), the
+            // exception goes to the log only.
+            _logger?.LogError(e, "RegenerateLabels item {Id} failed with an unexpected error", item.Id);
+            return Failed(item.Id, GrpcStatusCode.Internal, "unexpected server error labelling this item");
+        }
     }
 
     private RegenerateLabelsResponse Failed(string id, GrpcStatusCode code, string message)
     {
-        metrics?.RecordItem(code.ToString());
+        _metrics?.RecordItem(code.ToString());
         return new RegenerateLabelsResponse { Id = id, Error = new ItemError { Code = (int)code, Message = message } };
     }
 
@@ -131,10 +174,10 @@ public sealed class LabelRegenerationHandler(AttributionHandler attribution, Mod
         if (options.MaxInFlight > MaxInFlight) throw ServiceErrors.InvalidArgument($"options.max_in_flight must be in [0, {MaxInFlight}]; got {options.MaxInFlight}");
         if (!Enum.IsDefined(options.Method)) throw ServiceErrors.InvalidArgument($"options.method: {(int)options.Method} is not an AttributionMethod");
         if (!Enum.IsDefined(options.Label)) throw ServiceErrors.InvalidArgument($"options.label: {(int)options.Label} is not a LabelKind");
-        using (var lease = registry.Acquire(options.Model?.Name, options.Model?.Version))
+        using (var lease = _registry.Acquire(options.Model?.Name, options.Model?.Version))
         {
-            AttributionHandler.Options(lease.Model, options.Method, options.Parameters, serviceOptions.MaxImageSide);
+            AttributionHandler.Options(lease.Model, options.Method, options.Parameters, _serviceOptions.MaxImageSide);
         }
-        return options.MaxInFlight == 0 ? serviceOptions.DefaultStreamInFlight : (int)options.MaxInFlight;
+        return options.MaxInFlight == 0 ? _serviceOptions.DefaultStreamInFlight : (int)options.MaxInFlight;
     }
 }

@@ -17,12 +17,18 @@ public sealed class ServiceMetrics : IDisposable
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _items;
+    private readonly Counter<long> _refusals;
+    private int _repliesPending;
 
     public ServiceMetrics(AdmissionController admission, ModelRegistry registry)
     {
         _requests = _meter.CreateCounter<long>("wsss_requests_total", description: "RPCs finished, by method and gRPC status code");
         _duration = _meter.CreateHistogram<double>("wsss_request_duration_seconds", unit: "s", description: "RPC latency, by method");
         _items = _meter.CreateCounter<long>("wsss_regenerated_items_total", description: "RegenerateLabels items, by result (ok or the error's status)");
+        _refusals = _meter.CreateCounter<long>("wsss_transport_refusals_total",
+            description: "Connections and calls refused by a transport limit, by limit (connections, connection_buffer, server_buffer, message_timeout)");
+        _meter.CreateObservableGauge("wsss_regenerate_replies_pending", () => Volatile.Read(ref _repliesPending),
+            description: "RegenerateLabels replies labelled but not yet taken by their clients (at most max_in_flight a stream)");
         _meter.CreateObservableGauge("wsss_admission_queue_depth", () => admission.Queued, description: "Requests waiting for an admission slot");
         _meter.CreateObservableGauge("wsss_admission_running", () => admission.Running, description: "Requests holding an admission slot");
         _meter.CreateObservableGauge("wsss_admission_concurrency_limit", () => admission.ConcurrencyLimit, description: "Admission slots");
@@ -44,6 +50,12 @@ public sealed class ServiceMetrics : IDisposable
 
     /// <summary>Records one RegenerateLabels item.</summary>
     public void RecordItem(string result) => _items.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>Records one refusal by the transport limit named <paramref name="limit"/> (GrpcTransportLimits' names).</summary>
+    public void RecordRefusal(string limit) => _refusals.Add(1, new KeyValuePair<string, object?>("limit", limit));
+
+    /// <summary>A RegenerateLabels reply starts (+1) or stops (-1) waiting for its client to take it.</summary>
+    public void ReplyPending(int change) => Interlocked.Add(ref _repliesPending, change);
 
     public void Dispose() => _meter.Dispose();
 }

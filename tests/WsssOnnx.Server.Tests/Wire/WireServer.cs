@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
+using System.Collections.Concurrent;
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
 using WsssOnnx.Grpc;
 using WsssOnnx.Grpc.Client;
 using WsssOnnx.Grpc.Server;
@@ -50,7 +52,12 @@ public sealed class WireServer : IAsyncDisposable
     /// Starts a server over versions (default "1" and "2"; the newest is active). The options default to a 2-slot
     /// admission with a queue of 16 and no directory watch; <paramref name="configure"/> changes them.
     /// </summary>
-    public static async Task<WireServer> StartAsync(Func<ServiceOptions, ServiceOptions>? configure = null, params string[] versions)
+    public static Task<WireServer> StartAsync(Func<ServiceOptions, ServiceOptions>? configure = null, params string[] versions) =>
+        StartAsync(configure, null, null, versions);
+
+    /// <summary>As above, with the server's log going to <paramref name="log"/> (all levels) and transport <paramref name="limits"/>.</summary>
+    public static async Task<WireServer> StartAsync(Func<ServiceOptions, ServiceOptions>? configure, LogCapture? log, GrpcTransportLimits? limits,
+        params string[] versions)
     {
         var models = new TestModels(versions.Length > 0 ? versions : ["1", "2"]);
         try
@@ -63,14 +70,17 @@ public sealed class WireServer : IAsyncDisposable
                 DefaultStreamInFlight = 2,
                 WatchModels = false,
                 DrainTimeout = TimeSpan.FromSeconds(10),
+                ShutdownGrace = TimeSpan.Zero,
             };
             var host = new GrpcHostOptions
             {
                 GrpcEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
                 HttpEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
                 Server = new GrpcServerOptions { MaxReceiveMessageSize = MaxReceiveMessageSize },
+                Limits = limits ?? new GrpcTransportLimits(),
             };
-            var server = await WsssServer.StartAsync(configure?.Invoke(options) ?? options, host);
+            var server = await WsssServer.StartAsync(configure?.Invoke(options) ?? options, host,
+                log is null ? null : logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(log));
             return new WireServer(models, server);
         }
         catch
@@ -82,6 +92,13 @@ public sealed class WireServer : IAsyncDisposable
 
     /// <summary>GET /metrics on the metrics port.</summary>
     public Task<string> MetricsAsync() => _http.GetStringAsync($"http://127.0.0.1:{Server.MetricsPort}/metrics");
+
+    /// <summary>The sum of the series of <paramref name="name"/> (a counter or gauge) whose labels contain <paramref name="label"/>.</summary>
+    public static double Metric(string metrics, string name, string label = "") =>
+        metrics.Split('\n')
+            .Where(l => (l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+                && l.Contains(label, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
     /// <summary>The sum of wsss_requests_total over the series with code="<paramref name="code"/>" (and the method, if named).</summary>
     public static double RequestCount(string metrics, string code, string? method = null) =>
@@ -171,4 +188,24 @@ public sealed class WireFixture : IAsyncLifetime
     public async Task InitializeAsync() => Wire = await WireServer.StartAsync();
 
     public async Task DisposeAsync() => await Wire.DisposeAsync();
+}
+
+/// <summary>Keeps every log entry of a server: level, category and message.</summary>
+public sealed class LogCapture : ILoggerProvider
+{
+    public ConcurrentQueue<(LogLevel Level, string Category, string Message)> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(this, categoryName);
+
+    public void Dispose() { }
+
+    private sealed class CapturingLogger(LogCapture capture, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            capture.Entries.Enqueue((logLevel, category, formatter(state, exception) + (exception is null ? "" : $" | {exception.GetType().Name}: {exception.Message}")));
+    }
 }

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace WsssOnnx.Grpc.Server;
+
+/// <summary>What every call on the gRPC endpoint shares: its methods, options, limits, log, and the server's state.</summary>
+internal sealed class GrpcEndpoint(GrpcServiceRouter router, GrpcServerOptions options, GrpcTransportLimits limits, ILogger logger, CancellationToken abandoned)
+{
+    private int _connections;
+
+    public GrpcServiceRouter Router => router;
+
+    public GrpcServerOptions Options => options;
+
+    public GrpcTransportLimits Limits => limits;
+
+    public ILogger Logger => logger;
+
+    /// <summary>Fires when the server's shutdown timeout has passed: calls still running end with UNAVAILABLE.</summary>
+    public CancellationToken Abandoned => abandoned;
+
+    public IncompleteMessageBudget ServerBudget { get; } = new(limits.MaxIncompleteBytesPerServer, GrpcTransportLimits.ServerBuffer);
+
+    /// <summary>
+    /// Kestrel connection middleware: counts the endpoint's connections and gives each its <see cref="GrpcConnection"/>.
+    /// A connection over <see cref="GrpcTransportLimits.MaxConnections"/> is asked to close at once, which sends GOAWAY
+    /// with last-stream-id 0 (RFC 9113 6.8) after the server's SETTINGS.
+    /// </summary>
+    public ConnectionDelegate Admit(ConnectionDelegate next) => async connection =>
+    {
+        bool over = Interlocked.Increment(ref _connections) > limits.MaxConnections;
+        try
+        {
+            connection.Items[typeof(GrpcConnection)] = new GrpcConnection(
+                new IncompleteMessageBudget(limits.MaxIncompleteBytesPerConnection, GrpcTransportLimits.ConnectionBuffer), over);
+            if (over)
+            {
+                limits.Refused?.Invoke(GrpcTransportLimits.Connections);
+                connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
+            await next(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _connections);
+        }
+    };
+
+    /// <summary>The connection a request arrived on (made by <see cref="Admit"/>).</summary>
+    public static GrpcConnection? ConnectionOf(HttpContext http) =>
+        http.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(typeof(GrpcConnection), out var value) == true ? value as GrpcConnection : null;
+}
+
+/// <summary>One connection's share of the limits: its incomplete-message budget, and whether it is over the connection limit.</summary>
+internal sealed record GrpcConnection(IncompleteMessageBudget Budget, bool OverLimit);

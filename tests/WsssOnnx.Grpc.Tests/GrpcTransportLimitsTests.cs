@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using WsssOnnx.Grpc.Server;
+
+namespace WsssOnnx.Grpc.Tests;
+
+/// <summary>
+/// GrpcTransportLimits over real sockets: what a client can make the server hold (connections, streams, windows,
+/// partly sent messages) is bounded, and each refusal is a gRPC status or an HTTP/2 frame, reported to Refused.
+/// </summary>
+public sealed class GrpcTransportLimitsTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly string ResourceExhausted = ((int)GrpcStatusCode.ResourceExhausted).ToString(CultureInfo.InvariantCulture);
+
+    private readonly ConcurrentQueue<string> _refused = new();
+
+    private Task<EchoServer> Start(GrpcTransportLimits limits, int maxMessage = 4 * 1024 * 1024) =>
+        EchoServer.StartAsync(new GrpcServerOptions { MaxReceiveMessageSize = maxMessage }, limits with { Refused = _refused.Enqueue });
+
+    [Fact]
+    public async Task Settings_advertise_the_stream_limit_and_the_flow_control_windows()
+    {
+        var server = await Start(new GrpcTransportLimits { MaxStreamsPerConnection = 3, InitialStreamWindowSize = 128 * 1024, InitialConnectionWindowSize = 256 * 1024 });
+        try
+        {
+            await using var connection = await RawHttp2Connection.ConnectAsync(server.Port);
+            var settings = await connection.ReadUntilAsync(f => f.Type == RawHttp2Connection.Settings, Wait);
+            var values = settings!.SettingValues();
+            Assert.Equal(3u, values[0x3]);          // SETTINGS_MAX_CONCURRENT_STREAMS
+            Assert.Equal(128u * 1024, values[0x4]); // SETTINGS_INITIAL_WINDOW_SIZE
+            // RFC 9113 6.9.2: the connection window starts at 65 535 and grows only by WINDOW_UPDATE on stream 0.
+            var update = await connection.ReadUntilAsync(f => f.Type == RawHttp2Connection.WindowUpdate && f.StreamId == 0, Wait);
+            Assert.Equal(256u * 1024 - 65_535, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(update!.Payload));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_over_the_per_connection_limit_is_reset_with_refused_stream()
+    {
+        var server = await Start(new GrpcTransportLimits { MaxStreamsPerConnection = 2 });
+        try
+        {
+            await using var connection = await RawHttp2Connection.ConnectAsync(server.Port);
+            await connection.ReadUntilAsync(f => f.Type == RawHttp2Connection.Settings, Wait);
+            // Two streams left open (no END_STREAM), then a third.
+            for (int stream = 1; stream <= 5; stream += 2) await connection.SendRequestHeadersAsync(stream, EchoService.ClientStream.FullName);
+            var reset = await connection.ReadUntilAsync(f => f.Type == RawHttp2Connection.RstStream, Wait);
+            Assert.Equal((5, RawHttp2Connection.RefusedStream), (reset!.StreamId, reset.ErrorCode));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_connection_over_the_server_limit_gets_goaway_and_the_server_serves_again_when_one_closes()
+    {
+        var server = await Start(new GrpcTransportLimits { MaxConnections = 2 });
+        try
+        {
+            var first = await RawHttp2Connection.ConnectAsync(server.Port);
+            await using var second = await RawHttp2Connection.ConnectAsync(server.Port);
+            foreach (var open in new[] { first, second }) await open.ReadUntilAsync(f => f.Type == RawHttp2Connection.Settings, Wait);
+            await using (var third = await RawHttp2Connection.ConnectAsync(server.Port))
+            {
+                // RFC 9113 6.8: last-stream-id 0, no stream processed: the client may retry anywhere.
+                var goAway = await third.ReadUntilAsync(f => f.Type == RawHttp2Connection.GoAway, Wait);
+                Assert.NotNull(goAway);
+                Assert.Equal(0, goAway.LastStreamId);
+                Assert.Null(await third.ReadUntilAsync(_ => false, Wait)); // then the server closes it
+            }
+            Assert.Contains(GrpcTransportLimits.Connections, _refused);
+
+            await first.DisposeAsync();
+            for (int i = 0; ; i++) // the count drops when the server has seen the close
+            {
+                using var channel = server.Channel();
+                try
+                {
+                    Assert.Equal("again", (await channel.UnaryAsync(EchoService.Unary, new StringValue { Value = "again" })).Value);
+                    break;
+                }
+                catch (RpcException) when (i < 50)
+                {
+                    await Task.Delay(100);
+                }
+            }
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Partly_sent_messages_over_the_connection_budget_get_resource_exhausted()
+    {
+        // Regression: partly sent messages were buffered without limit (a connection's 100 streams could hold 1.6 GB).
+        var server = await Start(new GrpcTransportLimits { MaxIncompleteBytesPerConnection = 1_500_000 }, maxMessage: 1_000_000);
+        try
+        {
+            using var client = new HttpClient { Timeout = Wait };
+            using var end = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            // One stream holds most of a 1 MB message; a second on the same connection would take the connection past 1.5 MB.
+            var holding = RawHttp2.PostAsync(client, server.Port, EchoService.Unary.FullName, "application/grpc",
+                new RawHttp2.EndlessContent(RawHttp2.PartialFrame(1_000_000, 600_000)), end.Token);
+            await Task.Delay(500);
+            var refused = await RawHttp2.PostAsync(client, server.Port, EchoService.Unary.FullName, "application/grpc",
+                new RawHttp2.EndlessContent(RawHttp2.PartialFrame(1_000_000, 1000)), end.Token).WaitAsync(Wait);
+            Assert.Equal(ResourceExhausted, RawHttp2.Status(refused));
+            Assert.Contains("this connection", RawHttp2.Message(refused));
+            Assert.Contains(GrpcTransportLimits.ConnectionBuffer, _refused);
+            Assert.False(holding.IsCompleted);
+            // The server budget is separate: a message on another connection fits.
+            var other = await RawHttp2.PostAsync(server.Port, EchoService.Unary.FullName, "application/grpc",
+                new ByteArrayContent(RawHttp2.Frame(new StringValue { Value = new string('a', 900_000) }.ToByteArray())));
+            Assert.Equal("0", RawHttp2.Status(other));
+            await end.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => holding);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_message_that_stalls_half_sent_ends_with_resource_exhausted_but_a_stream_may_idle_between_messages()
+    {
+        // Regression: a stalled message held its buffer (and the stream) for as long as the client liked.
+        var server = await Start(new GrpcTransportLimits { IncompleteMessageIdleTimeout = TimeSpan.FromSeconds(1) });
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var stalled = await RawHttp2.PostAsync(server.Port, EchoService.Unary.FullName, "application/grpc",
+                new RawHttp2.EndlessContent(RawHttp2.PartialFrame(100_000, 50_000))).WaitAsync(Wait);
+            Assert.Equal(ResourceExhausted, RawHttp2.Status(stalled));
+            Assert.Contains("Incomplete message", RawHttp2.Message(stalled));
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), Wait);
+            Assert.Contains(GrpcTransportLimits.MessageTimeout, _refused);
+
+            // Between messages there is no limit: a duplex stream idle for twice the timeout goes on.
+            using var channel = server.Channel();
+            using var call = channel.Duplex(EchoService.Duplex);
+            await call.RequestStream.WriteAsync(new StringValue { Value = "before" });
+            Assert.Equal("before", (await call.ReadAsync())!.Value);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await call.RequestStream.WriteAsync(new StringValue { Value = "after" });
+            await call.RequestStream.CompleteAsync();
+            Assert.Equal("after", (await call.ReadAsync())!.Value);
+            Assert.Null(await call.ReadAsync());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_message_trickling_in_below_the_minimum_rate_ends_with_resource_exhausted()
+    {
+        // Never idle for the 1 s idle timeout, but 4 kB must arrive within 1 s + 4 kB / (1 kB/s) = 5 s, and at
+        // 100 bytes every 200 ms it would take 8 s.
+        var server = await Start(new GrpcTransportLimits { IncompleteMessageIdleTimeout = TimeSpan.FromSeconds(1), MinMessageDataRate = 1000 });
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var slow = await RawHttp2.PostAsync(server.Port, EchoService.Unary.FullName, "application/grpc",
+                new RawHttp2.TrickleContent(RawHttp2.PartialFrame(4000, 0), chunks: 40, chunkSize: 100, TimeSpan.FromMilliseconds(200))).WaitAsync(Wait);
+            Assert.Equal(ResourceExhausted, RawHttp2.Status(slow));
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(7.5));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using WsssOnnx.Grpc;
+using WsssOnnx.Protos.Wsss.V1;
+using Xunit.Abstractions;
+
+namespace WsssOnnx.Server.Tests.Wire;
+
+/// <summary>RegenerateLabels against clients that misbehave: one that never reads its replies, one that hangs up mid-stream.</summary>
+[Collection(WireCollection.Name)]
+public sealed class RegenerateStreamWireTests(ITestOutputHelper output)
+{
+    private static RegenerateLabelsRequest Options(uint inFlight) => new()
+    {
+        Options = new RegenerateOptions { Method = AttributionMethod.Cam, Label = LabelKind.Seeds, MaxInFlight = inFlight },
+    };
+
+    /// <summary>An item whose id is <paramref name="idLength"/> characters: the reply echoes it, so replies are that large.</summary>
+    private static RegenerateLabelsRequest Item(int index, int idLength = 8)
+    {
+        var sample = WireServer.Sample;
+        var item = new RegenerateItem { Id = index.ToString("D4", System.Globalization.CultureInfo.InvariantCulture).PadRight(idLength, 'x'), Image = ByteString.CopyFrom(sample.Jpeg) };
+        item.Classes.Add(sample.Classes[0]);
+        return new RegenerateLabelsRequest { Item = item };
+    }
+
+    [Fact]
+    public async Task A_client_that_never_reads_its_replies_stops_the_server_reading_its_items()
+    {
+        // Regression: an item's stream slot was released before its reply was written, so the server kept reading and
+        // labelling, and every unwritten reply (with its item's image) stayed in memory.
+        await using var wire = await WireServer.StartAsync(versions: "1");
+        const int Items = 48;
+        const uint InFlight = 2;
+        using var call = wire.Client.Duplex(WsssApi.RegenerateLabels);
+        // 16 KiB replies: a handful fill the flow-control window and the buffers between the server and this client.
+        var writing = Task.Run(async () =>
+        {
+            await call.RequestStream.WriteAsync(Options(InFlight));
+            for (int i = 0; i < Items; i++) await call.RequestStream.WriteAsync(Item(i, idLength: 16 * 1024));
+            await call.RequestStream.CompleteAsync();
+        });
+
+        // Watch the server until it stops taking items (no change for 1.5 s) or has labelled all of them.
+        double labelled = -1, pending = 0;
+        var unchangedSince = DateTime.UtcNow;
+        var end = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < end && labelled < Items && DateTime.UtcNow - unchangedSince < TimeSpan.FromSeconds(1.5))
+        {
+            await Task.Delay(100);
+            var metrics = await wire.MetricsAsync();
+            double now = WireServer.Metric(metrics, "wsss_regenerated_items_total");
+            pending = WireServer.Metric(metrics, "wsss_regenerate_replies_pending");
+            if (now != labelled) (labelled, unchangedSince) = (now, DateTime.UtcNow);
+        }
+        output.WriteLine($"a client not reading: the server labelled {labelled} of {Items} items; {pending} replies pending");
+        Assert.InRange(labelled, InFlight, Items / 2);
+        Assert.Equal(InFlight, pending);
+        Assert.False(writing.IsCompleted, "the client could send every item although the server had stopped reading");
+
+        // Once the client reads, everything arrives and the stream ends cleanly.
+        var ids = new HashSet<string>();
+        while (await call.ReadAsync() is { } reply)
+        {
+            Assert.Equal(RegenerateLabelsResponse.ResultOneofCase.Labels, reply.ResultCase);
+            ids.Add(reply.Id[..4]);
+        }
+        await writing;
+        Assert.Equal(Items, ids.Count);
+        Assert.Equal(0, WireServer.Metric(await wire.MetricsAsync(), "wsss_regenerate_replies_pending"));
+    }
+
+    [Fact]
+    public async Task A_client_hanging_up_mid_stream_is_logged_below_warning()
+    {
+        // Regression: the broken request stream reached the request log as an unexpected error (level fail).
+        var log = new LogCapture();
+        await using var wire = await WireServer.StartAsync(null, log, null, "1");
+        var call = wire.Client.Duplex(WsssApi.RegenerateLabels);
+        await call.RequestStream.WriteAsync(Options(1));
+        await call.RequestStream.WriteAsync(Item(0));
+        Assert.NotNull(await call.ReadAsync());
+        call.Dispose(); // RST_STREAM with the request stream still open
+        await WireServer.Until(async () => WireServer.RequestCount(await wire.MetricsAsync(), "Cancelled", WsssApi.RegenerateLabels.FullName) == 1,
+            "the hung-up stream is counted");
+        await wire.Client.UnaryAsync(WsssApi.GetStatus, new GetStatusRequest()); // still serving
+        foreach (var entry in log.Entries) output.WriteLine($"{entry.Level} {entry.Category}: {entry.Message}");
+        Assert.DoesNotContain(log.Entries, e => e.Level >= LogLevel.Warning);
+    }
+}
