@@ -27,6 +27,22 @@ public sealed record ServiceOptions
     /// <summary>Watch <see cref="ModelsRoot"/> and activate new versions of served packages as they appear.</summary>
     public bool WatchModels { get; init; } = true;
 
+    /// <summary>
+    /// The largest <see cref="RequestCost"/> one request may have (pixel-passes; larger ones get RESOURCE_EXHAUSTED before
+    /// any network runs). The default, about 4 minutes of one core, admits the bundled model's AdvCAM at its defaults
+    /// (T = 27, 4 scales) with all 8 classes on a 512x512 image or 2 classes on a 1024x1024 one.
+    /// </summary>
+    public double MaxRequestCost { get; init; } = 1e9;
+
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena. Off by default: the arena keeps its largest allocation for the session's life,
+    /// so one large request would pin gigabytes; without it ORT's buffers go back to the allocator after each run.
+    /// </summary>
+    public bool MemoryArena { get; init; }
+
+    /// <summary>The bearer token ModelAdmin calls must carry; null: admin calls from loopback peers only (<see cref="Handlers.AdminAccess"/>).</summary>
+    public string? AdminToken { get; init; }
+
     /// <summary>How long shutdown waits for running requests before it stops them.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -37,6 +53,9 @@ public sealed record ServiceOptions
         if (QueueCapacity is < 0 or > 100_000) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, "queue capacity must be in [0, 100000]");
         if (IntraOpThreads is < 0 or > 256) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "intra-op threads must be in [0, 256]");
         if (MaxImageSide is < 16 or > 8192) throw new ArgumentOutOfRangeException(nameof(MaxImageSide), MaxImageSide, "max image side must be in [16, 8192]");
+        if (!(MaxRequestCost is >= 1e6 and <= 1e15)) throw new ArgumentOutOfRangeException(nameof(MaxRequestCost), MaxRequestCost, "max request cost must be in [1e6, 1e15]");
+        if (AdminToken is not null && (AdminToken.Length < 16 || AdminToken.Any(char.IsWhiteSpace)))
+            throw new ArgumentOutOfRangeException(nameof(AdminToken), "the admin token must have at least 16 characters and no white space");
         if (DefaultStreamInFlight is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(DefaultStreamInFlight), DefaultStreamInFlight, "stream in-flight must be in [1, 64]");
         return this;
     }
