@@ -145,6 +145,7 @@ internal static class ServeCommand
         }
 
         using var stop = new SignalCancellation(PosixSignal.SIGINT, PosixSignal.SIGTERM);
+        GlibcAllocator.ReturnFreedMemory();
 
         WsssServer server;
         try
