@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Net;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using WsssOnnx.Grpc.Server;
 using WsssOnnx.Server;
@@ -19,13 +21,18 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "Address to listen on (0.0.0.0 for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "gRPC port (HTTP/2; h2c unless --tls-cert)", DefaultValueFactory = _ => 50051 };
         var metricsPort = new Option<int>("--metrics-port") { Description = "Port of the Prometheus /metrics endpoint (HTTP/1.1); -1 turns it off", DefaultValueFactory = _ => 9464 };
+        var metricsHost = new Option<string>("--metrics-host") { Description = "Address /metrics listens on (loopback unless asked: 0.0.0.0 for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests running at once", DefaultValueFactory = _ => defaults.ConcurrencyLimit };
         var queue = new Option<int>("--queue") { Description = "Requests waiting for a slot before RESOURCE_EXHAUSTED", DefaultValueFactory = _ => defaults.QueueCapacity };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per request (0: one per core)", DefaultValueFactory = _ => defaults.IntraOpThreads };
         var maxSide = new Option<int>("--max-image-side") { Description = "Longest image side accepted, in pixels", DefaultValueFactory = _ => defaults.MaxImageSide };
         var noWatch = new Option<bool>("--no-watch") { Description = "Do not activate new versions that appear under --models" };
         var cert = new Option<FileInfo?>("--tls-cert") { Description = "PFX certificate: serve gRPC over TLS instead of h2c" };
-        var certPassword = new Option<string?>("--tls-password") { Description = "Password of --tls-cert" };
+        var certPassword = new Option<string?>("--tls-password") { Description = $"Password of --tls-cert (visible to other users in the process list: prefer --tls-password-file or {TlsPasswordVariable})" };
+        var certPasswordFile = new Option<FileInfo?>("--tls-password-file") { Description = "File holding the password of --tls-cert (one line)" };
+        var adminTokenFile = new Option<FileInfo?>("--admin-token-file") { Description = "File holding the bearer token ModelAdmin calls need (without it ModelAdmin answers loopback clients only)" };
+        var maxCost = new Option<double>("--max-request-cost") { Description = "Largest work one request may ask for, in pixel-passes (README: request cost)", DefaultValueFactory = _ => defaults.MaxRequestCost };
+        var memoryArena = new Option<bool>("--memory-arena") { Description = "Keep ONNX Runtime's CPU memory arena (faster, but holds the largest request's memory for good)" };
         var maxMessage = new Option<int>("--max-message-mb") { Description = "Largest request message, in MiB", DefaultValueFactory = _ => 16 };
         var gzip = new Option<bool>("--gzip-responses") { Description = "gzip response messages for clients that accept it (requests in gzip are always accepted)" };
         var grace = new Option<double>("--shutdown-grace") { Description = "Seconds health says NOT_SERVING (new calls UNAVAILABLE) before the server stops listening and drains", DefaultValueFactory = _ => defaults.ShutdownGrace.TotalSeconds };
@@ -42,12 +49,14 @@ internal static class ServeCommand
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command("serve", "Serve the wsss.v1 gRPC API and grpc.health.v1 on the model packages in --models")
         {
-            models, model, host, port, metricsPort, concurrency, queue, threads, maxSide, noWatch, cert, certPassword, maxMessage, gzip, grace,
+            models, model, host, port, metricsPort, metricsHost, concurrency, queue, threads, maxSide, noWatch, cert, certPassword, certPasswordFile,
+            adminTokenFile, maxCost, memoryArena, maxMessage, gzip, grace,
             maxConnections, maxStreams, streamWindow, connectionWindow, incompletePerConnection, incompletePerServer, messageIdle, messageRate, logFormat, logLevel,
         };
         command.SetAction(result =>
         {
             if (!IPAddress.TryParse(result.GetValue(host), out var address)) throw new CommandFailedException($"--host must be an IP address; got \"{result.GetValue(host)}\".");
+            if (!IPAddress.TryParse(result.GetValue(metricsHost), out var metricsAddress)) throw new CommandFailedException($"--metrics-host must be an IP address; got \"{result.GetValue(metricsHost)}\".");
             int grpcPort = result.GetValue(port), httpPort = result.GetValue(metricsPort);
             if (grpcPort is < 0 or > 65535) throw new CommandFailedException($"--port must be in [0, 65535]; got {grpcPort}.");
             if (httpPort is < -1 or > 65535) throw new CommandFailedException($"--metrics-port must be in [-1, 65535]; got {httpPort}.");
@@ -64,6 +73,9 @@ internal static class ServeCommand
                 MaxImageSide = result.GetValue(maxSide),
                 WatchModels = !result.GetValue(noWatch),
                 ShutdownGrace = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(grace), -1, 1e6)),
+                MaxRequestCost = result.GetValue(maxCost),
+                MemoryArena = result.GetValue(memoryArena),
+                AdminToken = result.GetValue(adminTokenFile) is { } tokenFile ? ReadSecret(tokenFile, "--admin-token-file") : null,
             };
             var transportLimits = new GrpcTransportLimits
             {
@@ -83,20 +95,66 @@ internal static class ServeCommand
             }
             catch (ArgumentOutOfRangeException e)
             {
-                throw new CommandFailedException(e.Message.Split(" (Parameter")[0], e);
+                throw new CommandFailedException(e.Message.Split(" (Parameter")[0].Split('\n')[0], e);
             }
+            string? certificate = result.GetValue(cert)?.FullName;
+            string? password = TlsPassword(result.GetValue(certPassword), result.GetValue(certPasswordFile));
+            // Before any model loads: a TLS mistake is one sentence, not a stack trace after a minute of loading.
+            if (certificate is not null) CheckCertificate(certificate, password);
             var hostOptions = new GrpcHostOptions
             {
                 GrpcEndpoint = new IPEndPoint(address, grpcPort),
-                HttpEndpoint = httpPort < 0 ? null : new IPEndPoint(address, httpPort),
-                CertificatePath = result.GetValue(cert)?.FullName,
-                CertificatePassword = result.GetValue(certPassword),
+                HttpEndpoint = httpPort < 0 ? null : new IPEndPoint(metricsAddress, httpPort),
+                CertificatePath = certificate,
+                CertificatePassword = password,
                 Limits = transportLimits,
                 Server = new GrpcServerOptions { MaxReceiveMessageSize = result.GetValue(maxMessage) * 1024 * 1024, ResponseCompression = result.GetValue(gzip) },
             };
             return Run(options, hostOptions, format, result.GetValue(logLevel)).GetAwaiter().GetResult();
         });
         return command;
+    }
+
+    /// <summary>The environment variable `wsss serve` reads the PFX password from when no option gives it.</summary>
+    public const string TlsPasswordVariable = "WSSS_TLS_PASSWORD";
+
+    private static string? TlsPassword(string? onCommandLine, FileInfo? file)
+    {
+        if (onCommandLine is not null && file is not null) throw new CommandFailedException("give --tls-password or --tls-password-file, not both.");
+        if (file is not null) return ReadSecret(file, "--tls-password-file");
+        return onCommandLine ?? Environment.GetEnvironmentVariable(TlsPasswordVariable);
+    }
+
+    /// <summary>A secret file's first line (a trailing newline is not part of the secret).</summary>
+    private static string ReadSecret(FileInfo file, string option)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(file.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandFailedException($"{option}: cannot read {file.FullName}: {e.Message}", e);
+        }
+        string secret = text.Split('\n')[0].TrimEnd('\r');
+        if (secret.Length == 0) throw new CommandFailedException($"{option}: {file.FullName} is empty.");
+        return secret;
+    }
+
+    /// <summary>Opens the PFX as Kestrel will, so a missing file, a wrong password or a certificate without its key fails here.</summary>
+    private static void CheckCertificate(string path, string? password)
+    {
+        if (!File.Exists(path)) throw new CommandFailedException($"--tls-cert: {path} does not exist.");
+        try
+        {
+            using var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
+            if (!certificate.HasPrivateKey) throw new CommandFailedException($"--tls-cert: {path} holds no private key; a server certificate needs one.");
+        }
+        catch (CryptographicException e)
+        {
+            throw new CommandFailedException($"--tls-cert: cannot open {path} ({e.Message.TrimEnd('.')}); is the password right (--tls-password-file, {TlsPasswordVariable})?", e);
+        }
     }
 
     private static async Task<int> Run(ServiceOptions options, GrpcHostOptions hostOptions, string logFormat, LogLevel level)
@@ -111,6 +169,7 @@ internal static class ServeCommand
         }
 
         using var stop = new SignalCancellation(PosixSignal.SIGINT, PosixSignal.SIGTERM);
+        GlibcAllocator.ReturnFreedMemory();
 
         WsssServer server;
         try
@@ -129,7 +188,7 @@ internal static class ServeCommand
         {
             // One machine-readable line for scripts and tests: where the service listens.
             Console.WriteLine($"wsss serve: listening on {hostOptions.GrpcEndpoint.Address}:{server.GrpcPort}" +
-                (server.MetricsPort is int m ? $", metrics on http://{hostOptions.GrpcEndpoint.Address}:{m}/metrics" : ""));
+                (server.MetricsPort is int m ? $", metrics on http://{hostOptions.HttpEndpoint!.Address}:{m}/metrics" : ""));
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);

@@ -3,7 +3,8 @@ namespace WsssOnnx.Server;
 /// <summary>
 /// Bounds the work the server takes on: at most <see cref="ConcurrencyLimit"/> requests run at once and at most
 /// <see cref="QueueCapacity"/> wait; a request beyond that is refused at once (RESOURCE_EXHAUSTED) instead of
-/// queueing without bound. Waiting honours the request's cancellation (deadline or client cancel).
+/// queueing without bound. Waiting honours the request's cancellation (deadline or client cancel). One request's own
+/// work is bounded too: a <see cref="RequestCost"/> over <see cref="MaxRequestCost"/> is refused before it runs.
 /// </summary>
 public sealed class AdmissionController
 {
@@ -12,18 +13,23 @@ public sealed class AdmissionController
     private int _running;
     private volatile bool _closed;
 
-    public AdmissionController(int concurrencyLimit, int queueCapacity)
+    public AdmissionController(int concurrencyLimit, int queueCapacity, double maxRequestCost = double.PositiveInfinity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrencyLimit, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(queueCapacity);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRequestCost);
         ConcurrencyLimit = concurrencyLimit;
         QueueCapacity = queueCapacity;
+        MaxRequestCost = maxRequestCost;
         _slots = new SemaphoreSlim(concurrencyLimit, concurrencyLimit);
     }
 
     public int ConcurrencyLimit { get; }
 
     public int QueueCapacity { get; }
+
+    /// <summary>The largest <see cref="RequestCost.Total"/> one request may have.</summary>
+    public double MaxRequestCost { get; }
 
     public int Running => Volatile.Read(ref _running);
 
@@ -58,6 +64,13 @@ public sealed class AdmissionController
         return new AdmissionTicket(this);
     }
 
+    /// <summary>Refuses a request whose work is over <see cref="MaxRequestCost"/>, before it starts.</summary>
+    /// <exception cref="RequestTooCostlyException">It is.</exception>
+    public void CheckCost(RequestCost cost)
+    {
+        if (cost.Total > MaxRequestCost) throw new RequestTooCostlyException(cost, MaxRequestCost);
+    }
+
     /// <summary>Refuses new requests from now on; running and queued ones continue.</summary>
     public void Close() => _closed = true;
 
@@ -88,4 +101,13 @@ public enum AdmissionRejection
 public sealed class AdmissionRejectedException(AdmissionRejection reason, string message) : Exception(message)
 {
     public AdmissionRejection Reason { get; } = reason;
+}
+
+/// <summary>A request whose work is over the server's limit (RESOURCE_EXHAUSTED; retrying cannot help).</summary>
+public sealed class RequestTooCostlyException(RequestCost cost, double limit) : Exception(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+    $"request cost {cost} exceeds this server's limit of {limit:0.###e0} (wsss serve --max-request-cost); use a smaller image, fewer classes, steps or scales, or smaller scales"))
+{
+    public RequestCost Cost { get; } = cost;
+
+    public double Limit { get; } = limit;
 }

@@ -31,6 +31,22 @@ public sealed record ServiceOptions
     public bool WatchModels { get; init; } = true;
 
     /// <summary>
+    /// The largest <see cref="RequestCost"/> one request may have (pixel-passes; larger ones get RESOURCE_EXHAUSTED before
+    /// any network runs). The default, about 4 minutes of one core, admits the bundled model's AdvCAM at its defaults
+    /// (T = 27, 4 scales) with all 8 classes on a 512x512 image or 2 classes on a 1024x1024 one.
+    /// </summary>
+    public double MaxRequestCost { get; init; } = 1e9;
+
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena. Off by default: the arena keeps its largest allocation for the session's life,
+    /// so one large request would pin gigabytes; without it ORT's buffers go back to the allocator after each run.
+    /// </summary>
+    public bool MemoryArena { get; init; }
+
+    /// <summary>The bearer token ModelAdmin calls must carry; null: admin calls from loopback peers only (<see cref="Handlers.AdminAccess"/>).</summary>
+    public string? AdminToken { get; init; }
+
+    /// <summary>
     /// How long shutdown keeps listening after health turns NOT_SERVING, so that health checkers and load balancers
     /// see it while new calls get UNAVAILABLE (running and queued ones go on).
     /// </summary>
@@ -50,6 +66,9 @@ public sealed record ServiceOptions
             throw new ArgumentOutOfRangeException(nameof(DefaultStreamInFlight), DefaultStreamInFlight, $"stream in-flight must be in [1, {Handlers.LabelRegenerationHandler.MaxInFlight}]");
         if (ShutdownGrace < TimeSpan.Zero || ShutdownGrace > TimeSpan.FromMinutes(10))
             throw new ArgumentOutOfRangeException(nameof(ShutdownGrace), ShutdownGrace, "shutdown grace must be in [0, 600] s");
+        if (!(MaxRequestCost is >= 1e6 and <= 1e15)) throw new ArgumentOutOfRangeException(nameof(MaxRequestCost), MaxRequestCost, "max request cost must be in [1e6, 1e15]");
+        if (AdminToken is not null && (AdminToken.Length < 16 || AdminToken.Any(char.IsWhiteSpace)))
+            throw new ArgumentOutOfRangeException(nameof(AdminToken), "the admin token must have at least 16 characters and no white space");
         return this;
     }
 }

@@ -68,7 +68,7 @@ public sealed class WsssServer : IAsyncDisposable
     public string RenderMetrics() => _exporter.Render();
 
     /// <summary>
-    /// Activates the default package's newest version (failing start-up if it does not load), then starts listening.
+    /// Activates the default package's newest version that loads (failing start-up only if none does), then starts listening.
     /// </summary>
     /// <param name="configureLogging">Adds logging providers (e.g. JSON console); none: no logs.</param>
     public static async Task<WsssServer> StartAsync(ServiceOptions options, GrpcHostOptions hostOptions,
@@ -77,11 +77,11 @@ public sealed class WsssServer : IAsyncDisposable
         options.Validate();
         var loggerFactory = LoggerFactory.Create(b => configureLogging?.Invoke(b));
         var logger = loggerFactory.CreateLogger("WsssOnnx.Server");
-        var sessionConfig = new SessionConfig { IntraOpThreads = options.IntraOpThreads };
+        var sessionConfig = new SessionConfig { IntraOpThreads = options.IntraOpThreads, MemoryArena = options.MemoryArena };
         var registry = new ModelRegistry(options.ModelsRoot, sessionConfig, loggerFactory.CreateLogger("WsssOnnx.Server.ModelRegistry"), options.DefaultModel);
         try
         {
-            await registry.ActivateAsync(options.DefaultModel, null, cancellation).ConfigureAwait(false);
+            await registry.ActivateNewestLoadableAsync(options.DefaultModel, cancellation).ConfigureAwait(false);
         }
         catch
         {
@@ -90,7 +90,7 @@ public sealed class WsssServer : IAsyncDisposable
             throw;
         }
 
-        var admission = new AdmissionController(options.ConcurrencyLimit, options.QueueCapacity);
+        var admission = new AdmissionController(options.ConcurrencyLimit, options.QueueCapacity, options.MaxRequestCost);
         var metrics = new ServiceMetrics(admission, registry);
         var exporter = new PrometheusExporter(ServiceMetrics.MeterName);
         var health = new HealthService();
@@ -100,6 +100,7 @@ public sealed class WsssServer : IAsyncDisposable
         var images = new RequestImage(options.MaxImageSide);
         var attribution = new AttributionHandler(registry, admission, images);
         var segmentation = new SegmentationHandler(registry, admission, images);
+        var adminAccess = new AdminAccess(options.AdminToken);
         var requestLogger = loggerFactory.CreateLogger("WsssOnnx.Server.Requests");
         var regeneration = new LabelRegenerationHandler(attribution, registry, options, metrics, requestLogger);
         var admin = new ModelAdminHandler(registry, admission);
@@ -120,11 +121,19 @@ public sealed class WsssServer : IAsyncDisposable
         router.AddUnary(WsssApi.Attribute, (r, c) => observe.Unary(WsssApi.Attribute, c, () => attribution.AttributeAsync(r, c.CancellationToken)));
         router.AddDuplex(WsssApi.RegenerateLabels, (requests, writer, c) => observe.Stream(WsssApi.RegenerateLabels.FullName, c,
             () => regeneration.RegenerateAsync(requests, reply => writer.WriteAsync(reply, c.CancellationToken), c.CancellationToken)));
-        router.AddUnary(WsssApi.ListModels, (r, c) => observe.Unary(WsssApi.ListModels, c, () => admin.ListModelsAsync(r, c.CancellationToken)));
-        router.AddUnary(WsssApi.LoadModel, (r, c) => observe.Unary(WsssApi.LoadModel, c, () => admin.LoadModelAsync(r, c.CancellationToken)));
-        router.AddUnary(WsssApi.ActivateModel, (r, c) => observe.Unary(WsssApi.ActivateModel, c, () => admin.ActivateModelAsync(r, c.CancellationToken)));
-        router.AddUnary(WsssApi.UnloadModel, (r, c) => observe.Unary(WsssApi.UnloadModel, c, () => admin.UnloadModelAsync(r, c.CancellationToken)));
-        router.AddUnary(WsssApi.GetStatus, (r, c) => observe.Unary(WsssApi.GetStatus, c, () => admin.GetStatusAsync(r, c.CancellationToken)));
+        // Every ModelAdmin method checks its caller first (AdminAccess).
+        void AddAdmin<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, Func<TRequest, CancellationToken, Task<TResponse>> handler)
+            where TRequest : class, IMessage<TRequest> where TResponse : class, IMessage<TResponse> =>
+            router.AddUnary(method, (r, c) => observe.Unary(method, c, () =>
+            {
+                adminAccess.Check(c);
+                return handler(r, c.CancellationToken);
+            }));
+        AddAdmin(WsssApi.ListModels, admin.ListModelsAsync);
+        AddAdmin(WsssApi.LoadModel, admin.LoadModelAsync);
+        AddAdmin(WsssApi.ActivateModel, admin.ActivateModelAsync);
+        AddAdmin(WsssApi.UnloadModel, admin.UnloadModelAsync);
+        AddAdmin(WsssApi.GetStatus, admin.GetStatusAsync);
 
         ModelDirectoryWatcher? watcher = options.WatchModels
             ? new ModelDirectoryWatcher(registry, loggerFactory.CreateLogger("WsssOnnx.Server.ModelWatch"))

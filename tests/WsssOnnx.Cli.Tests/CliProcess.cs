@@ -22,6 +22,10 @@ internal static class CliProcess
 
     public static (int ExitCode, string Stdout, string Stderr) Run(string directory, params string[] args) => RunProgram(Path.Combine(directory, "wsss.dll"), args);
 
+    /// <summary>Runs `wsss` with <paramref name="environment"/> added to this process's environment.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunWith(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunProgram(Path.Combine(BuildDirectory, "wsss.dll"), args, environment);
+
     public static (int ExitCode, string Stdout, string Stderr) RunTrainer(params string[] args) => RunProgram(Path.Combine(TrainerDirectory, "wsss-train.dll"), args);
 
     /// <summary>
@@ -64,9 +68,9 @@ internal static class CliProcess
         return Process.Start(start)!;
     }
 
-    private static (int ExitCode, string Stdout, string Stderr) RunProgram(string dll, string[] args)
+    private static (int ExitCode, string Stdout, string Stderr) RunProgram(string dll, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = StartProgram(dll, args);
+        using var process = StartProgram(dll, args, environment: environment);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))

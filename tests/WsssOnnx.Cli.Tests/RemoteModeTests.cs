@@ -19,7 +19,8 @@ public sealed class ServeProcess : IDisposable
 
     public ServeProcess(IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
-        _process = CliProcess.Start(environment, ["serve", "--models", Path.Combine(CliProcess.RepoRoot, "models"), "--port", "0", "--metrics-port", "-1", "--no-watch", .. extra]);
+        string[] metrics = extra.Contains("--metrics-port") ? [] : ["--metrics-port", "-1"];
+        _process = CliProcess.Start(environment, ["serve", "--models", Path.Combine(CliProcess.RepoRoot, "models"), "--port", "0", .. metrics, "--no-watch", .. extra]);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         while (true)
         {
@@ -30,6 +31,7 @@ public sealed class ServeProcess : IDisposable
             if (match.Success)
             {
                 Address = match.Groups[1].Value;
+                ListeningLine = line;
                 break;
             }
         }
@@ -38,6 +40,9 @@ public sealed class ServeProcess : IDisposable
 
     /// <summary>host:port of the gRPC endpoint.</summary>
     public string Address { get; }
+
+    /// <summary>The line that says where the service listens (gRPC and metrics).</summary>
+    public string ListeningLine { get; } = "";
 
     /// <summary>SIGTERM, then the exit code and the log (console logs go to stdout).</summary>
     public (int ExitCode, string Log) Stop()

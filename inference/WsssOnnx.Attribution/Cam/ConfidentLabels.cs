@@ -17,14 +17,14 @@ public static class ConfidentLabels
     public const byte Ignore = 255;
 
     /// <summary>Label map with 0 = background, class k (0-based foreground index) as k + 1 and 255 = unsure.</summary>
-    public static GrayImage FromMaps(RgbImage image, ClassMaps maps, DenseCrf crf, ConfidentLabelOptions? options = null)
+    public static GrayImage FromMaps(RgbImage image, ClassMaps maps, DenseCrf crf, ConfidentLabelOptions? options = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(maps);
         ArgumentNullException.ThrowIfNull(crf);
         options = (options ?? new ConfidentLabelOptions()).Validate();
-        var foreground = RefinedSeeds(image, maps, options.ForegroundThreshold, crf);
-        var background = RefinedSeeds(image, maps, options.BackgroundThreshold, crf);
+        var foreground = RefinedSeeds(image, maps, options.ForegroundThreshold, crf, cancellation);
+        var background = RefinedSeeds(image, maps, options.BackgroundThreshold, crf, cancellation);
         return Combine(foreground, background);
     }
 
@@ -51,7 +51,8 @@ public static class ConfidentLabels
     /// Seeds at <paramref name="threshold"/> refined by dense CRF over the compact label set {background, the maps'
     /// classes} (IRN's <c>keys</c>: the CRF's uniform unary spreads 1 − gt_prob over these, not over absent classes).
     /// </summary>
-    public static GrayImage RefinedSeeds(RgbImage image, ClassMaps maps, float threshold, DenseCrf crf)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired during the CRF.</exception>
+    public static GrayImage RefinedSeeds(RgbImage image, ClassMaps maps, float threshold, DenseCrf crf, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(maps);
@@ -68,7 +69,7 @@ public static class ConfidentLabels
         }
         var compact = new GrayImage(seeds.Width, seeds.Height);
         for (int i = 0; i < compact.Pixels.Length; i++) compact.Pixels[i] = compactOf[seeds.Pixels[i]];
-        var refined = crf.InferLabels(image, compact, maps.Classes.Count + 1);
+        var refined = crf.InferLabels(image, compact, maps.Classes.Count + 1, cancellation);
         for (int i = 0; i < refined.Pixels.Length; i++) refined.Pixels[i] = keys[refined.Pixels[i]];
         return refined;
     }

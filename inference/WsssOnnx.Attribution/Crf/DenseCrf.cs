@@ -49,16 +49,18 @@ public sealed class DenseCrf
 
     /// <summary>
     /// IRN's <c>crf_inference_label</c>: unary from <paramref name="labels"/> (values in [0, labelCount)) with
-    /// <see cref="DenseCrfOptions.GroundTruthProbability"/>, mean field, argmax.
+    /// <see cref="DenseCrfOptions.GroundTruthProbability"/>, mean field, argmax. <paramref name="cancellation"/> is
+    /// checked between mean-field iterations and between the parallel chunks of every filtering pass.
     /// </summary>
-    public GrayImage InferLabels(RgbImage image, GrayImage labels, int labelCount)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
+    public GrayImage InferLabels(RgbImage image, GrayImage labels, int labelCount, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(labels);
         RequireSameSize(image, labels.Width, labels.Height, nameof(labels));
         int stride = MeanField.Stride(labelCount);
         float[] negativeUnary = NegativeUnaryFromLabels(labels.Pixels, labelCount, Options.GroundTruthProbability, stride);
-        float[] q = Run(image, negativeUnary, labelCount, stride);
+        float[] q = Run(image, negativeUnary, labelCount, stride, cancellation);
         return ArgmaxPixelMajor(q, labelCount, stride, image.Width, image.Height);
     }
 
@@ -151,11 +153,14 @@ public sealed class DenseCrf
         return result;
     }
 
-    /// <summary>Mean field on pixel-major −U (see <see cref="MeanField"/>); returns pixel-major Q.</summary>
-    internal float[] Run(RgbImage image, float[] negativeUnary, int labelCount, int stride)
+    /// <summary>
+    /// Mean field on pixel-major −U (see <see cref="MeanField"/>); returns pixel-major Q. A 1024² image takes seconds
+    /// per iteration, so <paramref name="cancellation"/> also goes into every parallel pass (checked between chunks).
+    /// </summary>
+    internal float[] Run(RgbImage image, float[] negativeUnary, int labelCount, int stride, CancellationToken cancellation = default)
     {
         DenseCrfOptions o = Options;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism, CancellationToken = cancellation };
         var q = new float[negativeUnary.Length];
         MeanField.Softmax(negativeUnary, q, labelCount, stride, parallel);
         if (o.Iterations == 0) return q;
@@ -169,6 +174,7 @@ public sealed class DenseCrf
         var energy = new float[negativeUnary.Length];
         for (int t = 0; t < o.Iterations; t++)
         {
+            cancellation.ThrowIfCancellationRequested();
             Array.Copy(negativeUnary, energy, energy.Length);
             foreach ((PermutohedralLattice lattice, float[] norm, float compat) in kernels)
                 lattice.Filter(q, energy, stride, norm, compat, accumulate: true, parallel);

@@ -23,6 +23,10 @@ internal sealed class PermutohedralLattice
 {
     private const int ChunkSize = 2048;
     private const int MinPixelsPerBuildChunk = 16384;
+
+    // The coarse phases (one part per thread) check the cancellation token every this many pixels: a 1024² 5-D
+    // lattice takes seconds to build on two cores, and a cancelled request must not wait for that.
+    private const int CancellationBlock = 8192;
     private const int MaxSplatParts = 4;
     private const float MaxCoordinate = 1 << 28;   // elevated coordinates stay far inside int
 
@@ -79,14 +83,22 @@ internal sealed class PermutohedralLattice
         {
             int from = c * chunkSize, to = Math.Min(n, from + chunkSize);
             tables[c] = new LatticeHashTable(d, Math.Max(16, (to - from) / 8));
-            LocateSimplices(features, d, from, to, tables[c], vertex, weight);
+            for (int block = from; block < to; block += CancellationBlock)
+            {
+                parallel.CancellationToken.ThrowIfCancellationRequested();
+                LocateSimplices(features, d, block, Math.Min(to, block + CancellationBlock), tables[c], vertex, weight);
+            }
         });
         LatticeHashTable table = tables[0];
         for (int c = 1; c < chunks; c++)
         {
             LatticeHashTable local = tables[c];
             var global = new int[local.Count];
-            for (int v = 0; v < global.Length; v++) global[v] = table.FindOrInsert(local.Key(v));
+            for (int v = 0; v < global.Length; v++)
+            {
+                if (v % CancellationBlock == 0) parallel.CancellationToken.ThrowIfCancellationRequested();
+                global[v] = table.FindOrInsert(local.Key(v));
+            }
             int first = c * chunkSize * d1, last = Math.Min(n, (c + 1) * chunkSize) * d1;
             for (int e = first; e < last; e++) vertex[e] = global[vertex[e]];
         }
@@ -231,8 +243,14 @@ internal sealed class PermutohedralLattice
         long rows = (long)(m + 1) * stride;
         if (_buffers.Length == 0 || _buffers[0].Length != rows)
         {
-            _buffers = new float[_splatParts + 1][];
-            for (int b = 0; b < _buffers.Length; b++) _buffers[b] = new float[rows];
+            // (m + 1)·stride floats each: hundreds of MB for a 1024² image with many colours, so check between them.
+            var fresh = new float[_splatParts + 1][];
+            for (int b = 0; b < fresh.Length; b++)
+            {
+                parallel.CancellationToken.ThrowIfCancellationRequested();
+                fresh[b] = new float[rows];
+            }
+            _buffers = fresh;
         }
 
         // Splat: part p scatters pixels [p·N/P, (p+1)·N/P) into buffer p; parts 1.. are then added into buffer 0 in order.
@@ -241,7 +259,12 @@ internal sealed class PermutohedralLattice
         Parallel.For(0, parts, parallel, p =>
         {
             Array.Clear(buffers[p]);
-            Splat(input, buffers[p], stride, pixelScale, p * partSize, Math.Min(n, (p + 1) * partSize));
+            int end = Math.Min(n, (p + 1) * partSize);
+            for (int block = p * partSize; block < end; block += CancellationBlock)
+            {
+                parallel.CancellationToken.ThrowIfCancellationRequested();
+                Splat(input, buffers[p], stride, pixelScale, block, Math.Min(end, block + CancellationBlock));
+            }
         });
         if (parts > 1)
             ParallelChunks.For(m, ChunkSize, parallel, (from, to) =>

@@ -38,8 +38,11 @@ internal sealed class ServerPool : IDisposable
 
     public int Retries { get; }
 
-    /// <summary>Whether a failure may succeed on a retry (another server, or the same one later).</summary>
-    public static bool IsTransient(RpcException e) => e.StatusCode is GrpcStatusCode.Unavailable or GrpcStatusCode.ResourceExhausted;
+    /// <summary>Whether a failure may succeed on a retry (another server, or the same one later).
+    /// A request refused for its cost (the server sends its limit in a trailer) fails the same way everywhere.</summary>
+    public static bool IsTransient(RpcException e) =>
+        e.StatusCode is GrpcStatusCode.Unavailable
+        || (e.StatusCode is GrpcStatusCode.ResourceExhausted && e.Trailers.GetValue(WsssOnnx.Server.Handlers.ServiceErrors.MaxRequestCostTrailer) is null);
 
     /// <summary>Parses "host:port[,host:port...]" (an http:// or https:// prefix is kept; plain means h2c).</summary>
     /// <exception cref="CommandFailedException">An entry is not host:port.</exception>

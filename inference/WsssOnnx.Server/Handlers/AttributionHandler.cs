@@ -20,7 +20,12 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
     {
         var wanted = request.Labels.Count == 0 ? [LabelKind.Seeds, LabelKind.Crf] : request.Labels.Distinct().ToList();
         if (wanted.Contains(LabelKind.Unspecified)) throw ServiceErrors.InvalidArgument("labels: LABEL_KIND_UNSPECIFIED is not a label kind");
+        // Protobuf keeps enum numbers this build does not know; they would select nothing and return an empty reply.
+        foreach (var kind in wanted)
+            if (!Enum.IsDefined(kind)) throw ServiceErrors.InvalidArgument($"labels: {(int)kind} is not a LabelKind");
         if (!Enum.IsDefined(request.Method)) throw ServiceErrors.InvalidArgument($"method: {(int)request.Method} is not an AttributionMethod");
+        if (!Enum.IsDefined(request.LabelEncoding)) throw ServiceErrors.InvalidArgument($"label_encoding: {(int)request.LabelEncoding} is not a LabelEncoding");
+        if (!Enum.IsDefined(request.MapEncoding)) throw ServiceErrors.InvalidArgument($"map_encoding: {(int)request.MapEncoding} is not a MapEncoding");
         var confident = wanted.Contains(LabelKind.Confident) ? ConfidentOptions(request.ConfidentThresholds, "confident_thresholds") : null;
         var query = new Query(request.Image, request.Classes, request.Model, request.Method, request.Parameters,
             request.HasBackgroundThreshold ? request.BackgroundThreshold : null, wanted.Contains(LabelKind.Crf), confident, Bounded: true);
@@ -81,13 +86,15 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var decode = Stopwatch.StartNew();
         var image = images.Decode(query.Image);
         double decodeMs = decode.Elapsed.TotalMilliseconds;
+        int crfPasses = (query.Crf ? 1 : 0) + (query.Confident is null ? 0 : 2);
+        admission.CheckCost(RequestCost.Of(image.Width, image.Height, work.Options, work.Classes.Count, crfPasses, RequestCost.CrfIterations));
         var infer = Stopwatch.StartNew();
         var maps = Climb(model, image, work, cancellation);
         double inferMs = infer.Elapsed.TotalMilliseconds;
         var refine = Stopwatch.StartNew();
         var seeds = LoadedModel.Seeds(maps, work.BackgroundThreshold);
-        var crf = query.Crf ? LoadedModel.RefineByCrf(image, maps, work.BackgroundThreshold) : null;
-        var confident = query.Confident is null ? null : LoadedModel.Confident(image, maps, query.Confident);
+        var crf = query.Crf ? LoadedModel.RefineByCrf(image, maps, work.BackgroundThreshold, cancellation) : null;
+        var confident = query.Confident is null ? null : LoadedModel.Confident(image, maps, query.Confident, cancellation);
         double refineMs = refine.Elapsed.TotalMilliseconds;
 
         var timings = new Timings { QueueMs = queueMs, DecodeMs = decodeMs, InferenceMs = inferMs, RefineMs = refineMs };

@@ -38,7 +38,10 @@ public sealed class ServiceMetrics : IDisposable
         _meter.CreateObservableGauge("wsss_model_in_flight", () => registry.ActiveModels.Select(m =>
             new Measurement<int>(m.InFlight, new("name", m.Name), new("version", m.Version))), description: "Requests holding the active version");
         _meter.CreateObservableGauge("process_resident_memory_bytes", () => Process.GetCurrentProcess().WorkingSet64, unit: "bytes", description: "Resident set size");
-        _meter.CreateObservableGauge("dotnet_gc_heap_bytes", () => GC.GetTotalMemory(false), unit: "bytes", description: "Managed heap in use");
+        // The heap the GC holds after its last collection (live objects and their fragmentation), not the bytes
+        // allocated since, which GC.GetTotalMemory(false) adds: that counts garbage until the next collection.
+        _meter.CreateObservableGauge("dotnet_gc_heap_bytes", () => GC.GetGCMemoryInfo().HeapSizeBytes, unit: "bytes",
+            description: "Managed heap size after the last garbage collection");
     }
 
     /// <summary>Records one finished RPC.</summary>

@@ -78,7 +78,7 @@ public sealed class LoadedModel : IDisposable
     /// the training size (segmenter, CAM and a two-step climb), so the first request does not pay ORT's lazy set-up.
     /// </summary>
     /// <exception cref="ModelLoadException">A network does not load or the warm-up fails.</exception>
-    /// <exception cref="InvalidDataException">The package is damaged (manifest, hashes).</exception>
+    /// <exception cref="InvalidDataException">The package is damaged (manifest, hashes) or its manifest does not match its networks (<see cref="PackageContract"/>).</exception>
     public static LoadedModel Load(string directory, SessionConfig config, CancellationToken cancellation = default)
     {
         var package = ModelPackage.Open(directory);
@@ -97,6 +97,7 @@ public sealed class LoadedModel : IDisposable
             var classifier = Open("classifier");
             var climber = package.Has("climber") ? Open("climber") : null;
             var segmenter = package.Has("segmenter") ? Open("segmenter") : null;
+            PackageContract.Check(package, classifier, climber, segmenter);
             var model = new LoadedModel(package, classifier, climber, segmenter);
             model.WarmUp(cancellation);
             return model;
@@ -181,12 +182,12 @@ public sealed class LoadedModel : IDisposable
     public static GrayImage Seeds(ClassMaps maps, float backgroundThreshold) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, backgroundThreshold);
 
     /// <summary>Seeds refined by dense CRF over background and the maps' classes (IRN's crf_inference_label with its keys).</summary>
-    public static GrayImage RefineByCrf(RgbImage image, ClassMaps maps, float backgroundThreshold) =>
-        ConfidentLabels.RefinedSeeds(image, maps, backgroundThreshold, new DenseCrf());
+    public static GrayImage RefineByCrf(RgbImage image, ClassMaps maps, float backgroundThreshold, CancellationToken cancellation) =>
+        ConfidentLabels.RefinedSeeds(image, maps, backgroundThreshold, new DenseCrf(), cancellation);
 
     /// <summary>IRN's confident labels (255 where the foreground and background passes disagree).</summary>
-    public static GrayImage Confident(RgbImage image, ClassMaps maps, ConfidentLabelOptions options) =>
-        ConfidentLabels.FromMaps(image, maps, new DenseCrf(), options);
+    public static GrayImage Confident(RgbImage image, ClassMaps maps, ConfidentLabelOptions options, CancellationToken cancellation) =>
+        ConfidentLabels.FromMaps(image, maps, new DenseCrf(), options, cancellation);
 
     public void Dispose()
     {
@@ -210,7 +211,7 @@ public sealed class ModelLease : IDisposable
 
 /// <summary>A class name the model does not know.</summary>
 public sealed class UnknownClassException(string name, LoadedModel model)
-    : Exception($"unknown class \"{name}\"; {model.Name}/{model.Version} knows {string.Join(", ", model.Classes.Skip(1))}")
+    : Exception($"unknown class \"{ClientText.Truncate(name)}\"; {model.Name}/{model.Version} knows {string.Join(", ", model.Classes.Skip(1))}")
 {
     public string ClassName { get; } = name;
 }

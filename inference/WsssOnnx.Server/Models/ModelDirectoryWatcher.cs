@@ -26,7 +26,17 @@ public sealed class ModelDirectoryWatcher : IAsyncDisposable
         _registry = registry;
         _logger = logger;
         PollInterval = pollInterval ?? TimeSpan.FromSeconds(2);
-        foreach (var active in registry.ActiveModels) _seen[active.Name] = Newer(registry.NewestVersion(active.Name), active.Version);
+        foreach (var active in registry.ActiveModels)
+        {
+            _seen[active.Name] = Newer(registry.NewestVersion(active.Name), active.Version);
+            // Newer versions that failed at start are not "seen": like any failed load, they are retried once their folder changes.
+            foreach (string version in registry.VersionsOnDisk(active.Name).Where(v => ModelRegistry.CompareVersions(v, active.Version) > 0))
+            {
+                if (registry.Status(active.Name, version).State != ModelVersionState.Failed) continue;
+                _failedAt[active.Name + "/" + version] = DateTime.UtcNow;
+                if (ModelRegistry.CompareVersions(_seen[active.Name], version) >= 0) _seen[active.Name] = active.Version;
+            }
+        }
         if (Directory.Exists(registry.Root))
         {
             try

@@ -107,7 +107,10 @@ public sealed class ModelRegistry : IAsyncDisposable
             {
                 lock (_lock)
                 {
-                    foreach (string v in slot.Loaded.Keys.Concat(slot.Draining.Select(m => m.Version)).Concat(slot.Failures.Keys).Concat(slot.Loading))
+                    // The active version too: it keeps serving (and stays listed) when its folder is deleted.
+                    var held = slot.Loaded.Keys.Concat(slot.Draining.Select(m => m.Version)).Concat(slot.Failures.Keys).Concat(slot.Loading);
+                    if (slot.Active is { } active) held = held.Append(active.Version);
+                    foreach (string v in held)
                         if (!versions.Contains(v)) versions.Add(v);
                 }
             }
@@ -146,15 +149,15 @@ public sealed class ModelRegistry : IAsyncDisposable
             lock (_lock)
             {
                 if (!_packages.TryGetValue(name, out var slot))
-                    throw new ModelNotFoundException($"no model package \"{name}\" is loaded (see ModelAdmin.ListModels)");
+                    throw new ModelNotFoundException($"no model package \"{ClientText.Truncate(name)}\" is loaded (see ModelAdmin.ListModels)");
                 if (string.IsNullOrEmpty(version))
                 {
-                    model = slot.Active ?? throw new ModelNotFoundException($"model package \"{name}\" has no active version");
+                    model = slot.Active ?? throw new ModelNotFoundException($"model package \"{ClientText.Truncate(name)}\" has no active version");
                 }
                 else if (slot.Active?.Version == version) model = slot.Active;
                 else if (!slot.Loaded.TryGetValue(version, out model))
                 {
-                    throw new ModelNotFoundException($"version \"{version}\" of model package \"{name}\" is not loaded; load it with ModelAdmin.LoadModel");
+                    throw new ModelNotFoundException($"version \"{ClientText.Truncate(version)}\" of model package \"{ClientText.Truncate(name)}\" is not loaded; load it with ModelAdmin.LoadModel");
                 }
             }
             // A model retired between the read and the lease is skipped; the loop reads the new active version.
@@ -183,7 +186,7 @@ public sealed class ModelRegistry : IAsyncDisposable
     /// <summary>Makes <paramref name="version"/> (null: the newest on disk) the active version of <paramref name="name"/>.</summary>
     public async Task<LoadedModel> ActivateAsync(string name, string? version = null, CancellationToken cancellation = default)
     {
-        version ??= NewestVersion(name) ?? throw new ModelNotFoundException($"model package \"{name}\" has no version under {Root}");
+        version ??= NewestVersion(name) ?? throw new ModelNotFoundException($"model package \"{ClientText.Truncate(name)}\" has no version in the models folder");
         var slot = SlotFor(name);
         await slot.Gate.WaitAsync(cancellation).ConfigureAwait(false);
         try
@@ -208,6 +211,33 @@ public sealed class ModelRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Activates the newest version of <paramref name="name"/> that loads, trying older ones in turn: a damaged newer
+    /// version is reported (a log line, state FAILED in <see cref="List"/>) and does not stop the package from serving.
+    /// </summary>
+    /// <exception cref="ModelNotFoundException">The package has no version.</exception>
+    /// <exception cref="ModelLoadFailedException">No version loads; the message gives each one's reason.</exception>
+    public async Task<LoadedModel> ActivateNewestLoadableAsync(string name, CancellationToken cancellation = default)
+    {
+        var versions = VersionsOnDisk(name);
+        if (versions.Count == 0) throw new ModelNotFoundException($"model package \"{ClientText.Truncate(name)}\" has no version in the models folder");
+        var failures = new List<string>();
+        for (int i = versions.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                var model = await ActivateAsync(name, versions[i], cancellation).ConfigureAwait(false);
+                foreach (string failure in failures) _logger.LogError("Serving {Name}/{Version}: newer {Failure}", name, versions[i], failure);
+                return model;
+            }
+            catch (Exception e) when (e is ModelLoadFailedException or ModelNotFoundException)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        throw new ModelLoadFailedException($"no version of {name} loads: {string.Join("; ", failures)}");
+    }
+
     /// <summary>Unloads a loaded version that is not active; its requests finish first.</summary>
     /// <exception cref="ModelStateException">It is the active version.</exception>
     /// <exception cref="ModelNotFoundException">It is not loaded.</exception>
@@ -221,9 +251,9 @@ public sealed class ModelRegistry : IAsyncDisposable
             lock (_lock)
             {
                 if (slot.Active?.Version == version)
-                    throw new ModelStateException($"{name}/{version} is the active version; activate another version first");
+                    throw new ModelStateException($"{ClientText.Truncate(name)}/{ClientText.Truncate(version)} is the active version; activate another version first");
                 if (!slot.Loaded.Remove(version, out model))
-                    throw new ModelNotFoundException($"{name}/{version} is not loaded");
+                    throw new ModelNotFoundException($"{ClientText.Truncate(name)}/{ClientText.Truncate(version)} is not loaded");
             }
             Retire(slot, model);
         }
@@ -248,10 +278,10 @@ public sealed class ModelRegistry : IAsyncDisposable
             if (slot.Active?.Version == version) return slot.Active;
             if (slot.Loaded.TryGetValue(version, out var loaded)) return loaded;
         }
-        if (!IsPlainName(version)) throw new ModelNotFoundException($"\"{version}\" is not a version folder name");
+        if (!IsPlainName(version)) throw new ModelNotFoundException($"\"{ClientText.Truncate(version)}\" is not a version folder name");
         string directory = Path.Combine(Root, slot.Name, version);
         if (!File.Exists(Path.Combine(directory, ModelManifest.FileName)))
-            throw new ModelNotFoundException($"model package {slot.Name}/{version} does not exist under {Root}");
+            throw new ModelNotFoundException($"model package {slot.Name}/{version} does not exist in the models folder");
 
         lock (_lock) slot.Loading.Add(version);
         try
@@ -261,7 +291,7 @@ public sealed class ModelRegistry : IAsyncDisposable
             if (model.Name != slot.Name || model.Version != version)
             {
                 model.Dispose();
-                throw new ModelLoadFailedException($"{directory}: its manifest says {model.Name}/{model.Version}, not {slot.Name}/{version}");
+                throw new ModelLoadFailedException($"{slot.Name}/{version}: its manifest says {ClientText.Truncate(model.Name)}/{ClientText.Truncate(model.Version)}, not {slot.Name}/{version}");
             }
             lock (_lock)
             {
@@ -275,9 +305,11 @@ public sealed class ModelRegistry : IAsyncDisposable
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or ModelLoadException or ModelLoadFailedException
                                       or System.Text.Json.JsonException or ArgumentException)
         {
-            lock (_lock) slot.Failures[version] = e.Message;
+            // Clients see the reason (ListModels, the status message): server paths relative to the models folder.
+            string reason = RelativeToRoot(e.Message);
+            lock (_lock) slot.Failures[version] = reason;
             _logger.LogWarning("Loading {Name}/{Version} failed: {Error}", slot.Name, version, e.Message);
-            throw e as ModelLoadFailedException ?? new ModelLoadFailedException($"{slot.Name}/{version} does not load: {e.Message}", e);
+            throw e as ModelLoadFailedException ?? new ModelLoadFailedException($"{slot.Name}/{version} does not load: {reason}", e);
         }
         finally
         {
@@ -307,19 +339,23 @@ public sealed class ModelRegistry : IAsyncDisposable
     private PackageSlot SlotFor(string name)
     {
         if (string.IsNullOrEmpty(name)) name = DefaultName;
-        if (!IsPlainName(name)) throw new ModelNotFoundException($"\"{name}\" is not a package folder name");
+        if (!IsPlainName(name)) throw new ModelNotFoundException($"\"{ClientText.Truncate(name)}\" is not a package folder name");
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_packages.TryGetValue(name, out var slot))
             {
                 if (!Directory.Exists(Path.Combine(Root, name)))
-                    throw new ModelNotFoundException($"no model package \"{name}\" under {Root}");
+                    throw new ModelNotFoundException($"no model package \"{name}\" in the models folder");
                 _packages[name] = slot = new PackageSlot(name);
             }
             return slot;
         }
     }
+
+    /// <summary><paramref name="message"/> with every path under <see cref="Root"/> written relative to it.</summary>
+    public string RelativeToRoot(string message) =>
+        message.Replace(Root + Path.DirectorySeparatorChar, "", StringComparison.Ordinal).Replace(Root, ".", StringComparison.Ordinal);
 
     // One path segment, no traversal: names come from requests.
     private static bool IsPlainName(string name) =>

@@ -1,0 +1,66 @@
+using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Segmentation;
+using WsssOnnx.Runtime;
+using WsssOnnx.Runtime.Packages;
+
+namespace WsssOnnx.Server.Models;
+
+/// <summary>
+/// What a package's manifest promises about its networks, checked against the loaded sessions before the version can
+/// serve: the input and output names the service calls, RGB image inputs, and one class count throughout (the
+/// manifest's foreground classes C = the classifier's K_pos [C] and the channels of its maps and logits, the climber's
+/// class scores; C + 1 with background = the segmenter's score channels). A manifest whose class list does not match
+/// its networks would label every pixel with the wrong names, or fail requests, so such a package does not load.
+/// </summary>
+internal static class PackageContract
+{
+    /// <exception cref="InvalidDataException">The first mismatch, naming the file, the tensor and both numbers.</exception>
+    public static void Check(ModelPackage package, ModelSession classifier, ModelSession? climber, ModelSession? segmenter)
+    {
+        int foreground = package.Manifest.Classes.Count - 1;
+        string classes = $"manifest.json lists {foreground} foreground classes";
+
+        RequireImageInput(package, "classifier", classifier);
+        RequireChannels(package, "classifier", Output(package, "classifier", classifier, AdvCamClimber.PositiveWeightsOutput), 0, foreground, classes);
+        RequireChannels(package, "classifier", Output(package, "classifier", classifier, AdvCamClimber.ClassMapsOutput), 1, foreground, classes);
+        if (classifier.Outputs.FirstOrDefault(o => o.Name == "logits") is { } logits) RequireChannels(package, "classifier", logits, 1, foreground, classes);
+
+        if (climber is not null)
+        {
+            RequireImageInput(package, "climber", climber);
+            RequireChannels(package, "climber", Output(package, "climber", climber, "class_scores"), 1, foreground, classes);
+        }
+        if (segmenter is not null)
+        {
+            RequireImageInput(package, "segmenter", segmenter);
+            RequireChannels(package, "segmenter", Output(package, "segmenter", segmenter, SegmentationPredictor.ScoresOutput), 1, foreground + 1,
+                $"manifest.json lists {foreground + 1} classes with background");
+        }
+    }
+
+    private static TensorSignature Output(ModelPackage package, string role, ModelSession session, string name) =>
+        session.Outputs.FirstOrDefault(o => o.Name == name)
+        ?? throw new InvalidDataException($"{FileOf(package, role)} has no output '{name}' (it has {string.Join(", ", session.Outputs.Select(o => o.Name))})");
+
+    // [N, 3, H, W] float: the service feeds normalised RGB.
+    private static void RequireImageInput(ModelPackage package, string role, ModelSession session)
+    {
+        var image = session.Inputs.FirstOrDefault(i => i.Name == "image")
+            ?? throw new InvalidDataException($"{FileOf(package, role)} has no input 'image' (it has {string.Join(", ", session.Inputs.Select(i => i.Name))})");
+        if (image.Shape.Length != 4 || image.Shape[1] is not (3 or -1))
+            throw new InvalidDataException($"{FileOf(package, role)} declares {image}; the service feeds RGB images [N, 3, H, W]");
+    }
+
+    // A symbolic dimension (-1) cannot be checked here; every fixed one must agree.
+    private static void RequireChannels(ModelPackage package, string role, TensorSignature tensor, int axis, int expected, string promise)
+    {
+        if (tensor.Shape.Length <= axis)
+            throw new InvalidDataException($"{FileOf(package, role)} declares {tensor}; expected at least {axis + 1} dimensions");
+        long actual = tensor.Shape[axis];
+        if (actual >= 0 && actual != expected)
+            throw new InvalidDataException($"{promise}, but {FileOf(package, role)}'s output {tensor.Name} has {actual} (dimension {axis} of {tensor}); the manifest does not belong to these networks");
+    }
+
+    private static string FileOf(ModelPackage package, string role) =>
+        package.Manifest.Files.TryGetValue(role, out var file) ? file.Path : role + ".onnx";
+}

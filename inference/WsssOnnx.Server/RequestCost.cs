@@ -1,0 +1,40 @@
+using System.Globalization;
+using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Crf;
+
+namespace WsssOnnx.Server;
+
+/// <summary>
+/// The work one attribution request asks for, in pixel-passes, known before any network runs:
+/// <code>
+/// climbing = Σ_s round(W·s)·round(H·s) · T · copies     copies = 2 (one image + flip pair) for CAM, 2·P for AdvCAM
+/// CRF      = W·H · (P + 1) · iterations · passes          passes = 1 for CRF labels, 2 for confident labels
+/// </code>
+/// with P the request's classes, T the steps and s its scales. Both terms grow with time and peak memory alike; on the
+/// bundled model with one ORT thread a climbing pixel-pass and a CRF pixel-label-iteration both take about 0.2 µs of
+/// one core (README "The service"), so the two are added unweighted.
+/// </summary>
+public readonly record struct RequestCost(double Climbing, double Crf)
+{
+    public double Total => Climbing + Crf;
+
+    /// <param name="crfPasses">Dense-CRF runs over the image: 1 for CRF labels, 2 more for confident labels.</param>
+    public static RequestCost Of(int width, int height, AdvCamOptions options, int classes, int crfPasses, int crfIterations = 10)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        double pixels = 0;
+        foreach (float scale in options.Scales)
+            pixels += Math.Max(1, Math.Round(width * (double)scale)) * Math.Max(1, Math.Round(height * (double)scale));
+        // Plain CAM reads one shared (image, flip) pair for every class; AdvCAM climbs one pair per class.
+        double copies = options.Steps == 1 ? 2 : 2.0 * classes;
+        double climbing = pixels * options.Steps * copies;
+        double crf = (double)width * height * (classes + 1) * crfIterations * crfPasses;
+        return new RequestCost(climbing, crf);
+    }
+
+    /// <summary>The CRF iterations every service CRF runs (IRN's t = 10).</summary>
+    public static int CrfIterations { get; } = new DenseCrfOptions().Iterations;
+
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Total:0.###e0} pixel-passes (climbing {Climbing:0.###e0}, CRF {Crf:0.###e0})");
+}
