@@ -84,8 +84,8 @@ internal static class BenchCommand
         var climbing = traces.SelectMany(t => t.Steps)
             .Where(s => s.Scale == 1f && (advCam.Steps >= 3 ? s.Step >= 1 && s.Step <= advCam.Steps - 2 : s.Step == 0 && advCam.Steps == 2))
             .Select(s => s.Elapsed.TotalSeconds).ToList();
-        var climber = attribution.Package.Has("climber") ? ModelProto.Parser.ParseFrom(File.ReadAllBytes(attribution.Package.PathOf("climber"))) : null;
-        var classifier = ModelProto.Parser.ParseFrom(File.ReadAllBytes(attribution.Package.PathOf("classifier")));
+        var climber = attribution.Package.Has(PackageRoles.Climber) ? ModelProto.Parser.ParseFrom(File.ReadAllBytes(attribution.Package.PathOf(PackageRoles.Climber))) : null;
+        var classifier = ModelProto.Parser.ParseFrom(File.ReadAllBytes(attribution.Package.PathOf(PackageRoles.Classifier)));
         var (stepFlops, uncounted) = climber is null || !advCam.Scales.Contains(1f) ? (0L, 0) : GraphFlops.Count(climber, ImageShape(2 * targets.Count, picture.Width, picture.Height));
         double advCamImageFlops = AdvCamImageFlops(classifier, climber, advCam, targets.Count, picture);
         var (matMulSeconds, peak) = MatMulPeak.Measure(MatMulSize, Math.Max(5, repeats), sessions);

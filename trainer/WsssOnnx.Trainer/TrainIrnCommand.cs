@@ -31,7 +31,7 @@ internal static partial class TrainIrnCommand
             var options = new IrnTrainingOptions
             {
                 Network = new BoundaryNetworkOptions { Backbone = backbone, Seed = r.GetValue(o.Seed) },
-                Augmentation = defaults.Augmentation with { CropSize = cropSize, LongSide = ((int)(cropSize * 0.75), (int)(cropSize * 1.375)) },
+                Augmentation = defaults.Augmentation with { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize) },
                 Epochs = r.GetValue(o.Epochs),
                 BatchSize = r.GetValue(o.Batch),
                 LearningRate = r.GetValue(o.LearningRate),

@@ -94,9 +94,9 @@ public sealed class LoadedModel : IDisposable
                 return session;
             }
 
-            var classifier = Open("classifier");
-            var climber = package.Has("climber") ? Open("climber") : null;
-            var segmenter = package.Has("segmenter") ? Open("segmenter") : null;
+            var classifier = Open(PackageRoles.Classifier);
+            var climber = package.Has(PackageRoles.Climber) ? Open(PackageRoles.Climber) : null;
+            var segmenter = package.Has(PackageRoles.Segmenter) ? Open(PackageRoles.Segmenter) : null;
             PackageContract.Check(package, classifier, climber, segmenter);
             var model = new LoadedModel(package, classifier, climber, segmenter);
             model.WarmUp(cancellation);

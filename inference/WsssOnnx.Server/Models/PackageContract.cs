@@ -20,20 +20,20 @@ internal static class PackageContract
         int foreground = package.Manifest.Classes.Count - 1;
         string classes = $"manifest.json lists {foreground} foreground classes";
 
-        RequireImageInput(package, "classifier", classifier);
-        RequireChannels(package, "classifier", Output(package, "classifier", classifier, AdvCamClimber.PositiveWeightsOutput), 0, foreground, classes);
-        RequireChannels(package, "classifier", Output(package, "classifier", classifier, AdvCamClimber.ClassMapsOutput), 1, foreground, classes);
-        if (classifier.Outputs.FirstOrDefault(o => o.Name == "logits") is { } logits) RequireChannels(package, "classifier", logits, 1, foreground, classes);
+        RequireImageInput(package, PackageRoles.Classifier, classifier);
+        RequireChannels(package, PackageRoles.Classifier, Output(package, PackageRoles.Classifier, classifier, AdvCamClimber.PositiveWeightsOutput), 0, foreground, classes);
+        RequireChannels(package, PackageRoles.Classifier, Output(package, PackageRoles.Classifier, classifier, AdvCamClimber.ClassMapsOutput), 1, foreground, classes);
+        if (classifier.Outputs.FirstOrDefault(o => o.Name == "logits") is { } logits) RequireChannels(package, PackageRoles.Classifier, logits, 1, foreground, classes);
 
         if (climber is not null)
         {
-            RequireImageInput(package, "climber", climber);
-            RequireChannels(package, "climber", Output(package, "climber", climber, "class_scores"), 1, foreground, classes);
+            RequireImageInput(package, PackageRoles.Climber, climber);
+            RequireChannels(package, PackageRoles.Climber, Output(package, PackageRoles.Climber, climber, "class_scores"), 1, foreground, classes);
         }
         if (segmenter is not null)
         {
-            RequireImageInput(package, "segmenter", segmenter);
-            RequireChannels(package, "segmenter", Output(package, "segmenter", segmenter, SegmentationPredictor.ScoresOutput), 1, foreground + 1,
+            RequireImageInput(package, PackageRoles.Segmenter, segmenter);
+            RequireChannels(package, PackageRoles.Segmenter, Output(package, PackageRoles.Segmenter, segmenter, SegmentationPredictor.ScoresOutput), 1, foreground + 1,
                 $"manifest.json lists {foreground + 1} classes with background");
         }
     }
