@@ -48,9 +48,8 @@ internal static class AttributeCommand
             if (servers is not null)
             {
                 if (result.GetValue(traceSteps)) throw new CommandFailedException("--trace works with --package only: the server does not return per-step diagnostics.");
-                if (result.GetValue(rw)) throw new CommandFailedException("--rw works with --package only for now; ask the server with `wsss relabel --server ... --mode rw`.");
                 return RunRemote(servers, result.GetValue(retries), result.GetValue(model), result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
-                    result.GetValue(steps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!);
+                    result.GetValue(steps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(rw), result.GetValue(output)!);
             }
             return Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
                 result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!, result.GetValue(traceSteps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(rw));
@@ -101,7 +100,7 @@ internal static class AttributeCommand
 
     /// <summary>The same pictures from a server's Attribute reply (maps as float32, labels as VOC PNGs).</summary>
     private static int RunRemote(string servers, int retries, string? model, FileInfo imageFile, string classList, AttributionMethod method, int? steps,
-        float? stepSize, float? maskWeight, float? threshold, bool crf, ConfidentLabelOptions? confident, DirectoryInfo output)
+        float? stepSize, float? maskWeight, float? threshold, bool crf, ConfidentLabelOptions? confident, bool randomWalk, DirectoryInfo output)
     {
         byte[] bytes = ImageFile.ReadBytes(imageFile);
         var request = new AttributeRequest
@@ -128,6 +127,7 @@ internal static class AttributeCommand
             request.Labels.Add(LabelKind.Confident);
             request.ConfidentThresholds = new ConfidentThresholds { Foreground = confident.ForegroundThreshold, Background = confident.BackgroundThreshold };
         }
+        if (randomWalk) request.Labels.Add(LabelKind.RandomWalk);
         var reply = RemoteCalls.Attribute(servers, retries, request);
         var image = ImageFile.Decode(bytes, imageFile);
         var maps = RemoteCalls.Maps(reply, image.Width, image.Height);
@@ -150,6 +150,7 @@ internal static class AttributeCommand
         Write($"{stem}_seeds.png", reply.Seeds.Png.ToByteArray());
         if (reply.Crf is not null) Write($"{stem}_crf.png", reply.Crf.Png.ToByteArray());
         if (reply.Confident is not null) Write($"{stem}_confident.png", reply.Confident.Png.ToByteArray());
+        if (reply.RandomWalk is not null) Write($"{stem}_rw.png", reply.RandomWalk.Png.ToByteArray());
         var p = reply.Parameters;
         Console.WriteLine($"{imageFile.Name}: {(p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps, xi {p.StepSize:G3}, lambda {p.MaskWeight:G3}")}, classes {string.Join(", ", reply.Maps.Select(m => m.Name))}, " +
             $"background threshold {reply.BackgroundThreshold:G3}; served by {reply.ServedBy.Name}/{reply.ServedBy.Version} in {reply.Timings.TotalMs:F0} ms");

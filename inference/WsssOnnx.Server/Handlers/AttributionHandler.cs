@@ -11,7 +11,7 @@ namespace WsssOnnx.Server.Handlers;
 
 /// <summary>
 /// wsss.v1.Attribution.Attribute and the per-item work of RegenerateLabels: CAM or AdvCAM maps of the image's classes,
-/// seeds at a background threshold, and their dense-CRF refinement.
+/// seeds at a background threshold, their dense-CRF refinement, IRN's confident labels and its random walk.
 /// </summary>
 public sealed class AttributionHandler(ModelRegistry registry, AdmissionController admission, RequestImage images)
 {
@@ -28,7 +28,8 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         if (!Enum.IsDefined(request.MapEncoding)) throw ServiceErrors.InvalidArgument($"map_encoding: {(int)request.MapEncoding} is not a MapEncoding");
         var confident = wanted.Contains(LabelKind.Confident) ? ConfidentOptions(request.ConfidentThresholds, "confident_thresholds") : null;
         var query = new Query(request.Image, request.Classes, request.Model, request.Method, request.Parameters,
-            request.HasBackgroundThreshold ? request.BackgroundThreshold : null, wanted.Contains(LabelKind.Crf), confident, Bounded: true);
+            request.HasBackgroundThreshold ? request.BackgroundThreshold : null, wanted.Contains(LabelKind.Crf), confident,
+            wanted.Contains(LabelKind.RandomWalk), Bounded: true);
         return await RunAsync(query, cancellation, (result, model, timings) =>
         {
             var reply = new AttributeResponse
@@ -42,6 +43,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
             if (wanted.Contains(LabelKind.Seeds)) reply.Seeds = ReplyEncoding.Labels(result.Seeds, request.LabelEncoding, model.Classes);
             if (result.Crf is not null) reply.Crf = ReplyEncoding.Labels(result.Crf, request.LabelEncoding, model.Classes);
             if (result.Confident is not null) reply.Confident = ReplyEncoding.Labels(result.Confident, request.LabelEncoding, model.Classes);
+            if (result.RandomWalk is not null) reply.RandomWalk = ReplyEncoding.Labels(result.RandomWalk, request.LabelEncoding, model.Classes);
             return reply;
         }).ConfigureAwait(false);
     }
@@ -53,20 +55,20 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var confident = options.Label == LabelKind.Confident ? ConfidentOptions(options.ConfidentThresholds, "options.confident_thresholds") : null;
         // Stream items wait without counting against the queue: the stream bounds its own in-flight items.
         var query = new Query(item.Image, item.Classes, options.Model, options.Method, options.Parameters,
-            options.HasBackgroundThreshold ? options.BackgroundThreshold : null, crf, confident, Bounded: false);
+            options.HasBackgroundThreshold ? options.BackgroundThreshold : null, crf, confident, options.Label == LabelKind.RandomWalk, Bounded: false);
         return await RunAsync(query, cancellation, (result, model, timings) => new RegenerateLabelsResponse
         {
             Id = item.Id,
-            Labels = ReplyEncoding.Labels(result.Confident ?? result.Crf ?? result.Seeds, LabelEncoding.Png, model.Classes),
+            Labels = ReplyEncoding.Labels(result.RandomWalk ?? result.Confident ?? result.Crf ?? result.Seeds, LabelEncoding.Png, model.Classes),
             ServedBy = ReplyEncoding.ServedBy(model),
             Timings = timings,
         }).ConfigureAwait(false);
     }
 
     private sealed record Query(ByteString Image, IReadOnlyList<string> Classes, ModelSelector? Model, AttributionMethod Method,
-        AdvCamParameters? Parameters, float? BackgroundThreshold, bool Crf, ConfidentLabelOptions? Confident, bool Bounded);
+        AdvCamParameters? Parameters, float? BackgroundThreshold, bool Crf, ConfidentLabelOptions? Confident, bool RandomWalk, bool Bounded);
 
-    private sealed record Result(Work Work, ClassMaps Maps, GrayImage Seeds, GrayImage? Crf, GrayImage? Confident);
+    private sealed record Result(Work Work, ClassMaps Maps, GrayImage Seeds, GrayImage? Crf, GrayImage? Confident, GrayImage? RandomWalk);
 
     /// <summary>
     /// Admission, model lease, decode, maps, seeds and CRF; <paramref name="reply"/> encodes and puts the given
@@ -82,12 +84,13 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         using var lease = registry.Acquire(query.Model?.Name, query.Model?.Version);
         var model = lease.Model;
         var work = Resolve(model, query.Method, query.Parameters, query.BackgroundThreshold, query.Classes);
+        if (query.RandomWalk) RequireBoundary(model);
 
         var decode = Stopwatch.StartNew();
         var image = images.Decode(query.Image);
         double decodeMs = decode.Elapsed.TotalMilliseconds;
         int crfPasses = (query.Crf ? 1 : 0) + (query.Confident is null ? 0 : 2);
-        admission.CheckCost(RequestCost.Of(image.Width, image.Height, work.Options, work.Classes.Count, crfPasses, RequestCost.CrfIterations));
+        admission.CheckCost(RequestCost.Of(image.Width, image.Height, work.Options, work.Classes.Count, crfPasses, RequestCost.CrfIterations, query.RandomWalk));
         var infer = Stopwatch.StartNew();
         var maps = Climb(model, image, work, cancellation);
         double inferMs = infer.Elapsed.TotalMilliseconds;
@@ -95,11 +98,12 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var seeds = LoadedModel.Seeds(maps, work.BackgroundThreshold);
         var crf = query.Crf ? LoadedModel.RefineByCrf(image, maps, work.BackgroundThreshold, cancellation) : null;
         var confident = query.Confident is null ? null : LoadedModel.Confident(image, maps, query.Confident, cancellation);
+        var randomWalk = query.RandomWalk ? model.RandomWalk(image, maps, cancellation) : null;
         double refineMs = refine.Elapsed.TotalMilliseconds;
 
         var timings = new Timings { QueueMs = queueMs, DecodeMs = decodeMs, InferenceMs = inferMs, RefineMs = refineMs };
         var encode = Stopwatch.StartNew();
-        var result = reply(new Result(work, maps, seeds, crf, confident), model, timings);
+        var result = reply(new Result(work, maps, seeds, crf, confident, randomWalk), model, timings);
         timings.EncodeMs = encode.Elapsed.TotalMilliseconds;
         timings.TotalMs = total.Elapsed.TotalMilliseconds;
         return result;
@@ -161,6 +165,14 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         if (o.Steps > 1 && !model.CanClimb)
             throw new RpcException(GrpcStatusCode.FailedPrecondition, $"{model.Name}/{model.Version} has no climber.onnx; use ATTRIBUTION_METHOD_CAM");
         return o;
+    }
+
+    /// <summary>FAILED_PRECONDITION unless <paramref name="model"/> can make random-walk labels.</summary>
+    public static void RequireBoundary(LoadedModel model)
+    {
+        if (!model.CanRandomWalk)
+            throw new RpcException(GrpcStatusCode.FailedPrecondition,
+                $"{model.Name}/{model.Version} has no boundary network (boundary.onnx), so it cannot make LABEL_KIND_RANDOM_WALK labels; choose a version that has one or another label kind");
     }
 
     /// <summary>IRN's defaults overridden by the set fields; errors name <paramref name="field"/>.</summary>

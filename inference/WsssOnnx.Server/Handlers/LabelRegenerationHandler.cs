@@ -177,6 +177,7 @@ public sealed class LabelRegenerationHandler
         using (var lease = _registry.Acquire(options.Model?.Name, options.Model?.Version))
         {
             AttributionHandler.Options(lease.Model, options.Method, options.Parameters, _serviceOptions.MaxImageSide);
+            if (options.Label == LabelKind.RandomWalk) AttributionHandler.RequireBoundary(lease.Model);
         }
         return options.MaxInFlight == 0 ? _serviceOptions.DefaultStreamInFlight : (int)options.MaxInFlight;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.Crf;
+using WsssOnnx.Attribution.RandomWalk;
 using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
@@ -11,7 +12,7 @@ namespace WsssOnnx.Server.Models;
 
 /// <summary>
 /// One model package version loaded and warm: its ORT sessions (shared by concurrent requests; ORT's Run is
-/// thread-safe), the AdvCAM climber and the segmenter over them. Requests hold a <see cref="ModelLease"/>; after
+/// thread-safe), the AdvCAM climber, the segmenter and IRN's boundary network over them; a hot swap replaces them all. Requests hold a <see cref="ModelLease"/>; after
 /// <see cref="Retire"/> no new lease is granted and <see cref="Drained"/> completes when the last one is returned.
 /// </summary>
 public sealed class LoadedModel : IDisposable
@@ -21,12 +22,15 @@ public sealed class LoadedModel : IDisposable
     private readonly ModelSession? _segmenter;
     private readonly AdvCamClimber _advCam;
     private readonly SegmentationPredictor? _segmentation;
+    private readonly ModelSession? _boundary;
+    private readonly BoundaryPredictor? _boundaryPredictor;
+    private readonly RandomWalkOptions? _randomWalk;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _leases;
     private int _retired;
     private long _served;
 
-    private LoadedModel(ModelPackage package, ModelSession classifier, ModelSession? climber, ModelSession? segmenter)
+    private LoadedModel(ModelPackage package, ModelSession classifier, ModelSession? climber, ModelSession? segmenter, ModelSession? boundary)
     {
         Package = package;
         _classifier = classifier;
@@ -35,6 +39,12 @@ public sealed class LoadedModel : IDisposable
         Normalization = ManifestAttribution.Normalization(package.Manifest);
         _advCam = new AdvCamClimber(classifier, climber, Normalization);
         if (segmenter is not null) _segmentation = new SegmentationPredictor(segmenter, Normalization);
+        _boundary = boundary;
+        if (boundary is not null)
+        {
+            _boundaryPredictor = new BoundaryPredictor(boundary, Normalization);
+            _randomWalk = BoundaryPredictor.Options(package.Manifest);
+        }
         Defaults = ManifestAttribution.Options(package.Manifest, climb: true);
         LoadedAt = DateTimeOffset.UtcNow;
     }
@@ -62,6 +72,9 @@ public sealed class LoadedModel : IDisposable
 
     public bool CanSegment => _segmentation is not null;
 
+    /// <summary>The package has IRN's boundary network, so it can make random-walk labels.</summary>
+    public bool CanRandomWalk => _boundaryPredictor is not null;
+
     public DateTimeOffset LoadedAt { get; }
 
     public int InFlight => Volatile.Read(ref _leases);
@@ -75,7 +88,7 @@ public sealed class LoadedModel : IDisposable
 
     /// <summary>
     /// Verifies and loads <paramref name="directory"/>'s networks, then warms them with one real pass each on an image of
-    /// the training size (segmenter, CAM and a two-step climb), so the first request does not pay ORT's lazy set-up.
+    /// the training size (segmenter, CAM, a two-step climb and the boundary network), so the first request does not pay ORT's lazy set-up.
     /// </summary>
     /// <exception cref="ModelLoadException">A network does not load or the warm-up fails.</exception>
     /// <exception cref="InvalidDataException">The package is damaged (manifest, hashes) or its manifest does not match its networks (<see cref="PackageContract"/>).</exception>
@@ -97,8 +110,9 @@ public sealed class LoadedModel : IDisposable
             var classifier = Open(PackageRoles.Classifier);
             var climber = package.Has(PackageRoles.Climber) ? Open(PackageRoles.Climber) : null;
             var segmenter = package.Has(PackageRoles.Segmenter) ? Open(PackageRoles.Segmenter) : null;
-            PackageContract.Check(package, classifier, climber, segmenter);
-            var model = new LoadedModel(package, classifier, climber, segmenter);
+            var boundary = package.Has(PackageRoles.Boundary) ? Open(PackageRoles.Boundary) : null;
+            PackageContract.Check(package, classifier, climber, segmenter, boundary);
+            var model = new LoadedModel(package, classifier, climber, segmenter, boundary);
             model.WarmUp(cancellation);
             return model;
         }
@@ -119,6 +133,7 @@ public sealed class LoadedModel : IDisposable
         var cam = Defaults with { Steps = 1 };
         _advCam.Climb(image, [0], cam, cancellation: cancellation);
         if (CanClimb) _advCam.Climb(image, [0], Defaults with { Steps = 2 }, cancellation: cancellation);
+        _boundaryPredictor?.Predict(image, cancellation);
         WarmUpTime = clock.Elapsed;
     }
 
@@ -178,6 +193,11 @@ public sealed class LoadedModel : IDisposable
     public GrayImage Segment(RgbImage image, CancellationToken cancellation) =>
         (_segmentation ?? throw new InvalidOperationException($"the package {Name}/{Version} has no segmenter")).Predict(image, cancellation);
 
+    /// <summary>IRN's random-walk labels (0 background, class k as k + 1): <paramref name="maps"/> walked over the boundary map of <paramref name="image"/>.</summary>
+    /// <exception cref="InvalidOperationException">The package has no boundary network.</exception>
+    public GrayImage RandomWalk(RgbImage image, ClassMaps maps, CancellationToken cancellation) =>
+        (_boundaryPredictor ?? throw new InvalidOperationException($"the package {Name}/{Version} has no boundary network")).Labels(image, maps, _randomWalk!, cancellation);
+
     /// <summary>Seeds: argmax over the maps with a constant background score (IRN's cam_to_label).</summary>
     public static GrayImage Seeds(ClassMaps maps, float backgroundThreshold) => WsssOnnx.Attribution.Cam.Seeds.FromMaps(maps, backgroundThreshold);
 
@@ -191,6 +211,7 @@ public sealed class LoadedModel : IDisposable
 
     public void Dispose()
     {
+        _boundary?.Dispose();
         _segmenter?.Dispose();
         _climber?.Dispose();
         _classifier.Dispose();

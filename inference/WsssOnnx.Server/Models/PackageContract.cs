@@ -1,4 +1,5 @@
 using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.RandomWalk;
 using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Runtime;
 using WsssOnnx.Runtime.Packages;
@@ -9,13 +10,13 @@ namespace WsssOnnx.Server.Models;
 /// What a package's manifest promises about its networks, checked against the loaded sessions before the version can
 /// serve: the input and output names the service calls, RGB image inputs, and one class count throughout (the
 /// manifest's foreground classes C = the classifier's K_pos [C] and the channels of its maps and logits, the climber's
-/// class scores; C + 1 with background = the segmenter's score channels). A manifest whose class list does not match
+/// class scores; C + 1 with background = the segmenter's score channels; one channel for the boundary network's B). A manifest whose class list does not match
 /// its networks would label every pixel with the wrong names, or fail requests, so such a package does not load.
 /// </summary>
 internal static class PackageContract
 {
     /// <exception cref="InvalidDataException">The first mismatch, naming the file, the tensor and both numbers.</exception>
-    public static void Check(ModelPackage package, ModelSession classifier, ModelSession? climber, ModelSession? segmenter)
+    public static void Check(ModelPackage package, ModelSession classifier, ModelSession? climber, ModelSession? segmenter, ModelSession? boundary = null)
     {
         int foreground = package.Manifest.Classes.Count - 1;
         string classes = $"manifest.json lists {foreground} foreground classes";
@@ -35,6 +36,13 @@ internal static class PackageContract
             RequireImageInput(package, PackageRoles.Segmenter, segmenter);
             RequireChannels(package, PackageRoles.Segmenter, Output(package, PackageRoles.Segmenter, segmenter, SegmentationPredictor.ScoresOutput), 1, foreground + 1,
                 $"manifest.json lists {foreground + 1} classes with background");
+        }
+        if (boundary is not null)
+        {
+            // B [1, 1, h, w]: one class-agnostic boundary channel.
+            RequireImageInput(package, PackageRoles.Boundary, boundary);
+            RequireChannels(package, PackageRoles.Boundary, Output(package, PackageRoles.Boundary, boundary, BoundaryPredictor.BoundaryOutput), 1, 1,
+                "IRN's boundary map has one channel");
         }
     }
 
