@@ -15,13 +15,18 @@ namespace WsssOnnx.Trainer;
 
 /// <summary>
 /// `wsss-train export`: a model package from training runs, measured on the validation split (mAP, CAM and AdvCAM seed mIoU,
-/// segmenter mIoU); the best CAM and AdvCAM seed thresholds become the package's defaults.
+/// segmenter mIoU); the best CAM and AdvCAM seed thresholds become the package's defaults. With --package instead of
+/// --classifier-run, a new version of an existing package: its classifier as it is, a new segmenter and/or boundary network.
 /// </summary>
 internal static class ExportCommand
 {
     public static Command Create()
     {
-        var classifierRun = new Option<DirectoryInfo>("--classifier-run") { Description = "Run folder of train-classifier", Required = true };
+        var classifierRun = new Option<DirectoryInfo?>("--classifier-run") { Description = "Run folder of train-classifier; or --package" };
+        var package = new Option<DirectoryInfo?>("--package")
+        {
+            Description = "Instead of --classifier-run: a package whose classifier and climber the new version keeps as they are, with the networks of --segmenter-run and/or --irn-run",
+        };
         var segmenterRun = new Option<DirectoryInfo?>("--segmenter-run") { Description = "Run folder of train-segmenter (optional)" };
         var irnRun = new Option<DirectoryInfo?>("--irn-run") { Description = "Run folder of train-irn (optional): adds boundary.onnx for random-walk labels" };
         var models = new Option<DirectoryInfo>("--models") { Description = "Packages root", DefaultValueFactory = _ => new DirectoryInfo("models") };
@@ -37,12 +42,15 @@ internal static class ExportCommand
         };
         var command = new Command("export", "Write a model package (classifier, AdvCAM climber, segmenter, boundary ONNX + manifest) from training runs")
         {
-            classifierRun, segmenterRun, irnRun, models, name, version, data, valSplit, provenance, thresholdImages,
+            classifierRun, package, segmenterRun, irnRun, models, name, version, data, valSplit, provenance, thresholdImages,
         };
         command.SetAction(r =>
         {
             int sweepImages = r.GetValue(thresholdImages);
             if (sweepImages < 0) throw new ArgumentException($"--threshold-images must be 0 or more; got {sweepImages}.");
+            if ((r.GetValue(classifierRun) is null) == (r.GetValue(package) is null))
+                throw new ArgumentException("give either --classifier-run (a new package) or --package (a new version of one), not both and not neither.");
+            if (r.GetValue(package) is { } sourcePackage) return Derive(r, ModelPackage.Open(sourcePackage.FullName), segmenterRun, irnRun, models, name, version, data, valSplit);
             var clsConfig = RunConfig.Load(r.GetValue(classifierRun)!.FullName);
             var clsNetwork = clsConfig.Classifier ?? throw new InvalidDataException("the classifier run's run.json has no classifier network");
             var clsWeights = LoadClassifier(r.GetValue(classifierRun)!.FullName, clsNetwork);
@@ -95,6 +103,53 @@ internal static class ExportCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>export --package: the source's classifier and climber, new networks from the runs given, measured on --data or the source's dataset.</summary>
+    private static int Derive(ParseResult r, ModelPackage source, Option<DirectoryInfo?> segmenterRun, Option<DirectoryInfo?> irnRun, Option<DirectoryInfo> models,
+        Option<string> name, Option<string> version, Option<DirectoryInfo?> data, Option<string> valSplit)
+    {
+        var foreground = source.Manifest.Classes.Skip(1).ToList();
+        var commands = new List<string>();
+        RunConfig Run(DirectoryInfo dir, string kind)
+        {
+            var config = RunConfig.Load(dir.FullName);
+            if (!config.Classes.SequenceEqual(foreground))
+                throw new InvalidDataException($"the {kind} run {dir.FullName} was trained on classes {string.Join(", ", config.Classes)}, but {source.Directory} has {string.Join(", ", foreground)}");
+            commands.Add(config.Command);
+            return config;
+        }
+
+        TrainedSegmenter? segmenter = null;
+        if (r.GetValue(segmenterRun) is { } segDir)
+        {
+            var network = Run(segDir, "segmenter").Segmenter ?? throw new InvalidDataException("the segmenter run's run.json has no segmenter network");
+            segmenter = new TrainedSegmenter(network, LoadSegmenter(segDir.FullName, network));
+        }
+        TrainedBoundary? boundary = null;
+        if (r.GetValue(irnRun) is { } irnDir)
+        {
+            var network = Run(irnDir, "IRN").Boundary ?? throw new InvalidDataException("the IRN run's run.json has no boundary network");
+            boundary = new TrainedBoundary(network, LoadBoundary(irnDir.FullName, network));
+        }
+        if (segmenter is null && boundary is null) throw new ArgumentException("--package makes a new version with new networks: give --segmenter-run and/or --irn-run.");
+        commands.Add("wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+
+        string dataRoot = r.GetValue(data)?.FullName ?? DatasetRoot(source.Manifest.Provenance.Dataset)
+            ?? throw new ArgumentException($"{source.Directory}'s manifest names no dataset list to measure on: give --data.");
+        var valSet = TrainClassifierCommand.OpenDataset(dataRoot, r.GetValue(valSplit)!, BadSamplePolicy.Skip);
+        string written = PackageExporter.Derive(source, r.GetValue(models)!.FullName, r.GetValue(name)!, r.GetValue(version)!, segmenter, boundary, commands,
+            staged => PackageEvaluation.MeasureNetworks(staged, new VocTrainingSource(valSet), Console.Out));
+        AnsiConsole.MarkupLine(Markup.Escape($"wrote {written} (classifier and climber from {source.Directory})"));
+        Console.WriteLine(File.ReadAllText(Path.Combine(written, ModelManifest.FileName)));
+        return 0;
+    }
+
+    /// <summary>The dataset root of a split list path (root/ImageSets/Segmentation/split.txt), or null if it is not one.</summary>
+    private static string? DatasetRoot(string listPath)
+    {
+        string? root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(listPath)));
+        return string.IsNullOrEmpty(root) || !Directory.Exists(root) ? null : root;
     }
 
     internal static Dictionary<string, HostTensor<float>> LoadClassifier(string run, CamClassifierOptions network)

@@ -34,7 +34,90 @@ public static class PackageExporter
     /// </param>
     public static string Export(string modelsRoot, string name, string version, IReadOnlyList<string> foregroundClasses, TrainedClassifier classifier,
         TrainedSegmenter? segmenter, Provenance provenance, Func<ModelPackage, PackageMeasurement>? evaluate = null, AdvCamDefaults? advCam = null,
-        TrainedBoundary? boundary = null)
+        TrainedBoundary? boundary = null) =>
+        Staged(modelsRoot, name, version, evaluate, staging =>
+        {
+            var files = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
+            var folded = Folded(classifier.Network);
+
+            var cls = new GraphBuilder("classifier");
+            var image = cls.Input("image", DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
+            var net = CamClassifier.Build(cls, image, folded);
+            cls.Output(net.Logits, "logits");
+            cls.Output(net.ClassMaps, "class_maps");
+            // K_pos(c): positive weights of each class's classifier row, for AdvCAM's scale g (ADVCAM.md "Scale g").
+            cls.Output(cls.ReduceSum(cls.Cast(cls.Greater(net.Classifier, cls.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false), "positive_weights");
+            files[Classifier] = Write(cls, classifier.Weights, staging, "classifier.onnx");
+
+            var climb = new GraphBuilder("climber");
+            AdvCamGraph.Build(climb, (g, x) =>
+            {
+                var c = CamClassifier.Build(g, x, folded);
+                return (c.Features, c.Classifier);
+            }, folded.Classes);
+            files[Climber] = Write(climb, classifier.Weights, staging, "climber.onnx");
+            if (segmenter is not null) files[Segmenter] = WriteSegmenter(segmenter, staging);
+            if (boundary is not null) files[Boundary] = WriteBoundary(boundary, staging);
+
+            return new ModelManifest
+            {
+                Name = name,
+                Version = version,
+                Classes = ["background", .. foregroundClasses],
+                Normalization = InputNormalization.ImageNet,
+                Files = files,
+                Networks = new PackageNetworks($"resnet{folded.Backbone.Depth}", folded.Backbone.Depth, folded.Backbone.Width,
+                    folded.Backbone.OutputStride, SegmenterStride, classifier.TrainingSize),
+                AdvCam = advCam ?? new AdvCamDefaults(),
+                RandomWalk = boundary is null ? null : new RandomWalkDefaults(),
+                Provenance = provenance,
+            };
+        });
+
+    /// <summary>
+    /// A new version of <paramref name="source"/> with its classifier and climber files as they are (so its CAM and AdvCAM
+    /// defaults and measurements hold) and a new segmenter and/or boundary network; the networks not given are kept. The
+    /// manifest keeps the source's metrics, overridden by what <paramref name="evaluate"/> measures.
+    /// </summary>
+    /// <param name="commands">Commands that made the new networks, appended to the source's provenance.</param>
+    public static string Derive(ModelPackage source, string modelsRoot, string name, string version, TrainedSegmenter? segmenter, TrainedBoundary? boundary,
+        IReadOnlyList<string> commands, Func<ModelPackage, PackageMeasurement>? evaluate = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (segmenter is null && boundary is null) throw new ArgumentException("a derived package needs a new segmenter or boundary network");
+        var manifest = source.Manifest;
+        return Staged(modelsRoot, name, version, evaluate, staging =>
+        {
+            var files = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
+            foreach (var (role, file) in manifest.Files)
+            {
+                if ((role == Segmenter && segmenter is not null) || (role == Boundary && boundary is not null)) continue;
+                File.Copy(source.PathOf(role), Path.Combine(staging, file.Path));
+                files[role] = file;
+            }
+            if (segmenter is not null) files[Segmenter] = WriteSegmenter(segmenter, staging);
+            if (boundary is not null) files[Boundary] = WriteBoundary(boundary, staging);
+            return manifest with
+            {
+                Name = name,
+                Version = version,
+                Files = files,
+                RandomWalk = boundary is not null ? new RandomWalkDefaults() : manifest.RandomWalk,
+                Provenance = manifest.Provenance with
+                {
+                    Commands = [.. manifest.Provenance.Commands, .. commands],
+                    Created = DateTimeOffset.UtcNow,
+                },
+            };
+        }, keepMetrics: true);
+    }
+
+    /// <summary>
+    /// Writes a package into final.partial (<paramref name="write"/> puts the networks there and returns the manifest),
+    /// measures it, then seals it with its manifest and renames it into place; nothing is left behind on failure.
+    /// </summary>
+    private static string Staged(string modelsRoot, string name, string version, Func<ModelPackage, PackageMeasurement>? evaluate, Func<string, ModelManifest> write,
+        bool keepMetrics = false)
     {
         if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"package name '{name}' must be a plain folder name");
         if (string.IsNullOrWhiteSpace(version) || version.IndexOfAny(['/', '\\']) >= 0 || version.StartsWith('.')) throw new ArgumentException($"package version '{version}' must be a plain folder name");
@@ -45,7 +128,27 @@ public static class PackageExporter
         Directory.CreateDirectory(staging);
         try
         {
-            return WriteStaged(staging, final, name, version, foregroundClasses, classifier, segmenter, boundary, provenance, evaluate, advCam);
+            var manifest = write(staging);
+            if (evaluate is not null)
+            {
+                // Quality is measured on the files as written (the staging folder) before the manifest seals the package; no manifest is
+                // on disk meanwhile, so a server watching models/ never sees the staging folder as a version.
+                var measured = evaluate(ModelPackage.Open(staging, manifest));
+                var metrics = keepMetrics ? new Dictionary<string, double>(manifest.Metrics) : [];
+                foreach (var (key, value) in measured.Metrics) metrics[key] = value;
+                manifest = manifest with
+                {
+                    Metrics = metrics,
+                    AdvCam = manifest.AdvCam with
+                    {
+                        BackgroundThreshold = measured.AdvCamBackgroundThreshold ?? manifest.AdvCam.BackgroundThreshold,
+                        CamBackgroundThreshold = measured.CamBackgroundThreshold ?? manifest.AdvCam.CamBackgroundThreshold,
+                    },
+                };
+            }
+            File.WriteAllText(Path.Combine(staging, ModelManifest.FileName), manifest.ToJson());
+            Directory.Move(staging, final);
+            return final;
         }
         catch
         {
@@ -54,86 +157,31 @@ public static class PackageExporter
         }
     }
 
-    private static string WriteStaged(string staging, string final, string name, string version, IReadOnlyList<string> foregroundClasses, TrainedClassifier classifier,
-        TrainedSegmenter? segmenter, TrainedBoundary? boundary, Provenance provenance, Func<ModelPackage, PackageMeasurement>? evaluate, AdvCamDefaults? advCam)
+    private const int SegmenterStride = 8;
+
+    private static PackageFile WriteSegmenter(TrainedSegmenter segmenter, string staging)
     {
-        var files = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
-        var folded = Folded(classifier.Network);
+        var seg = new GraphBuilder("segmenter");
+        var x = seg.Input("image", DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
+        var s = DeepLabSegmenter.Build(seg, x, segmenter.Network with { Backbone = segmenter.Network.Backbone with { BatchNorm = segmenter.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded } } });
+        seg.Output(s.Scores, "scores");
+        return Write(seg, segmenter.Weights, staging, "segmenter.onnx");
+    }
 
-        var cls = new GraphBuilder("classifier");
-        var image = cls.Input("image", DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
-        var net = CamClassifier.Build(cls, image, folded);
-        cls.Output(net.Logits, "logits");
-        cls.Output(net.ClassMaps, "class_maps");
-        // K_pos(c): positive weights of each class's classifier row, for AdvCAM's scale g (ADVCAM.md "Scale g").
-        cls.Output(cls.ReduceSum(cls.Cast(cls.Greater(net.Classifier, cls.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false), "positive_weights");
-        files[Classifier] = Write(cls, classifier.Weights, staging, "classifier.onnx");
-
-        var climb = new GraphBuilder("climber");
-        AdvCamGraph.Build(climb, (g, x) =>
+    private static PackageFile WriteBoundary(TrainedBoundary boundary, string staging)
+    {
+        var bnd = new GraphBuilder("boundary");
+        var x = bnd.Input("image", DataType.Float, [1, 3, -1, -1], [null, null, "height", "width"]);
+        // IRN's EdgeDisplacement: the image and its mirror image as one batch, their logits averaged (the mirror's
+        // flipped back), then the sigmoid.
+        var edges = BoundaryNetwork.Build(bnd, bnd.Concat([x, bnd.Flip(x, 3)], 0), boundary.Network with
         {
-            var c = CamClassifier.Build(g, x, folded);
-            return (c.Features, c.Classifier);
-        }, folded.Classes);
-        files[Climber] = Write(climb, classifier.Weights, staging, "climber.onnx");
-
-        int segmenterStride = 8;
-        if (segmenter is not null)
-        {
-            var seg = new GraphBuilder("segmenter");
-            var x = seg.Input("image", DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
-            var s = DeepLabSegmenter.Build(seg, x, segmenter.Network with { Backbone = segmenter.Network.Backbone with { BatchNorm = segmenter.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded } } });
-            seg.Output(s.Scores, "scores");
-            files[Segmenter] = Write(seg, segmenter.Weights, staging, "segmenter.onnx");
-        }
-
-        if (boundary is not null)
-        {
-            var bnd = new GraphBuilder("boundary");
-            var x = bnd.Input("image", DataType.Float, [1, 3, -1, -1], [null, null, "height", "width"]);
-            // IRN's EdgeDisplacement: the image and its mirror image as one batch, their logits averaged (the mirror's
-            // flipped back), then the sigmoid.
-            var edges = BoundaryNetwork.Build(bnd, bnd.Concat([x, bnd.Flip(x, 3)], 0), boundary.Network with
-            {
-                Backbone = boundary.Network.Backbone with { BatchNorm = boundary.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded } },
-            });
-            var plain = bnd.Slice(edges.Logits, [0], [1], [0]);
-            var mirrored = bnd.Flip(bnd.Slice(edges.Logits, [1], [2], [0]), 3);
-            bnd.Output(bnd.Sigmoid(0.5f * (plain + mirrored)), "boundary");
-            files[Boundary] = Write(bnd, boundary.Weights, staging, "boundary.onnx");
-        }
-
-        var manifest = new ModelManifest
-        {
-            Name = name,
-            Version = version,
-            Classes = ["background", .. foregroundClasses],
-            Normalization = InputNormalization.ImageNet,
-            Files = files,
-            Networks = new PackageNetworks($"resnet{folded.Backbone.Depth}", folded.Backbone.Depth, folded.Backbone.Width,
-                folded.Backbone.OutputStride, segmenterStride, classifier.TrainingSize),
-            AdvCam = advCam ?? new AdvCamDefaults(),
-            RandomWalk = boundary is null ? null : new RandomWalkDefaults(),
-            Provenance = provenance,
-        };
-        if (evaluate is not null)
-        {
-            // Quality is measured on the files as written (the staging folder) before the manifest seals the package; no manifest is
-            // on disk meanwhile, so a server watching models/ never sees the staging folder as a version.
-            var measured = evaluate(ModelPackage.Open(staging, manifest));
-            manifest = manifest with
-            {
-                Metrics = measured.Metrics,
-                AdvCam = manifest.AdvCam with
-                {
-                    BackgroundThreshold = measured.AdvCamBackgroundThreshold ?? manifest.AdvCam.BackgroundThreshold,
-                    CamBackgroundThreshold = measured.CamBackgroundThreshold ?? manifest.AdvCam.CamBackgroundThreshold,
-                },
-            };
-        }
-        File.WriteAllText(Path.Combine(staging, ModelManifest.FileName), manifest.ToJson());
-        Directory.Move(staging, final);
-        return final;
+            Backbone = boundary.Network.Backbone with { BatchNorm = boundary.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded } },
+        });
+        var plain = bnd.Slice(edges.Logits, [0], [1], [0]);
+        var mirrored = bnd.Flip(bnd.Slice(edges.Logits, [1], [2], [0]), 3);
+        bnd.Output(bnd.Sigmoid(0.5f * (plain + mirrored)), "boundary");
+        return Write(bnd, boundary.Weights, staging, "boundary.onnx");
     }
 
     private static CamClassifierOptions Folded(CamClassifierOptions o) =>

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Evaluation;
+using WsssOnnx.Attribution.RandomWalk;
 using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
@@ -12,7 +14,8 @@ namespace WsssOnnx.Training.Metrics;
 /// <summary>
 /// What `wsss-train export` measures on a staged package over the validation split, with the package's own normalisation,
 /// scales and AdvCAM defaults: classifier mAP; CAM seeds on every image and AdvCAM seeds on the first few, each with the best
-/// background threshold of <see cref="CamSeedEvaluation.SweepThresholds"/>, which the package then ships; the segmenter's mIoU.
+/// background threshold of <see cref="CamSeedEvaluation.SweepThresholds"/>, which the package then ships; the segmenter's mIoU;
+/// the random walk's mIoU (IRN's labels from the package's CAM maps and boundary network) when it has a boundary network.
 /// </summary>
 public static class PackageEvaluation
 {
@@ -55,6 +58,27 @@ public static class PackageEvaluation
 
         float advCamThreshold = MeasureAdvCam(package, classifier, validation, thresholdImages, metrics, log) ?? cam.BestThreshold;
 
+        MeasureNetworks(package, classifier, validation, metrics, log);
+        log.WriteLine($"seed background thresholds shipped: CAM {cam.BestThreshold}, AdvCAM {advCamThreshold}");
+        return new PackageMeasurement(metrics, cam.BestThreshold, advCamThreshold);
+    }
+
+    /// <summary>
+    /// The segmenter's and the random walk's mIoU only: what a package derived from another (same classifier, new
+    /// segmenter or boundary network; <see cref="PackageExporter.Derive"/>) changes.
+    /// </summary>
+    public static PackageMeasurement MeasureNetworks(ModelPackage package, ITrainingSource validation, TextWriter log)
+    {
+        var metrics = new Dictionary<string, double>();
+        using var classifier = ModelSession.Load(package.PathOf(PackageExporter.Classifier));
+        MeasureNetworks(package, classifier, validation, metrics, log);
+        return new PackageMeasurement(metrics);
+    }
+
+    private static void MeasureNetworks(ModelPackage package, ModelSession classifier, ITrainingSource validation, Dictionary<string, double> metrics, TextWriter log)
+    {
+        var manifest = package.Manifest;
+        var normalization = ManifestAttribution.Normalization(manifest);
         if (package.Has(PackageExporter.Segmenter))
         {
             using var segmenter = ModelSession.Load(package.PathOf(PackageExporter.Segmenter));
@@ -62,8 +86,30 @@ public static class PackageEvaluation
             metrics["segmenter_miou"] = matrix.MeanIntersectionOverUnion;
             log.WriteLine($"segmenter mIoU {matrix.MeanIntersectionOverUnion:F3}");
         }
-        log.WriteLine($"seed background thresholds shipped: CAM {cam.BestThreshold}, AdvCAM {advCamThreshold}");
-        return new PackageMeasurement(metrics, cam.BestThreshold, advCamThreshold);
+        if (package.Has(PackageExporter.Boundary))
+        {
+            log.WriteLine($"measuring random-walk labels (CAM maps walked over the boundary network) on {validation.Count} images...");
+            using var boundary = ModelSession.Load(package.PathOf(PackageExporter.Boundary));
+            var walk = new BoundaryPredictor(boundary, normalization);
+            var options = BoundaryPredictor.Options(manifest);
+            var cam = new AdvCamClimber(classifier, null, normalization);
+            var camOptions = ManifestAttribution.Options(manifest, climb: false);
+            var matrix = new ConfusionMatrix(validation.Classes.Count + 1);
+            var progress = new ProgressLines(log, "random walk", validation.Count);
+            for (int i = 0; i < validation.Count; i++)
+            {
+                var sample = validation.Load(i, withMask: true);
+                if (sample.Mask is not null)
+                {
+                    var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
+                    var maps = cam.Climb(sample.Image, classes, camOptions);
+                    matrix.Accumulate(walk.Labels(sample.Image, maps, options), sample.Mask);
+                }
+                progress.Report(i + 1);
+            }
+            metrics["random_walk_miou"] = matrix.MeanIntersectionOverUnion;
+            log.WriteLine($"random-walk label mIoU {matrix.MeanIntersectionOverUnion:F3} (from CAM maps)");
+        }
     }
 
     /// <summary>AdvCAM seeds on the first <paramref name="images"/> images with the package's defaults; their best threshold, or null when not measured.</summary>
