@@ -31,8 +31,8 @@ internal static class AttributeCommand
         var crf = new Option<bool>("--crf") { Description = "Also write the seeds refined by dense CRF" };
         var confident = new Option<bool>("--confident") { Description = "Also write IRN's confident labels (foreground and background passes, each CRF-refined; 255 where unsure)" };
         var rw = new Option<bool>("--rw") { Description = "Also write IRN's random-walk labels (needs a package with a boundary network)" };
-        var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default 0.35)" };
-        var bg = new Option<float?>("--bg-threshold") { Description = "Confident labels: background threshold of the background pass (default 0.15)" };
+        var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default: 2x the seed threshold, IRN's 0.30 at 0.15)" };
+        var bg = new Option<float?>("--bg-threshold") { Description = "Confident labels: background threshold of the background pass (default: 1/3 of the seed threshold, IRN's 0.05 at 0.15)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the pictures (created if missing)", Required = true };
         var traceSteps = new Option<bool>("--trace") { Description = "Print every climbing step: objective, logit term, regulariser, map peak and mass (local only)" };
         var command = new Command("attribute", "Class maps, seeds and optionally CRF labels of one image, written as PNGs")
@@ -58,7 +58,7 @@ internal static class AttributeCommand
     }
 
     private static int Run(DirectoryInfo packageDirectory, FileInfo imageFile, string classList, AttributionMethod method, int? steps, float? threshold, bool crf,
-        ConfidentLabelOptions? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight, bool randomWalk)
+        ConfidentChoice? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight, bool randomWalk)
     {
         using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, randomWalk ? LabelMode.Rw : crf ? LabelMode.Crf : LabelMode.Seeds, confident,
             stepSize: stepSize, maskWeight: maskWeight);
@@ -100,7 +100,7 @@ internal static class AttributeCommand
 
     /// <summary>The same pictures from a server's Attribute reply (maps as float32, labels as VOC PNGs).</summary>
     private static int RunRemote(string servers, int retries, string? model, FileInfo imageFile, string classList, AttributionMethod method, int? steps,
-        float? stepSize, float? maskWeight, float? threshold, bool crf, ConfidentLabelOptions? confident, bool randomWalk, DirectoryInfo output)
+        float? stepSize, float? maskWeight, float? threshold, bool crf, ConfidentChoice? confident, bool randomWalk, DirectoryInfo output)
     {
         byte[] bytes = ImageFile.ReadBytes(imageFile);
         var request = new AttributeRequest
@@ -125,7 +125,7 @@ internal static class AttributeCommand
         if (confident is not null)
         {
             request.Labels.Add(LabelKind.Confident);
-            request.ConfidentThresholds = new ConfidentThresholds { Foreground = confident.ForegroundThreshold, Background = confident.BackgroundThreshold };
+            request.ConfidentThresholds = RemoteRelabelCommand.Thresholds(confident);
         }
         if (randomWalk) request.Labels.Add(LabelKind.RandomWalk);
         var reply = RemoteCalls.Attribute(servers, retries, request);

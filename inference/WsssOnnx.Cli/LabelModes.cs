@@ -13,14 +13,15 @@ internal static class LabelModes
         return mode ?? (crf ? LabelMode.Crf : LabelMode.Seeds);
     }
 
-    /// <summary>The confident-label thresholds, each defaulting to ADVCAM.md's (validated when the package is opened).</summary>
-    public static ConfidentLabelOptions Confident(float? foreground, float? background)
-    {
-        var defaults = new ConfidentLabelOptions();
-        return new ConfidentLabelOptions
-        {
-            ForegroundThreshold = foreground ?? defaults.ForegroundThreshold,
-            BackgroundThreshold = background ?? defaults.BackgroundThreshold,
-        };
-    }
+    /// <summary>The confident-label thresholds given on the command line; the others follow the seed threshold (<see cref="ConfidentChoice"/>).</summary>
+    public static ConfidentChoice Confident(float? foreground, float? background) => new(foreground, background);
+}
+
+/// <summary>
+/// --fg-threshold and --bg-threshold as given (null: not given); <see cref="Resolve"/> fills the others from the maps'
+/// seed background threshold (<see cref="ConfidentLabelOptions.ForSeedThreshold"/>: IRN's 0.30 and 0.05 at 0.15).
+/// </summary>
+internal sealed record ConfidentChoice(float? Foreground, float? Background)
+{
+    public ConfidentLabelOptions Resolve(float seedThreshold) => ConfidentLabelOptions.ForSeedThreshold(seedThreshold, Foreground, Background);
 }

@@ -60,12 +60,12 @@ internal sealed class PackageAttribution : IDisposable
     /// <param name="steps">AdvCAM's T; null keeps the package's default. Ignored for CAM (T = 1).</param>
     /// <param name="threshold">Seed background threshold; null keeps the package's for the maps made (CAM's or AdvCAM's).</param>
     /// <param name="mode">The label map <see cref="Labels"/> makes.</param>
-    /// <param name="confident">Thresholds of confident labels; null: ADVCAM.md's 0.35 and 0.15.</param>
+    /// <param name="confident">Thresholds of confident labels; null or unset ones follow the seed threshold (IRN's 0.30 and 0.05 at 0.15).</param>
     /// <param name="sessions">ORT session settings (threads); null: ORT's defaults, no warm-up run.</param>
     /// <param name="stepSize">AdvCAM's xi; null keeps the package's default.</param>
     /// <param name="maskWeight">AdvCAM's lambda; null keeps the package's default.</param>
     public static PackageAttribution Open(string directory, AttributionMethod method, int? steps, float? threshold, LabelMode mode,
-        ConfidentLabelOptions? confident = null, SessionConfig? sessions = null, float? stepSize = null, float? maskWeight = null)
+        ConfidentChoice? confidentChoice = null, SessionConfig? sessions = null, float? stepSize = null, float? maskWeight = null)
     {
         ModelPackage package;
         try
@@ -97,7 +97,7 @@ internal sealed class PackageAttribution : IDisposable
         }
         float bg = threshold ?? ManifestAttribution.BackgroundThreshold(package.Manifest, options);
         if (!(bg is >= 0f and <= 1f)) throw new CommandFailedException($"--threshold must be in [0, 1]; got {bg}.");
-        confident ??= new ConfidentLabelOptions();
+        var confident = (confidentChoice ?? new ConfidentChoice(null, null)).Resolve(bg);
         try
         {
             confident.Validate();

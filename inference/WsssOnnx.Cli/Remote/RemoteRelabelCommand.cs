@@ -17,15 +17,24 @@ namespace WsssOnnx.Cli.Remote;
 /// </summary>
 internal static class RemoteRelabelCommand
 {
+    /// <summary>The thresholds given; the server resolves the unset ones against its seed threshold.</summary>
+    public static ConfidentThresholds Thresholds(ConfidentChoice confident)
+    {
+        var thresholds = new ConfidentThresholds();
+        if (confident.Foreground is float fg) thresholds.Foreground = fg;
+        if (confident.Background is float bg) thresholds.Background = bg;
+        return thresholds;
+    }
+
     /// <summary>The stream options for the command line's choices; null fields keep the server package's defaults.</summary>
-    public static RegenerateOptions Options(string? model, AttributionMethod method, int? steps, float? threshold, LabelMode mode, ConfidentLabelOptions confident,
+    public static RegenerateOptions Options(string? model, AttributionMethod method, int? steps, float? threshold, LabelMode mode, ConfidentChoice confident,
         float? stepSize = null, float? maskWeight = null)
     {
         var options = new RegenerateOptions
         {
             Method = method == AttributionMethod.Cam ? Protos.Wsss.V1.AttributionMethod.Cam : Protos.Wsss.V1.AttributionMethod.Advcam,
             Label = mode switch { LabelMode.Seeds => LabelKind.Seeds, LabelMode.Crf => LabelKind.Crf, LabelMode.Rw => LabelKind.RandomWalk, _ => LabelKind.Confident },
-            ConfidentThresholds = new ConfidentThresholds { Foreground = confident.ForegroundThreshold, Background = confident.BackgroundThreshold },
+            ConfidentThresholds = Thresholds(confident),
             Model = ModelSelector(model),
         };
         var parameters = new AdvCamParameters();

@@ -26,7 +26,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         if (!Enum.IsDefined(request.Method)) throw ServiceErrors.InvalidArgument($"method: {(int)request.Method} is not an AttributionMethod");
         if (!Enum.IsDefined(request.LabelEncoding)) throw ServiceErrors.InvalidArgument($"label_encoding: {(int)request.LabelEncoding} is not a LabelEncoding");
         if (!Enum.IsDefined(request.MapEncoding)) throw ServiceErrors.InvalidArgument($"map_encoding: {(int)request.MapEncoding} is not a MapEncoding");
-        var confident = wanted.Contains(LabelKind.Confident) ? ConfidentOptions(request.ConfidentThresholds, "confident_thresholds") : null;
+        var confident = wanted.Contains(LabelKind.Confident) ? new ConfidentRequest(request.ConfidentThresholds, "confident_thresholds") : null;
         var query = new Query(request.Image, request.Classes, request.Model, request.Method, request.Parameters,
             request.HasBackgroundThreshold ? request.BackgroundThreshold : null, wanted.Contains(LabelKind.Crf), confident,
             wanted.Contains(LabelKind.RandomWalk), Bounded: true);
@@ -52,7 +52,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
     public async Task<RegenerateLabelsResponse> RegenerateAsync(RegenerateItem item, RegenerateOptions options, CancellationToken cancellation)
     {
         bool crf = options.Label is LabelKind.Unspecified or LabelKind.Crf;
-        var confident = options.Label == LabelKind.Confident ? ConfidentOptions(options.ConfidentThresholds, "options.confident_thresholds") : null;
+        var confident = options.Label == LabelKind.Confident ? new ConfidentRequest(options.ConfidentThresholds, "options.confident_thresholds") : null;
         // Stream items wait without counting against the queue: the stream bounds its own in-flight items.
         var query = new Query(item.Image, item.Classes, options.Model, options.Method, options.Parameters,
             options.HasBackgroundThreshold ? options.BackgroundThreshold : null, crf, confident, options.Label == LabelKind.RandomWalk, Bounded: false);
@@ -66,7 +66,10 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
     }
 
     private sealed record Query(ByteString Image, IReadOnlyList<string> Classes, ModelSelector? Model, AttributionMethod Method,
-        AdvCamParameters? Parameters, float? BackgroundThreshold, bool Crf, ConfidentLabelOptions? Confident, bool RandomWalk, bool Bounded);
+        AdvCamParameters? Parameters, float? BackgroundThreshold, bool Crf, ConfidentRequest? Confident, bool RandomWalk, bool Bounded);
+
+    /// <summary>The request's confident thresholds, resolved against the seed threshold once it is known; errors name <paramref name="Field"/>.</summary>
+    private sealed record ConfidentRequest(ConfidentThresholds? Thresholds, string Field);
 
     private sealed record Result(Work Work, ClassMaps Maps, GrayImage Seeds, GrayImage? Crf, GrayImage? Confident, GrayImage? RandomWalk);
 
@@ -85,6 +88,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var model = lease.Model;
         var work = Resolve(model, query.Method, query.Parameters, query.BackgroundThreshold, query.Classes);
         if (query.RandomWalk) RequireBoundary(model);
+        var confidentOptions = query.Confident is null ? null : ConfidentOptions(query.Confident, work.BackgroundThreshold);
 
         var decode = Stopwatch.StartNew();
         var image = images.Decode(query.Image);
@@ -97,7 +101,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var refine = Stopwatch.StartNew();
         var seeds = LoadedModel.Seeds(maps, work.BackgroundThreshold);
         var crf = query.Crf ? LoadedModel.RefineByCrf(image, maps, work.BackgroundThreshold, cancellation) : null;
-        var confident = query.Confident is null ? null : LoadedModel.Confident(image, maps, query.Confident, cancellation);
+        var confident = confidentOptions is null ? null : LoadedModel.Confident(image, maps, confidentOptions, cancellation);
         var randomWalk = query.RandomWalk ? model.RandomWalk(image, maps, cancellation) : null;
         double refineMs = refine.Elapsed.TotalMilliseconds;
 
@@ -175,22 +179,21 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
                 $"{model.Name}/{model.Version} has no boundary network (boundary.onnx), so it cannot make LABEL_KIND_RANDOM_WALK labels; choose a version that has one or another label kind");
     }
 
-    /// <summary>IRN's defaults overridden by the set fields; errors name <paramref name="field"/>.</summary>
-    private static ConfidentLabelOptions ConfidentOptions(ConfidentThresholds? thresholds, string field)
+    /// <summary>
+    /// The set thresholds; unset ones follow the seed threshold <paramref name="seedThreshold"/> (2x and 1/3 of it: IRN's
+    /// 0.30 and 0.05 at 0.15). Errors name the request field.
+    /// </summary>
+    private static ConfidentLabelOptions ConfidentOptions(ConfidentRequest request, float seedThreshold)
     {
-        var o = new ConfidentLabelOptions();
-        if (thresholds is not null)
-        {
-            if (thresholds.HasForeground) o = o with { ForegroundThreshold = thresholds.Foreground };
-            if (thresholds.HasBackground) o = o with { BackgroundThreshold = thresholds.Background };
-        }
+        var t = request.Thresholds;
+        var o = ConfidentLabelOptions.ForSeedThreshold(seedThreshold, t is { HasForeground: true } ? t.Foreground : null, t is { HasBackground: true } ? t.Background : null);
         try
         {
             return o.Validate();
         }
         catch (ArgumentException e)
         {
-            throw ServiceErrors.InvalidArgument($"{field}: {FirstLine(e.Message)}");
+            throw ServiceErrors.InvalidArgument($"{request.Field}: {FirstLine(e.Message)}");
         }
     }
 

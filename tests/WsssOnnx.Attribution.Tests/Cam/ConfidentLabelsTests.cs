@@ -39,12 +39,25 @@ public sealed class ConfidentLabelsTests
             }
         var maps = new ClassMaps([4, 1], HostTensor<float>.Zeros(2, Height / 4, width / 4), full);
 
-        var labels = ConfidentLabels.FromMaps(image, maps, new DenseCrf());
+        var labels = ConfidentLabels.FromMaps(image, maps, new DenseCrf(), new ConfidentLabelOptions { ForegroundThreshold = 0.35f, BackgroundThreshold = 0.15f });
 
         byte[] expected = [5, 2, ConfidentLabels.Ignore, 0];
         for (int y = 0; y < Height; y++)
             for (int x = 0; x < width; x++)
                 Assert.True(labels.Pixels[y * width + x] == expected[x / Band], $"pixel ({x}, {y}): {labels.Pixels[y * width + x]}, expected {expected[x / Band]}");
+    }
+
+    [Theory]
+    [InlineData(0.15f, null, null, 0.30f, 0.05f)] // IRN's CAM threshold gives IRN's confident thresholds
+    [InlineData(0.06f, null, null, 0.12f, 0.02f)] // peaked (pretrained) maps: both scale down
+    [InlineData(0.6f, null, null, 1f, 0.2f)]
+    [InlineData(0.15f, 0.5f, null, 0.5f, 0.05f)]  // a given value replaces only its own default
+    [InlineData(0.15f, null, 0.1f, 0.30f, 0.1f)]
+    public void Thresholds_follow_the_seed_threshold_unless_given(float seed, float? fg, float? bg, float expectedFg, float expectedBg)
+    {
+        var options = ConfidentLabelOptions.ForSeedThreshold(seed, fg, bg).Validate();
+        Assert.Equal(expectedFg, options.ForegroundThreshold, 1e-6f);
+        Assert.Equal(expectedBg, options.BackgroundThreshold, 1e-6f);
     }
 
     [Fact]
