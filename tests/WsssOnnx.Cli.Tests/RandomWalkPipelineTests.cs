@@ -42,6 +42,31 @@ public sealed class RandomWalkPipelineTests(SyntheticDataset data) : IClassFixtu
             Assert.Equal("boundary.onnx", manifest.GetProperty("files").GetProperty("boundary").GetProperty("path").GetString());
             Assert.Equal(10, manifest.GetProperty("random_walk").GetProperty("beta").GetSingle());
             Assert.Equal(8, manifest.GetProperty("random_walk").GetProperty("exp_times").GetInt32());
+            Assert.True(manifest.GetProperty("metrics").TryGetProperty("random_walk_miou", out _), "export measures the random walk");
+
+            // The same boundary network added to the existing package v1: its classifier and climber stay byte for byte.
+            var derived = CliProcess.RunTrainer("export", "--package", v1, "--irn-run", irn, "--models", models, "--version", "3", "--data", data.Root);
+            Ok(derived, "export --package");
+            string v3 = Path.Combine(models, "default", "3");
+            foreach (string file in (string[])["classifier.onnx", "climber.onnx"])
+                Assert.Equal(File.ReadAllBytes(Path.Combine(v1, file)), File.ReadAllBytes(Path.Combine(v3, file)));
+            var v1Manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(v1, "manifest.json"))).RootElement;
+            var v3Manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(v3, "manifest.json"))).RootElement;
+            Assert.Equal("3", v3Manifest.GetProperty("version").GetString());
+            Assert.Equal(v1Manifest.GetProperty("adv_cam").GetRawText(), v3Manifest.GetProperty("adv_cam").GetRawText());
+            Assert.Equal(v1Manifest.GetProperty("metrics").GetProperty("val_map").GetDouble(), v3Manifest.GetProperty("metrics").GetProperty("val_map").GetDouble());
+            Assert.True(v3Manifest.GetProperty("metrics").TryGetProperty("random_walk_miou", out _));
+            Assert.Contains(v3Manifest.GetProperty("provenance").GetProperty("commands").EnumerateArray(), c => c.GetString()!.Contains("train-irn"));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(v2, "boundary.onnx")).Length, v3Manifest.GetProperty("files").GetProperty("boundary").GetProperty("bytes").GetInt64());
+
+            // Deriving needs a new network, and one source of the classifier.
+            var refusedExport = CliProcess.RunTrainer("export", "--package", v1, "--models", models, "--version", "9", "--data", data.Root);
+            Assert.Equal(2, refusedExport.ExitCode);
+            Assert.Contains("--segmenter-run and/or --irn-run", refusedExport.Stderr);
+            refusedExport = CliProcess.RunTrainer("export", "--package", v1, "--classifier-run", cls, "--irn-run", irn, "--models", models, "--version", "9");
+            Assert.Equal(2, refusedExport.ExitCode);
+            Assert.Contains("not both", refusedExport.Stderr);
+            Assert.False(Directory.Exists(Path.Combine(models, "default", "9")));
 
             Ok(CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", v2, "--data", data.Root, "--split", "val", "--out", rw,
                 "--method", "cam", "--mode", "rw"), "relabel rw");

@@ -44,7 +44,7 @@ public sealed class PolicyWireTests(WireFixture fixture, ITestOutputHelper outpu
         Assert.Equal(1e9, double.Parse(error.Trailers.GetValue(ServiceErrors.MaxRequestCostTrailer)!, CultureInfo.InvariantCulture));
         Assert.Equal(0, _wire.Server.Admission.Running);
 
-        // CAM at the package's scales with every class, CRF and confident labels fits.
+        // CAM at the package's scales with every class, CRF, confident and random-walk labels fits.
         var defaults = await Client.UnaryAsync(WsssApi.Attribute, WireServer.Attribute(change: r =>
         {
             r.Parameters = null;
@@ -53,8 +53,10 @@ public sealed class PolicyWireTests(WireFixture fixture, ITestOutputHelper outpu
             r.Classes.AddRange(TestModels.Classes.Skip(1));
             r.Labels.Add(LabelKind.Crf);
             r.Labels.Add(LabelKind.Confident);
+            r.Labels.Add(LabelKind.RandomWalk);
         }));
         Assert.NotNull(defaults.Confident);
+        Assert.NotNull(defaults.RandomWalk);
     }
 
     [Fact]
