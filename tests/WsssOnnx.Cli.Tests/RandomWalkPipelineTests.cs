@@ -45,7 +45,8 @@ public sealed class RandomWalkPipelineTests(SyntheticDataset data) : IClassFixtu
             Assert.True(manifest.GetProperty("metrics").TryGetProperty("random_walk_miou", out _), "export measures the random walk");
 
             // The same boundary network added to the existing package v1: its classifier and climber stay byte for byte.
-            var derived = CliProcess.RunTrainer("export", "--package", v1, "--irn-run", irn, "--models", models, "--version", "3", "--data", data.Root);
+            var derived = CliProcess.RunTrainer("export", "--package", v1, "--irn-run", irn, "--models", models, "--version", "3", "--data", data.Root,
+                "--provenance-command", "wsss relabel --mode confident");
             Ok(derived, "export --package");
             string v3 = Path.Combine(models, "default", "3");
             foreach (string file in (string[])["classifier.onnx", "climber.onnx"])
@@ -56,7 +57,13 @@ public sealed class RandomWalkPipelineTests(SyntheticDataset data) : IClassFixtu
             Assert.Equal(v1Manifest.GetProperty("adv_cam").GetRawText(), v3Manifest.GetProperty("adv_cam").GetRawText());
             Assert.Equal(v1Manifest.GetProperty("metrics").GetProperty("val_map").GetDouble(), v3Manifest.GetProperty("metrics").GetProperty("val_map").GetDouble());
             Assert.True(v3Manifest.GetProperty("metrics").TryGetProperty("random_walk_miou", out _));
-            Assert.Contains(v3Manifest.GetProperty("provenance").GetProperty("commands").EnumerateArray(), c => c.GetString()!.Contains("train-irn"));
+            var v3Commands = v3Manifest.GetProperty("provenance").GetProperty("commands").EnumerateArray().Select(c => c.GetString()!).ToList();
+            var v1Commands = v1Manifest.GetProperty("provenance").GetProperty("commands").EnumerateArray().Select(c => c.GetString()!).ToList();
+            // The source's history, then the given commands, then the runs' own and this export.
+            Assert.Equal(v1Commands, v3Commands.Take(v1Commands.Count));
+            Assert.Equal("wsss relabel --mode confident", v3Commands[v1Commands.Count]);
+            Assert.Contains("train-irn", v3Commands[v1Commands.Count + 1]);
+            Assert.StartsWith("wsss-train export --package", v3Commands[^1]);
             Assert.Equal(File.ReadAllBytes(Path.Combine(v2, "boundary.onnx")).Length, v3Manifest.GetProperty("files").GetProperty("boundary").GetProperty("bytes").GetInt64());
 
             // Deriving needs a new network, and one source of the classifier.

@@ -50,7 +50,7 @@ internal static class ExportCommand
             if (sweepImages < 0) throw new ArgumentException($"--threshold-images must be 0 or more; got {sweepImages}.");
             if ((r.GetValue(classifierRun) is null) == (r.GetValue(package) is null))
                 throw new ArgumentException("give either --classifier-run (a new package) or --package (a new version of one), not both and not neither.");
-            if (r.GetValue(package) is { } sourcePackage) return Derive(r, ModelPackage.Open(sourcePackage.FullName), segmenterRun, irnRun, models, name, version, data, valSplit);
+            if (r.GetValue(package) is { } sourcePackage) return Derive(r, ModelPackage.Open(sourcePackage.FullName), segmenterRun, irnRun, models, name, version, data, valSplit, provenance);
             var clsConfig = RunConfig.Load(r.GetValue(classifierRun)!.FullName);
             var clsNetwork = clsConfig.Classifier ?? throw new InvalidDataException("the classifier run's run.json has no classifier network");
             var clsWeights = LoadClassifier(r.GetValue(classifierRun)!.FullName, clsNetwork);
@@ -107,10 +107,10 @@ internal static class ExportCommand
 
     /// <summary>export --package: the source's classifier and climber, new networks from the runs given, measured on --data or the source's dataset.</summary>
     private static int Derive(ParseResult r, ModelPackage source, Option<DirectoryInfo?> segmenterRun, Option<DirectoryInfo?> irnRun, Option<DirectoryInfo> models,
-        Option<string> name, Option<string> version, Option<DirectoryInfo?> data, Option<string> valSplit)
+        Option<string> name, Option<string> version, Option<DirectoryInfo?> data, Option<string> valSplit, Option<string[]> provenance)
     {
         var foreground = source.Manifest.Classes.Skip(1).ToList();
-        var commands = new List<string>();
+        var commands = new List<string>(r.GetValue(provenance) ?? []);
         RunConfig Run(DirectoryInfo dir, string kind)
         {
             var config = RunConfig.Load(dir.FullName);
