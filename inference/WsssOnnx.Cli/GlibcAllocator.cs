@@ -4,27 +4,25 @@ namespace WsssOnnx.Cli;
 
 /// <summary>
 /// glibc malloc settings for a long-running server. ONNX Runtime's buffers come from malloc; by default glibc raises its
-/// mmap threshold dynamically (up to 32 MiB) after large blocks are freed, so later large blocks come from the heap
-/// and stay resident after free: measured, RSS stayed 0.9 GB over a 0.28 GB steady state 30 s after a burst of 1024 px
-/// requests. A fixed 128 KiB mmap threshold (which also turns the dynamic one off), a 128 KiB trim threshold and two
-/// arenas return it: 0.22 GB against 0.18 GB (README "Memory"). The environment (MALLOC_*_) overrides nothing here:
-/// these calls only run when the variables are not set.
+/// mmap threshold dynamically (up to 32 MiB) after large blocks are freed, so later large blocks come from the heap and
+/// stay resident after free: measured, RSS stayed 0.9 GB over a 0.28 GB steady state 30 s after a burst of 1024 px
+/// requests. A small fixed mmap threshold returns that memory but maps and faults in every large buffer of every ONNX
+/// Runtime call afresh, which made a served AdvCAM 7x slower (88 s against 13 s, perf/serve-memory.sh). So requests run
+/// on glibc's own thresholds (with two arenas), and <see cref="IdleMemoryRelease"/> hands the freed heap back once the
+/// server has gone idle.
+/// The environment (MALLOC_*_) overrides nothing here: a set variable turns off the setting it names.
 /// </summary>
 internal static class GlibcAllocator
 {
-    private const int TrimThreshold = -1;   // M_TRIM_THRESHOLD
-    private const int MmapThreshold = -3;   // M_MMAP_THRESHOLD
     private const int ArenaMax = -8;        // M_ARENA_MAX
 
-    /// <summary>Applies the settings on Linux with glibc; elsewhere, or where the user set MALLOC_* variables, does nothing.</summary>
-    public static void ReturnFreedMemory()
+    /// <summary>Two malloc arenas on Linux with glibc unless MALLOC_ARENA_MAX is set; elsewhere nothing.</summary>
+    public static void LimitArenas()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is not null) return;
         try
         {
-            if (Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null) _ = Mallopt(MmapThreshold, 128 * 1024);
-            if (Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is null) _ = Mallopt(TrimThreshold, 128 * 1024);
-            if (Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is null) _ = Mallopt(ArenaMax, 2);
+            _ = Mallopt(ArenaMax, 2);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -32,8 +30,26 @@ internal static class GlibcAllocator
         }
     }
 
-#pragma warning disable SYSLIB1054 // LibraryImport would need unsafe code in this project for one int call
+    /// <summary>Gives whole free pages of every malloc arena back to the kernel (malloc_trim(0)); false off glibc.</summary>
+    public static bool Trim()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            _ = MallocTrim(0);
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+#pragma warning disable SYSLIB1054 // LibraryImport would need unsafe code in this project for two int calls
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int Mallopt(int parameter, int value);
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
 #pragma warning restore SYSLIB1054
 }

@@ -169,7 +169,7 @@ internal static class ServeCommand
         }
 
         using var stop = new SignalCancellation(PosixSignal.SIGINT, PosixSignal.SIGTERM);
-        GlibcAllocator.ReturnFreedMemory();
+        GlibcAllocator.LimitArenas();
 
         WsssServer server;
         try
@@ -189,6 +189,7 @@ internal static class ServeCommand
             // One machine-readable line for scripts and tests: where the service listens.
             Console.WriteLine($"wsss serve: listening on {hostOptions.GrpcEndpoint.Address}:{server.GrpcPort}" +
                 (server.MetricsPort is int m ? $", metrics on http://{hostOptions.HttpEndpoint!.Address}:{m}/metrics" : ""));
+            var release = IdleMemoryRelease.RunAsync(() => server.Admission.Completed, () => server.Admission.Running + server.Admission.Queued > 0, TimeSpan.FromSeconds(1), stop.Token);
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
@@ -196,6 +197,7 @@ internal static class ServeCommand
             catch (OperationCanceledException)
             {
             }
+            await release;
             await server.StopAsync();
         }
         return ExitCodes.Ok;

@@ -11,6 +11,7 @@ public sealed class AdmissionController
     private readonly SemaphoreSlim _slots;
     private int _queued;
     private int _running;
+    private long _completed;
     private volatile bool _closed;
 
     public AdmissionController(int concurrencyLimit, int queueCapacity, double maxRequestCost = double.PositiveInfinity)
@@ -34,6 +35,9 @@ public sealed class AdmissionController
     public int Running => Volatile.Read(ref _running);
 
     public int Queued => Volatile.Read(ref _queued);
+
+    /// <summary>Requests that have left their slot since start (a cheap activity count for idle-time work).</summary>
+    public long Completed => Interlocked.Read(ref _completed);
 
     /// <summary>
     /// Waits for a slot. <paramref name="bounded"/> = false is for items of a stream that already limits its own
@@ -76,6 +80,7 @@ public sealed class AdmissionController
 
     internal void Leave()
     {
+        Interlocked.Increment(ref _completed);
         Interlocked.Decrement(ref _running);
         _slots.Release();
     }
