@@ -1,6 +1,6 @@
 namespace WsssOnnx.Cli;
 
-/// <summary>Process exit codes of the wsss command, documented in the README.</summary>
+/// <summary>Process exit codes of the wsss command, documented in docs/cli.md.</summary>
 internal static class ExitCodes
 {
     public const int Ok = 0;

@@ -31,7 +31,7 @@ internal static class ServeCommand
         var certPassword = new Option<string?>("--tls-password") { Description = $"Password of --tls-cert (visible to other users in the process list: prefer --tls-password-file or {TlsPasswordVariable})" };
         var certPasswordFile = new Option<FileInfo?>("--tls-password-file") { Description = "File holding the password of --tls-cert (one line)" };
         var adminTokenFile = new Option<FileInfo?>("--admin-token-file") { Description = "File holding the bearer token ModelAdmin calls need (without it ModelAdmin answers loopback clients only)" };
-        var maxCost = new Option<double>("--max-request-cost") { Description = "Largest work one request may ask for, in pixel-passes (README: request cost)", DefaultValueFactory = _ => defaults.MaxRequestCost };
+        var maxCost = new Option<double>("--max-request-cost") { Description = "Largest work one request may ask for, in pixel-passes (docs/service.md: request cost)", DefaultValueFactory = _ => defaults.MaxRequestCost };
         var memoryArena = new Option<bool>("--memory-arena") { Description = "Keep ONNX Runtime's CPU memory arena (faster, but holds the largest request's memory for good)" };
         var maxMessage = new Option<int>("--max-message-mb") { Description = "Largest request message, in MiB", DefaultValueFactory = _ => 16 };
         var gzip = new Option<bool>("--gzip-responses") { Description = "gzip response messages for clients that accept it (requests in gzip are always accepted)" };

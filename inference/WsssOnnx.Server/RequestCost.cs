@@ -13,7 +13,7 @@ namespace WsssOnnx.Server;
 /// </code>
 /// with P the request's classes, T the steps and s its scales. Both terms grow with time and peak memory alike; on the
 /// bundled model with one ORT thread a climbing pixel-pass and a CRF pixel-label-iteration both take about 0.2 µs of
-/// one core (README "The service"), so the two are added unweighted. The random walk's term is in the same unit: the
+/// one core (docs/service.md, "Request cost"), so the two are added unweighted. The random walk's term is in the same unit: the
 /// boundary network reads the image and its mirror (2·W·H, as CAM), and 256 sparse steps over ~70 neighbours on the
 /// stride-4 grid take about as long per class as another such pass (`wsss-perf random-walk`: 500x375, 2 classes, 72 ms).
 /// </summary>

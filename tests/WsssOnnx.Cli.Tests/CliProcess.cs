@@ -71,12 +71,18 @@ internal static class CliProcess
     private static (int ExitCode, string Stdout, string Stderr) RunProgram(string dll, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         using var process = StartProgram(dll, args, environment: environment);
+        return WaitForExit(process, $"{Path.GetFileName(dll)} {string.Join(' ', args)}", TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>Reads a started process's redirected output to its end; kills it and throws past <paramref name="limit"/>.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) WaitForExit(Process process, string what, TimeSpan limit)
+    {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(dll)} {string.Join(' ', args)} did not finish in 2 minutes");
+            throw new TimeoutException($"{what} did not finish in {limit.TotalMinutes} minutes");
         }
         return (process.ExitCode, stdout.Result, stderr.Result);
     }

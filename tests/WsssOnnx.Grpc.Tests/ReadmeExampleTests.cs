@@ -6,7 +6,7 @@ using WsssOnnx.Grpc.Server;
 
 namespace WsssOnnx.Grpc.Tests;
 
-/// <summary>The README's "gRPC layer" example, kept compiling and passing.</summary>
+/// <summary>The example of docs/grpc-layer.md, kept compiling and passing.</summary>
 public sealed class ReadmeExampleTests
 {
     [Fact]

@@ -35,7 +35,7 @@ public sealed record SegmenterTrainingOptions
     /// <summary>
     /// The ASPP head's rate relative to the backbone's. DeepLab uses 10 with a pretrained backbone; from scratch at
     /// 176 px crops, 10 with lr 0.01–0.05 blew the loss up in the first epoch and left a network that predicts
-    /// background everywhere, while 1 trains (README, bundled model v2), hence the default.
+    /// background everywhere, while 1 trains (docs/training.md, bundled model v2), hence the default.
     /// </summary>
     public float HeadLearningRateMultiplier { get; init; } = FromScratchHeadLearningRateMultiplier;
 
