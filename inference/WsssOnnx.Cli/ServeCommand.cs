@@ -180,6 +180,11 @@ internal static class ServeCommand
         {
             throw new CommandFailedException($"cannot start: {e.Message}", e);
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("wsss serve: stopped by a signal before it started listening.");
+            return ExitCodes.Interrupted;
+        }
         catch (IOException e)
         {
             throw new CommandFailedException($"cannot listen on {hostOptions.GrpcEndpoint}: {e.Message}", e);
