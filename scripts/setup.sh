@@ -12,6 +12,8 @@ apt_packages=(
   python3-onnx       # onnx.checker and shape inference in tests
   libonnx-testdata   # ONNX's own node tests, run through our runtime layer
   python3-grpcio     # an independent gRPC client (Python, C core) for the interop tests
+  libpcre2-8-0       # nginx (load-balancer test): regular expressions
+  libssl3            # nginx: OpenSSL
 )
 
 sudo=""
@@ -28,21 +30,40 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Files out of a Debian package without installing it (apt-get download, dpkg-deb -x): extract_deb PACKAGE DIR.
+extract_deb() {
+  local tmp
+  tmp=$(mktemp -d)
+  chmod 755 "$tmp"  # apt's download sandbox user must be able to write there
+  if ! (cd "$tmp" && apt-get download -qq "$1" >/dev/null 2>&1); then
+    $sudo apt-get update -qq
+    (cd "$tmp" && apt-get download -qq "$1" >/dev/null)
+  fi
+  dpkg-deb -x "$tmp/$1"_*.deb "$2"
+  rm -rf "$tmp"
+}
+
 # Real photos for the ImageNet-backbone equivalence test: Debian's darknet package ships a few. Only the photos are
-# taken out of the .deb (apt-get download, dpkg-deb -x), so none of darknet's OpenCV dependencies get installed.
+# taken out of the .deb, so none of darknet's OpenCV dependencies get installed.
 photos=.deps/photos
 if [ ! -f "$photos/person.jpg" ]; then
   echo "setup: extracting test photos from Debian's darknet package into $photos"
-  tmp=$(mktemp -d)
-  chmod 755 "$tmp"  # apt's download sandbox user must be able to write there
-  if ! (cd "$tmp" && apt-get download -qq darknet >/dev/null 2>&1); then
-    $sudo apt-get update -qq
-    (cd "$tmp" && apt-get download -qq darknet >/dev/null)
-  fi
-  dpkg-deb -x "$tmp"/darknet_*.deb "$tmp/root"
+  root=$(mktemp -d)
+  extract_deb darknet "$root"
   mkdir -p "$photos"
-  for p in dog eagle giraffe horses kite scream person; do cp "$tmp/root/usr/share/darknet/data/$p.jpg" "$photos/"; done
-  rm -rf "$tmp"
+  for p in dog eagle giraffe horses kite scream person; do cp "$root/usr/share/darknet/data/$p.jpg" "$photos/"; done
+  rm -rf "$root"
+fi
+
+# nginx for the load-balancer test (grpc_pass to several `wsss serve` replicas): only its binary is taken out of
+# Debian's package, so no web server is installed or started. Its libraries (pcre2, OpenSSL, zlib) are listed above.
+if [ ! -x .deps/nginx/nginx ]; then
+  echo "setup: extracting nginx from Debian's package into .deps/nginx"
+  root=$(mktemp -d)
+  extract_deb nginx "$root"
+  mkdir -p .deps/nginx
+  cp "$root/usr/sbin/nginx" .deps/nginx/nginx
+  rm -rf "$root"
 fi
 
 command -v node >/dev/null || { echo "setup: Node.js (node, npm) is required to fetch ONNX Runtime" >&2; exit 1; }

@@ -74,6 +74,14 @@ internal static class CliProcess
         return WaitForExit(process, $"{Path.GetFileName(dll)} {string.Join(' ', args)}", TimeSpan.FromMinutes(2));
     }
 
+    /// <summary>A loopback TCP port that was free a moment ago.</summary>
+    public static int FreeTcpPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>Reads a started process's redirected output to its end; kills it and throws past <paramref name="limit"/>.</summary>
     public static (int ExitCode, string Stdout, string Stderr) WaitForExit(Process process, string what, TimeSpan limit)
     {

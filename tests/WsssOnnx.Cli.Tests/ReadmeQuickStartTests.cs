@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace WsssOnnx.Cli.Tests;
@@ -24,7 +22,7 @@ public sealed partial class ReadmeQuickStartTests
         Assert.EndsWith("&", lines[2]);
 
         string output = Path.Combine(Path.GetTempPath(), "wsss-readme-" + Guid.NewGuid().ToString("N"));
-        int port = FreePort();
+        int port = CliProcess.FreeTcpPort();
         string Adapt(string line) => line.Replace(OutputFolder, output).Replace("50051", port.ToString());
         Process? server = null;
         try
@@ -94,13 +92,6 @@ public sealed partial class ReadmeQuickStartTests
         Assert.True(TestPng.IsComplete(bytes), $"{path} is not a complete PNG");
         Assert.Equal(width, BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)));   // IHDR width
         Assert.Equal(height, BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));  // IHDR height
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static ProcessStartInfo BashStart(string line)

@@ -44,6 +44,16 @@ public sealed class ServeProcess : IDisposable
     /// <summary>The line that says where the service listens (gRPC and metrics).</summary>
     public string ListeningLine { get; } = "";
 
+    /// <summary>The metrics endpoint's URL, when started with a metrics port.</summary>
+    public string? MetricsUrl => Regex.Match(ListeningLine, @"metrics on (http://\S+/metrics)") is { Success: true } m ? m.Groups[1].Value : null;
+
+    /// <summary>SIGKILL: the replica dies at once, with its calls and connections open.</summary>
+    public void Crash()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>SIGTERM, then the exit code and the log (console logs go to stdout).</summary>
     public (int ExitCode, string Log) Stop()
     {
