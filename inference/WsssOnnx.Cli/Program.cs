@@ -14,6 +14,13 @@ var root = new RootCommand("wsss: weakly supervised semantic segmentation on ONN
     ServerBenchCommand.Create(),
 };
 
+// Redirected output (a log file, a pipe) gets plain lines: no colour codes, no redrawn progress bars, whatever TERM says.
+if (Console.IsOutputRedirected)
+{
+    Spectre.Console.AnsiConsole.Profile.Capabilities.Ansi = false;
+    Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive = false;
+}
+
 try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

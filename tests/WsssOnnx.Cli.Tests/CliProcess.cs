@@ -36,6 +36,9 @@ internal static class CliProcess
     /// </summary>
     public static Process StartWithSigint(params string[] args) => StartProgram(Path.Combine(BuildDirectory, "wsss.dll"), args, defaultSigint: true);
 
+    /// <summary>wsss-train with SIGINT's default disposition restored, as <see cref="StartWithSigint"/>.</summary>
+    public static Process StartTrainerWithSigint(params string[] args) => StartProgram(Path.Combine(TrainerDirectory, "wsss-train.dll"), args, defaultSigint: true);
+
     /// <summary>Starts `wsss` with output redirected and returns at once.</summary>
     public static Process Start(params string[] args) => StartProgram(Path.Combine(BuildDirectory, "wsss.dll"), args);
 

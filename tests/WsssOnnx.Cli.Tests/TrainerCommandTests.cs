@@ -21,6 +21,44 @@ public sealed class TrainerCommandTests
     }
 
     [Fact]
+    public async Task Ctrl_c_in_training_exits_130_with_a_sentence_and_the_same_command_resumes()
+    {
+        string work = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            string data = Path.Combine(work, "data"), run = Path.Combine(work, "run");
+            Assert.Equal(0, CliProcess.RunTrainer("make-dataset", "--out", data, "--train", "24", "--val", "2", "--size", "96").ExitCode);
+            string[] train = ["train-classifier", "--data", data, "--run", run, "--epochs", "6", "--batch", "4", "--crop", "48", "--width", "4"];
+            using (var process = CliProcess.StartTrainerWithSigint(train))
+            {
+                var stderr = process.StandardError.ReadToEndAsync();
+                string? line;
+                while ((line = await process.StandardOutput.ReadLineAsync()) is not null && !line.StartsWith("epoch 1:", StringComparison.Ordinal)) { }
+                Assert.NotNull(line);
+                Assert.Equal(0, CliProcess.Kill(process.Id, CliProcess.Sigint));
+                _ = process.StandardOutput.ReadToEndAsync();
+                using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+                await process.WaitForExitAsync(limit.Token);
+                Assert.Equal(130, process.ExitCode);
+                string said = await stderr;
+                Assert.Contains("interrupted", said);
+                Assert.Contains("run the same command again", said);
+                Assert.DoesNotContain("   at ", said);
+            }
+            Assert.True(File.Exists(Path.Combine(run, "checkpoint.onnx")), "the first epoch's checkpoint is kept");
+            var (code, stdout, stderr2) = CliProcess.RunTrainer(train);
+            Assert.True(code == 0, stdout + stderr2);
+            Assert.Contains("resumed from", stdout);
+            Assert.Contains("epoch 6:", stdout);
+            Assert.DoesNotContain("epoch 1:", stdout);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Out_of_range_options_name_the_field()
     {
         string run = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
