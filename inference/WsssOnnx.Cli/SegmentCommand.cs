@@ -10,7 +10,9 @@ namespace WsssOnnx.Cli;
 
 /// <summary>
 /// `wsss segment`: the segmenter's label map of each image (VOC palette PNG, &lt;stem&gt;_segment.png), here with
-/// --package or on running servers with --server. An image that fails is reported and the others go on.
+/// --package or on running servers with --server. With --data and --split it segments a dataset split instead and
+/// writes &lt;id&gt;.png, the names `wsss eval --labels` reads, skipping maps already there (so a rerun resumes).
+/// An image that fails is reported and the others go on.
 /// </summary>
 internal static class SegmentCommand
 {
@@ -23,15 +25,18 @@ internal static class SegmentCommand
         var server = new Option<string?>("--server") { Description = "Ask running servers instead: host:port[,host:port...] (retried on UNAVAILABLE)" };
         var model = new Option<string?>("--model") { Description = "With --server: the package name[/version] (default: the server's default, active version)" };
         var retries = new Option<int>("--retries") { Description = "With --server: retries on UNAVAILABLE or RESOURCE_EXHAUSTED", DefaultValueFactory = _ => 5 };
-        var images = new Argument<FileInfo[]>("images") { Description = "JPEG or PNG images", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<FileInfo[]>("images") { Description = "JPEG or PNG images (or --data and --split)", Arity = ArgumentArity.ZeroOrMore };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "A dataset in VOC layout: segment a split of it and write <id>.png, as `wsss eval --labels` reads" };
+        var split = new Option<string?>("--split") { Description = "With --data: the split (a name in ImageSets/Segmentation, or a list file's path)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the label maps (created if missing)", Required = true };
-        var command = new Command("segment", "Label maps of images from the package's segmentation network") { package, server, model, retries, output, images };
+        var command = new Command("segment", "Label maps of images from the package's segmentation network") { package, server, model, retries, data, split, output, images };
         command.SetAction(result =>
         {
             string? servers = result.GetValue(server);
             var packageDirectory = result.GetValue(package);
             if ((servers is null) == (packageDirectory is null))
                 throw new CommandFailedException("give either --package (segment here) or --server (ask running servers), not both and not neither.");
+            var work = Work(result.GetValue(images)!, result.GetValue(data), result.GetValue(split));
             var outputDirectory = result.GetValue(output)!;
             Directory.CreateDirectory(outputDirectory.FullName);
             Func<FileInfo, SegmentResponse> segment;
@@ -57,13 +62,18 @@ internal static class SegmentCommand
             }
             using (resource)
             {
-                int failed = 0;
-                foreach (var file in result.GetValue(images)!)
+                int failed = 0, skipped = 0;
+                foreach (var (file, name) in work)
                 {
+                    string path = Path.Combine(outputDirectory.FullName, name);
+                    if (result.GetValue(data) is not null && File.Exists(path))
+                    {
+                        skipped++;
+                        continue;
+                    }
                     try
                     {
                         var reply = segment(file);
-                        string path = Path.Combine(outputDirectory.FullName, Path.GetFileNameWithoutExtension(file.Name) + "_segment.png");
                         AtomicFile.WriteAllBytes(path, reply.Labels.Png.ToByteArray());
                         var areas = reply.Labels.Classes.Select(c => $"{c.Name} {100 * c.Fraction:F1}%");
                         Console.WriteLine($"{file.Name}: {string.Join(", ", areas)} ({reply.ServedBy.Name}/{reply.ServedBy.Version}) -> {path}");
@@ -74,10 +84,26 @@ internal static class SegmentCommand
                         Console.Error.WriteLine($"wsss segment: {file.Name}: {e.Message}");
                     }
                 }
+                if (skipped > 0) Console.WriteLine($"{skipped} label maps already there (skipped)");
                 return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
             }
         });
         return command;
+    }
+
+    /// <summary>The images and the file name of each one's label map: &lt;stem&gt;_segment.png, or &lt;id&gt;.png for a dataset split.</summary>
+    private static List<(FileInfo File, string Name)> Work(FileInfo[] images, DirectoryInfo? data, string? split)
+    {
+        if (data is null)
+        {
+            if (split is not null) throw new CommandFailedException("--split needs --data.");
+            if (images.Length == 0) throw new CommandFailedException("give images to segment, or --data and --split.");
+            return [.. images.Select(f => (f, Path.GetFileNameWithoutExtension(f.Name) + "_segment.png"))];
+        }
+        if (images.Length > 0) throw new CommandFailedException("give images or --data and --split, not both.");
+        if (split is null) throw new CommandFailedException("--data needs --split (e.g. val).");
+        var voc = VocSplit.Open(data.FullName, split);
+        return [.. voc.Ids.Select(id => (new FileInfo(voc.ImagePath(id)), id + ".png"))];
     }
 
     private static LoadedModel Open(DirectoryInfo directory)

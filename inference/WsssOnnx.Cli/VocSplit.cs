@@ -27,10 +27,16 @@ internal sealed class VocSplit
     public static VocSplit Open(string root, string split)
     {
         if (!Directory.Exists(root)) throw new CommandFailedException($"the dataset folder {root} does not exist.");
-        string list = Path.Combine(root, "ImageSets", "Segmentation", split + ".txt");
+        // A split is a name in ImageSets/Segmentation or the path of a list file (SBD's train_aug.txt).
+        bool isPath = split.EndsWith(".txt", StringComparison.Ordinal) || split.Contains('/');
+        string list = isPath ? Path.GetFullPath(split) : Path.Combine(root, "ImageSets", "Segmentation", split + ".txt");
         if (!File.Exists(list)) throw new CommandFailedException($"the split list {list} does not exist.");
-        var ids = File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        return new VocSplit(root, split, ids);
+        // A line is an id, or (DeepLab's lists) "/JPEGImages/<id>.jpg /SegmentationClassAug/<id>.png": the first field's stem.
+        var ids = File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0])
+            .Select(f => f.Contains('/') ? Path.GetFileNameWithoutExtension(f) : f)
+            .Distinct(StringComparer.Ordinal).ToList();
+        return new VocSplit(root, isPath ? Path.GetFileNameWithoutExtension(list) : split, ids);
     }
 
     public string ImagePath(string id) => Path.Combine(Root, "JPEGImages", id + ".jpg");

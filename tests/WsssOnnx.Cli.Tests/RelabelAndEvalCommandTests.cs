@@ -8,6 +8,47 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
             "--method", "cam", "--parallel", "2", "--out", output);
 
     [Fact]
+    public void Segment_of_a_split_writes_the_names_eval_reads_and_takes_a_list_file_as_split()
+    {
+        string work = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            string output = Path.Combine(work, "val");
+            var ids = data.Ids("val");
+            var run = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", "val", "--out", output);
+            Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+            Assert.Equal(ids.Select(id => id + ".png").Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+            var eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", output, "--data", data.Root, "--split", "val");
+            Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
+            Assert.Contains($"{ids.Count} scored, 0 predictions missing", eval.Stdout);
+
+            run = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", "val", "--out", output);
+            Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+            Assert.Contains($"{ids.Count} label maps already there (skipped)", run.Stdout);
+
+            // A list file as the split, in DeepLab's "/JPEGImages/<id>.jpg /SegmentationClassAug/<id>.png" form (SBD's train_aug.txt).
+            string list = Path.Combine(work, "two_aug.txt");
+            File.WriteAllLines(list, ids.Take(2).Select(id => $"/JPEGImages/{id}.jpg /SegmentationClassAug/{id}.png"));
+            string two = Path.Combine(work, "two");
+            run = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", list, "--out", two);
+            Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+            Assert.Equal(ids.Take(2).Select(id => id + ".png").Order(), Directory.GetFiles(two).Select(Path.GetFileName).Order());
+
+            var refused = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--out", two);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("--data needs --split", refused.Stderr);
+            refused = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", "val",
+                "--out", two, Path.Combine(data.Root, "JPEGImages", ids[0] + ".jpg"));
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("not both", refused.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Relabel_writes_one_png_per_image_and_a_second_run_skips_them_all()
     {
         string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
