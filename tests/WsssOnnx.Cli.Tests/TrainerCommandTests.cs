@@ -59,6 +59,47 @@ public sealed class TrainerCommandTests
     }
 
     [Fact]
+    public void Resuming_with_other_settings_is_refused_unless_extended_or_restarted()
+    {
+        string work = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            string data = Path.Combine(work, "data"), run = Path.Combine(work, "run");
+            Assert.Equal(0, CliProcess.RunTrainer("make-dataset", "--out", data, "--train", "8", "--val", "2", "--size", "96").ExitCode);
+            string[] Train(params string[] extra) =>
+                ["train-classifier", "--data", data, "--run", run, "--batch", "4", "--crop", "48", "--width", "4", "--val-split", "none", .. extra];
+            Assert.Equal(0, CliProcess.RunTrainer(Train("--epochs", "1")).ExitCode);
+            string runJson = File.ReadAllText(Path.Combine(run, "run.json"));
+
+            var refused = CliProcess.RunTrainer(Train("--epochs", "2"));
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("epochs 1 (now 2)", refused.Stderr);
+            Assert.Contains("--extend", refused.Stderr);
+            Assert.Equal(runJson, File.ReadAllText(Path.Combine(run, "run.json")));   // the run's record is left as it was
+
+            refused = CliProcess.RunTrainer(Train("--epochs", "1", "--lr", "0.2"));
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("learning_rate", refused.Stderr);
+            Assert.DoesNotContain("--extend", refused.Stderr);
+
+            var extended = CliProcess.RunTrainer(Train("--epochs", "2", "--extend"));
+            Assert.True(extended.ExitCode == 0, extended.Stdout + extended.Stderr);
+            Assert.Contains("resumed from", extended.Stdout);
+            Assert.Contains("epoch 2:", extended.Stdout);
+            Assert.DoesNotContain("NaN", extended.Stdout);
+
+            var restarted = CliProcess.RunTrainer(Train("--epochs", "1", "--lr", "0.2", "--restart"));
+            Assert.True(restarted.ExitCode == 0, restarted.Stdout + restarted.Stderr);
+            Assert.DoesNotContain("resumed from", restarted.Stdout);
+            Assert.Contains("epoch 1:", restarted.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Out_of_range_options_name_the_field()
     {
         string run = Directory.CreateTempSubdirectory("wsss-cli-").FullName;

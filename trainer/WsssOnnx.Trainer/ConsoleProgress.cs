@@ -30,7 +30,8 @@ internal static class ConsoleProgress
         public void Report(TrainingProgress p)
         {
             if (p.Message is not null) AnsiConsole.MarkupLine(Markup.Escape(p.Message));
-            if (p.TotalSteps <= 0) return;
+            // A resume reports its position before any step has a loss: nothing to show in the bar yet.
+            if (p.TotalSteps <= 0 || double.IsNaN(p.Loss)) return;
             task.MaxValue = p.TotalSteps;
             task.Value = p.Step;
             if (DateTime.UtcNow - _last < TimeSpan.FromMilliseconds(200) && p.Message is null) return;

@@ -27,9 +27,8 @@ internal static class TrainClassifierCommand
     public static Command Create()
     {
         var o = new TrainingRunOptions(epochs: 12, batch: 16, learningRate: 0.05f, headLearningRateMultiplier: 10f, validationPurpose: "mAP");
-        var fresh = new Option<bool>("--restart") { Description = "Ignore an existing checkpoint in the run folder" };
         var noise = new Option<float>("--noise-sigma") { Description = "Gaussian noise added to the normalised training crops (standard deviation; 0: none)" };
-        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { fresh, noise };
+        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { noise };
         o.AddTo(command);
         command.SetAction(r =>
         {
@@ -54,11 +53,10 @@ internal static class TrainClassifierCommand
             var trainSet = o.TrainingSet(r);
             var valSet = o.ValidationSet(r);
             string runDir = r.GetValue(o.Run)!.FullName;
-            if (r.GetValue(fresh) && File.Exists(Path.Combine(runDir, ClassifierTrainer.CheckpointFile))) File.Delete(Path.Combine(runDir, ClassifierTrainer.CheckpointFile));
             var trainSource = new VocTrainingSource(trainSet, cacheImages: true);
             var valSource = valSet is null ? null : new VocTrainingSource(valSet, cacheImages: true);
             var (initial, init) = o.InitialWeights(r, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
-            new RunConfig
+            o.StartRun(r, runDir, new RunConfig
             {
                 Kind = "classifier",
                 Dataset = trainSet.ListPath,
@@ -71,7 +69,7 @@ internal static class TrainClassifierCommand
                 Seed = options.Seed,
                 Init = init,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            }.Save(runDir);
+            }, ClassifierTrainer.CheckpointFile);
             AnsiConsole.MarkupLine(Markup.Escape($"training on {trainSet.Samples.Count} images ({trainSet.Classes.Count} classes), validating on {valSet?.Samples.Count ?? 0}; run folder {runDir}"));
             var result = ConsoleProgress.Run("classifier", progress =>
                 new ClassifierTrainer(options, trainSource, valSource, runDir) { Progress = progress, InitialWeights = initial }.Train());

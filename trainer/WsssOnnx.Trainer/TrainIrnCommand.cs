@@ -43,7 +43,7 @@ internal static partial class TrainIrnCommand
             var trainSet = o.TrainingSet(r);
             string runDir = r.GetValue(o.Run)!.FullName;
             var source = new VocTrainingSource(trainSet, r.GetValue(labels)!.FullName, cacheImages: true);
-            new RunConfig
+            o.StartRun(r, runDir, new RunConfig
             {
                 Kind = "irn",
                 Dataset = trainSet.ListPath,
@@ -57,7 +57,7 @@ internal static partial class TrainIrnCommand
                 Seed = options.Seed,
                 Init = init,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            }.Save(runDir);
+            }, ClassifierTrainer.CheckpointFile);
             AnsiConsole.MarkupLine(Markup.Escape($"training the boundary network on {trainSet.Samples.Count} images with confident labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
             var result = ConsoleProgress.Run("irn", progress => new IrnTrainer(options, source, runDir) { Progress = progress, BackboneWeights = weights }.Train());
             TrainClassifierCommand.ReportProblems(result.Problems);

@@ -43,7 +43,7 @@ internal static class TrainSegmenterCommand
             string runDir = r.GetValue(o.Run)!.FullName;
             var source = new VocTrainingSource(trainSet, r.GetValue(labels)!.FullName, cacheImages: true);
             var (initial, init) = o.InitialWeights(r, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
-            new RunConfig
+            o.StartRun(r, runDir, new RunConfig
             {
                 Kind = "segmenter",
                 Dataset = trainSet.ListPath,
@@ -56,7 +56,7 @@ internal static class TrainSegmenterCommand
                 Seed = options.Seed,
                 Init = init,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            }.Save(runDir);
+            }, ClassifierTrainer.CheckpointFile);
             var validation = valSet is null ? null : SegmenterTrainer.MeanIoUOn(new VocTrainingSource(valSet, cacheImages: true), ImageNormalization.ImageNet, options.Threads);
             AnsiConsole.MarkupLine(Markup.Escape($"training on {trainSet.Samples.Count} images with labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
             var result = ConsoleProgress.Run("segmenter", progress => new SegmenterTrainer(options, source, runDir) { Progress = progress, Validation = validation, InitialWeights = initial }.Train());

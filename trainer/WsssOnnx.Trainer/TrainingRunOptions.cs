@@ -3,6 +3,7 @@ using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Runtime;
 using WsssOnnx.Training.Data;
+using WsssOnnx.Training.Loop;
 using WsssOnnx.Training.Pretrained;
 
 namespace WsssOnnx.Trainer;
@@ -55,9 +56,38 @@ internal sealed class TrainingRunOptions
 
     public Option<FileInfo?> InitFrom { get; } = new("--init-from") { Description = "An ONNX ResNet whose initializers (torchvision names) initialise the backbone" };
 
+    public Option<bool> Restart { get; } = new("--restart") { Description = "Start over: ignore (and replace) a checkpoint in the run folder" };
+
+    public Option<bool> Extend { get; } = new("--extend") { Description = "Resume a run with a different --epochs (its learning-rate schedule is recomputed for the new length)" };
+
+    /// <summary>
+    /// Prepares the run folder for <paramref name="config"/>: with --restart, removes its checkpoint; else, if it holds
+    /// one, refuses settings that differ from its run.json (only --epochs, and only with --extend, may change), so a
+    /// resumed run never silently trains on another schedule or data. Then writes run.json.
+    /// </summary>
+    /// <exception cref="ArgumentException">The run would resume with other settings; the message says which and what to do.</exception>
+    public void StartRun(ParseResult r, string runDirectory, RunConfig config, string checkpointFile)
+    {
+        string checkpoint = Path.Combine(runDirectory, checkpointFile);
+        if (r.GetValue(Restart))
+        {
+            if (File.Exists(checkpoint)) File.Delete(checkpoint);
+        }
+        else if (File.Exists(checkpoint) && File.Exists(Path.Combine(runDirectory, RunConfig.FileName)))
+        {
+            var started = RunConfig.Load(runDirectory);
+            var conflicts = config.ResumeConflicts(started);
+            bool onlyEpochs = conflicts.Count == 1 && conflicts[0].StartsWith("epochs ", StringComparison.Ordinal);
+            if (conflicts.Count > 0 && !(onlyEpochs && r.GetValue(Extend)))
+                throw new ArgumentException($"{runDirectory} holds a run started with other settings: {string.Join("; ", conflicts)}. " +
+                    "Resume it with the same settings, give --restart to start over" + (onlyEpochs ? ", or --extend to train it to the new --epochs." : "."));
+        }
+        config.Save(runDirectory);
+    }
+
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Data, Run, Split, ValidationSplit, Epochs, Batch, LearningRate, HeadLearningRateMultiplier, Crop, Depth, Width, Seed, Threads, StopOnBadSample, Pretrained, InitFrom })
+        foreach (Option o in new Option[] { Data, Run, Split, ValidationSplit, Epochs, Batch, LearningRate, HeadLearningRateMultiplier, Crop, Depth, Width, Seed, Threads, StopOnBadSample, Pretrained, InitFrom, Restart, Extend })
             command.Options.Add(o);
     }
 

@@ -54,6 +54,28 @@ public sealed record RunConfig
         File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, Json));
     }
 
+    /// <summary>
+    /// The settings in which this run differs from <paramref name="started"/>, the run.json of the run it would resume,
+    /// as "epochs 30 (now 10)"; empty when resuming is sound. The command line and the weights' origin may differ (a
+    /// checkpoint replaces initial weights). Names are run.json's.
+    /// </summary>
+    public IReadOnlyList<string> ResumeConflicts(RunConfig started)
+    {
+        var now = JsonSerializer.SerializeToNode(this, Json)!.AsObject();
+        var then = JsonSerializer.SerializeToNode(started, Json)!.AsObject();
+        var conflicts = new List<string>();
+        foreach (var (name, value) in now)
+        {
+            if (name is "command" or "init") continue;
+            var before = then[name];
+            if (!System.Text.Json.Nodes.JsonNode.DeepEquals(value, before))
+                conflicts.Add($"{name} {Compact(before)} (now {Compact(value)})");
+        }
+        return conflicts;
+    }
+
+    private static string Compact(System.Text.Json.Nodes.JsonNode? node) => node?.ToJsonString() ?? "null";
+
     public static RunConfig Load(string directory)
     {
         string path = Path.Combine(directory, FileName);
