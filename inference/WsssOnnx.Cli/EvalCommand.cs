@@ -107,8 +107,11 @@ internal static class EvalCommand
         var decoder = new ImageDecoder();
         var missing = new List<string>();
         var failures = new List<string>();
+        var progress = new LineProgress($"eval {split.Split}" + (withCrf ? " (with CRF)" : ""), split.Ids.Count);
+        int done = 0;
         foreach (string id in split.Ids)
         {
+            progress.Report(done++);
             string path = Path.Combine(mapsDirectory.FullName, id + ClassMapsFile.Extension);
             string? baselinePath = baselineDirectory is null ? null : Path.Combine(baselineDirectory.FullName, id + ClassMapsFile.Extension);
             if (!File.Exists(path) || (baselinePath is not null && !File.Exists(baselinePath)))
@@ -147,6 +150,7 @@ internal static class EvalCommand
             }
         }
 
+        progress.Report(split.Ids.Count);
         int scored = split.Ids.Count - missing.Count - failures.Count;
         Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {scored} scored, {missing.Count} maps missing, {failures.Count} unreadable");
         foreach (string failure in failures) Console.Error.WriteLine($"wsss eval: {failure}");
