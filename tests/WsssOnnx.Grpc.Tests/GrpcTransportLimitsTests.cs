@@ -53,6 +53,7 @@ public sealed class GrpcTransportLimitsTests
             for (int stream = 1; stream <= 5; stream += 2) await connection.SendRequestHeadersAsync(stream, EchoService.ClientStream.FullName);
             var reset = await connection.ReadUntilAsync(f => f.Type == RawHttp2Connection.RstStream, Wait);
             Assert.Equal((5, RawHttp2Connection.RefusedStream), (reset!.StreamId, reset.ErrorCode));
+            Assert.Equal([GrpcTransportLimits.Streams], _refused);
         }
         finally
         {

@@ -93,6 +93,12 @@ public sealed class GrpcHost : IAsyncDisposable
                 });
         });
         configureBuilder?.Invoke(builder);
+        // After the caller's logging set-up, which may clear providers.
+        if (limits.Refused is { } refused)
+        {
+            builder.Logging.AddProvider(new RefusedStreamLog(() => refused(GrpcTransportLimits.Streams)));
+            builder.Logging.AddFilter<RefusedStreamLog>(RefusedStreamLog.Category, LogLevel.Debug);
+        }
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WsssOnnx.Grpc");
         endpoint = new GrpcEndpoint(router, options.Server, limits, logger, abandon.Token);

@@ -10,6 +10,9 @@ public sealed record GrpcTransportLimits
     /// <summary>The name <see cref="Refused"/> gets for a connection over <see cref="MaxConnections"/>.</summary>
     public const string Connections = "connections";
 
+    /// <summary>The name <see cref="Refused"/> gets for a stream over <see cref="MaxStreamsPerConnection"/> (reset with REFUSED_STREAM).</summary>
+    public const string Streams = "streams";
+
     /// <summary>The name <see cref="Refused"/> gets for a message over <see cref="MaxIncompleteBytesPerConnection"/>.</summary>
     public const string ConnectionBuffer = "connection_buffer";
 

@@ -26,7 +26,7 @@ public sealed class ServiceMetrics : IDisposable
         _duration = _meter.CreateHistogram<double>("wsss_request_duration_seconds", unit: "s", description: "RPC latency, by method");
         _items = _meter.CreateCounter<long>("wsss_regenerated_items_total", description: "RegenerateLabels items, by result (ok or the error's status)");
         _refusals = _meter.CreateCounter<long>("wsss_transport_refusals_total",
-            description: "Connections and calls refused by a transport limit, by limit (connections, connection_buffer, server_buffer, message_timeout)");
+            description: "Connections and calls refused by a transport limit, by limit (connections, streams, connection_buffer, server_buffer, message_timeout)");
         _meter.CreateObservableGauge("wsss_regenerate_replies_pending", () => Volatile.Read(ref _repliesPending),
             description: "RegenerateLabels replies labelled but not yet taken by their clients (at most max_in_flight a stream)");
         _meter.CreateObservableGauge("wsss_admission_queue_depth", () => admission.Queued, description: "Requests waiting for an admission slot");
