@@ -194,7 +194,7 @@ internal static class ServeCommand
             // One machine-readable line for scripts and tests: where the service listens.
             Console.WriteLine($"wsss serve: listening on {hostOptions.GrpcEndpoint.Address}:{server.GrpcPort}" +
                 (server.MetricsPort is int m ? $", metrics on http://{hostOptions.HttpEndpoint!.Address}:{m}/metrics" : ""));
-            var release = IdleMemoryRelease.RunAsync(() => server.Admission.Completed, () => server.Admission.Running + server.Admission.Queued > 0, TimeSpan.FromSeconds(1), stop.Token);
+            var release = IdleMemoryRelease.RunAsync(() => server.Admission.Completed + server.TransportRefusals, () => server.Admission.Running + server.Admission.Queued > 0, TimeSpan.FromSeconds(1), stop.Token);
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);

@@ -56,6 +56,9 @@ public sealed class WsssServer : IAsyncDisposable
 
     public AdmissionController Admission { get; }
 
+    /// <summary>Calls and messages refused by a transport limit since start (what they had buffered is garbage now).</summary>
+    public long TransportRefusals => _metrics.RefusalCount;
+
     public HealthService Health { get; }
 
     public ServiceOptions Options { get; }

@@ -19,6 +19,7 @@ public sealed class ServiceMetrics : IDisposable
     private readonly Counter<long> _items;
     private readonly Counter<long> _refusals;
     private int _repliesPending;
+    private long _refusalCount;
 
     public ServiceMetrics(AdmissionController admission, ModelRegistry registry)
     {
@@ -55,7 +56,14 @@ public sealed class ServiceMetrics : IDisposable
     public void RecordItem(string result) => _items.Add(1, new KeyValuePair<string, object?>("result", result));
 
     /// <summary>Records one refusal by the transport limit named <paramref name="limit"/> (GrpcTransportLimits' names).</summary>
-    public void RecordRefusal(string limit) => _refusals.Add(1, new KeyValuePair<string, object?>("limit", limit));
+    public void RecordRefusal(string limit)
+    {
+        Interlocked.Increment(ref _refusalCount);
+        _refusals.Add(1, new KeyValuePair<string, object?>("limit", limit));
+    }
+
+    /// <summary>Transport refusals since start, all limits together.</summary>
+    public long RefusalCount => Interlocked.Read(ref _refusalCount);
 
     /// <summary>A RegenerateLabels reply starts (+1) or stops (-1) waiting for its client to take it.</summary>
     public void ReplyPending(int change) => Interlocked.Add(ref _repliesPending, change);
