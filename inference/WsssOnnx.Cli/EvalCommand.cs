@@ -107,7 +107,7 @@ internal static class EvalCommand
         var decoder = new ImageDecoder();
         var missing = new List<string>();
         var failures = new List<string>();
-        var progress = new LineProgress($"eval {split.Split}" + (withCrf ? " (with CRF)" : ""), split.Ids.Count);
+        var progress = new ProgressLines(Console.Error, $"eval {split.Split}" + (withCrf ? " (with CRF)" : ""), split.Ids.Count);
         int done = 0;
         foreach (string id in split.Ids)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.Evaluation;
 using WsssOnnx.Attribution.RandomWalk;
@@ -133,21 +132,5 @@ public static class PackageEvaluation
         metrics["advcam_seed_images"] = seeds.Images;
         log.WriteLine($"AdvCAM seed mIoU {seeds.MeanIoUAtDefault:F3} at threshold {seeds.DefaultThreshold}, best {seeds.BestMeanIoU:F3} at {seeds.BestThreshold} ({seeds.Images} images)");
         return seeds.BestThreshold;
-    }
-
-    /// <summary>"what: n/total images, elapsed, time left" at most every 10 s and at the end, written as reported (no thread hop).</summary>
-    private sealed class ProgressLines(TextWriter log, string what, int total) : IProgress<int>
-    {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _last;
-
-        public void Report(int done)
-        {
-            var elapsed = _clock.Elapsed;
-            if (done < total && elapsed - _last < TimeSpan.FromSeconds(10)) return;
-            _last = elapsed;
-            var left = done == 0 ? TimeSpan.Zero : elapsed * ((double)(total - done) / done);
-            log.WriteLine($"{what}: {done}/{total} images, {elapsed.TotalSeconds:F0} s, about {left.TotalSeconds:F0} s left");
-        }
     }
 }
