@@ -139,7 +139,7 @@ internal static class ExportCommand
             ?? throw new ArgumentException($"{source.Directory}'s manifest names no dataset list to measure on: give --data.");
         var valSet = TrainClassifierCommand.OpenDataset(dataRoot, r.GetValue(valSplit)!, BadSamplePolicy.Skip);
         string written = PackageExporter.Derive(source, r.GetValue(models)!.FullName, r.GetValue(name)!, r.GetValue(version)!, segmenter, boundary, commands,
-            staged => PackageEvaluation.MeasureNetworks(staged, new VocTrainingSource(valSet), Console.Out));
+            staged => PackageEvaluation.MeasureNetworks(staged, new VocTrainingSource(valSet), Console.Out, segmenter: segmenter is not null, walk: boundary is not null));
         AnsiConsole.MarkupLine(Markup.Escape($"wrote {written} (classifier and climber from {source.Directory})"));
         Console.WriteLine(File.ReadAllText(Path.Combine(written, ModelManifest.FileName)));
         return 0;

@@ -63,29 +63,30 @@ public static class PackageEvaluation
     }
 
     /// <summary>
-    /// The segmenter's and the random walk's mIoU only: what a package derived from another (same classifier, new
-    /// segmenter or boundary network; <see cref="PackageExporter.Derive"/>) changes.
+    /// The segmenter's and/or the random walk's mIoU only: what a package derived from another (same classifier, new
+    /// segmenter or boundary network; <see cref="PackageExporter.Derive"/>) changes. The other keeps its source's figure.
     /// </summary>
-    public static PackageMeasurement MeasureNetworks(ModelPackage package, ITrainingSource validation, TextWriter log)
+    public static PackageMeasurement MeasureNetworks(ModelPackage package, ITrainingSource validation, TextWriter log, bool segmenter = true, bool walk = true)
     {
         var metrics = new Dictionary<string, double>();
         using var classifier = ModelSession.Load(package.PathOf(PackageExporter.Classifier));
-        MeasureNetworks(package, classifier, validation, metrics, log);
+        MeasureNetworks(package, classifier, validation, metrics, log, segmenter, walk);
         return new PackageMeasurement(metrics);
     }
 
-    private static void MeasureNetworks(ModelPackage package, ModelSession classifier, ITrainingSource validation, Dictionary<string, double> metrics, TextWriter log)
+    private static void MeasureNetworks(ModelPackage package, ModelSession classifier, ITrainingSource validation, Dictionary<string, double> metrics, TextWriter log,
+        bool measureSegmenter = true, bool measureWalk = true)
     {
         var manifest = package.Manifest;
         var normalization = ManifestAttribution.Normalization(manifest);
-        if (package.Has(PackageExporter.Segmenter))
+        if (measureSegmenter && package.Has(PackageExporter.Segmenter))
         {
             using var segmenter = ModelSession.Load(package.PathOf(PackageExporter.Segmenter));
             var matrix = SegmentationEvaluation.Evaluate(new SegmentationPredictor(segmenter, normalization), validation);
             metrics["segmenter_miou"] = matrix.MeanIntersectionOverUnion;
             log.WriteLine($"segmenter mIoU {matrix.MeanIntersectionOverUnion:F3}");
         }
-        if (package.Has(PackageExporter.Boundary))
+        if (measureWalk && package.Has(PackageExporter.Boundary))
         {
             log.WriteLine($"measuring random-walk labels (CAM maps walked over the boundary network) on {validation.Count} images...");
             using var boundary = ModelSession.Load(package.PathOf(PackageExporter.Boundary));
