@@ -168,16 +168,16 @@ public sealed class GrpcTransportLimitsTests
     [Fact]
     public async Task A_message_trickling_in_below_the_minimum_rate_ends_with_resource_exhausted()
     {
-        // Never idle for the 1 s idle timeout, but 4 kB must arrive within 1 s + 4 kB / (1 kB/s) = 5 s, and at
-        // 100 bytes every 200 ms it would take 8 s.
-        var server = await Start(new GrpcTransportLimits { IncompleteMessageIdleTimeout = TimeSpan.FromSeconds(1), MinMessageDataRate = 1000 });
+        // Never idle for the 3 s idle timeout (a gap of 200 ms, which a loaded machine may stretch, but not to 3 s), but
+        // 4 kB must arrive within 3 s + 4 kB / (1 kB/s) = 7 s, and at 100 bytes every 200 ms it would take 8 s.
+        var server = await Start(new GrpcTransportLimits { IncompleteMessageIdleTimeout = TimeSpan.FromSeconds(3), MinMessageDataRate = 1000 });
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var slow = await RawHttp2.PostAsync(server.Port, EchoService.Unary.FullName, "application/grpc",
-                new RawHttp2.TrickleContent(RawHttp2.PartialFrame(4000, 0), chunks: 40, chunkSize: 100, TimeSpan.FromMilliseconds(200))).WaitAsync(Wait);
+                new RawHttp2.TrickleContent(RawHttp2.PartialFrame(4000, 0), chunks: 40, chunkSize: 100, TimeSpan.FromMilliseconds(200))).WaitAsync(TimeSpan.FromSeconds(15));
             Assert.Equal(ResourceExhausted, RawHttp2.Status(slow));
-            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(7.5));
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(6.5), TimeSpan.FromSeconds(10));
         }
         finally
         {
