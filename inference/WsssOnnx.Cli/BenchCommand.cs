@@ -7,6 +7,7 @@ using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Imaging;
 using WsssOnnx.Onnx;
 using WsssOnnx.Runtime;
+using WsssOnnx.Runtime.Onnx;
 using WsssOnnx.Runtime.Packages;
 
 namespace WsssOnnx.Cli;

@@ -6,6 +6,7 @@ using WsssOnnx.Graph.Climbing;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Graph.Training;
 using WsssOnnx.Runtime;
+using WsssOnnx.Runtime.Onnx;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Trainer;
@@ -108,7 +109,9 @@ internal static class AutodiffBenchmarkCommand
 
     private static Timing Time(string label, GraphBuilder g, SessionConfig config, int repeats, Func<List<SessionInput>> inputs, bool parametersAsInputs = false)
     {
-        long? flops = GraphCost.Flops(g, g.Outputs);
+        // Matrix products only (GraphFlops' convention); null when one of them has a run-time shape.
+        var (counted, uncounted) = GraphFlops.Count(g.ToModel(parametersAsInputs: parametersAsInputs), new Dictionary<string, long[]>());
+        long? flops = uncounted > 0 ? null : counted;
         using var session = ModelSession.Load(g.ToBytes(parametersAsInputs), g.Name, config);
         var feeds = inputs();
         try
