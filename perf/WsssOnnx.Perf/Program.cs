@@ -1,13 +1,19 @@
 using System.Diagnostics;
 using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Crf;
+using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 using RandomWalkLabels = WsssOnnx.Attribution.RandomWalk.RandomWalk;
 
 // wsss-perf random-walk [--width 500] [--height 375] [--classes 2] [--runs 10]: IRN's random walk (radius 5, 2^8 steps)
 // on a VOC-sized image, timed end to end (transition, walk, upsampling, labels); prints min / median / max.
-if (args.Length == 0 || args[0] != "random-walk")
+// wsss-perf dense-crf [--image FILE] [--labels 21] [--runs 3]: dense CRF inference (10 mean-field iterations) on a real
+// photo resized to VOC's 500x375 (default .deps/photos/dog.jpg from set-up) with noisy block labels; min / median / max.
+string command = args.Length > 0 ? args[0] : "";
+if (command is not ("random-walk" or "dense-crf"))
 {
-    Console.Error.WriteLine("usage: wsss-perf random-walk [--width W] [--height H] [--classes K] [--runs N]");
+    Console.Error.WriteLine("usage: wsss-perf random-walk [--width W] [--height H] [--classes K] [--runs N]\n" +
+                            "       wsss-perf dense-crf [--image FILE] [--labels L] [--runs N]");
     return 2;
 }
 int Arg(string name, int fallback)
@@ -15,6 +21,44 @@ int Arg(string name, int fallback)
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int v) && v > 0 ? v : fallback;
 }
+string Text(string name, string fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+string Summary(List<double> times) => $"min {times.Min():F0} ms, median {times.Order().ElementAt(times.Count / 2):F0} ms, max {times.Max():F0} ms";
+
+if (command == "dense-crf")
+{
+    string file = Text("--image", Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", ".deps", "photos", "dog.jpg"));
+    if (!File.Exists(file))
+    {
+        Console.Error.WriteLine($"wsss-perf: {file} does not exist (scripts/setup.sh extracts it; or give --image)");
+        return 1;
+    }
+    int labelCount = Arg("--labels", 21), crfRuns = Arg("--runs", 3);
+    var photo = ImageResize.Resize(new ImageDecoder().DecodeRgb(File.ReadAllBytes(file)), 500, 375, Interpolation.Bilinear);
+    // Unary labels: 25x25 px blocks of random classes with a fifth of the pixels flipped, as rough seeds are.
+    var noise = new Random(7);
+    var blockLabel = Enumerable.Range(0, 20 * 15).Select(_ => (byte)noise.Next(labelCount)).ToArray();
+    var labels = new GrayImage(photo.Width, photo.Height);
+    for (int y = 0; y < photo.Height; y++)
+        for (int x = 0; x < photo.Width; x++)
+            labels.Pixels[y * photo.Width + x] = noise.NextDouble() < 0.2 ? (byte)noise.Next(labelCount) : blockLabel[y / 25 * 20 + x / 25];
+    var crf = new DenseCrf();
+    crf.InferLabels(photo, labels, labelCount); // warm-up (JIT, first touch)
+    var crfTimes = new List<double>();
+    for (int r = 0; r < crfRuns; r++)
+    {
+        var watch = Stopwatch.StartNew();
+        crf.InferLabels(photo, labels, labelCount);
+        crfTimes.Add(watch.Elapsed.TotalMilliseconds);
+    }
+    Console.WriteLine($"dense CRF, {Path.GetFileName(file)} at 500x375, {labelCount} labels, {crf.Options.Iterations} iterations, " +
+        $"{Environment.ProcessorCount} cores, {crfRuns} runs: {Summary(crfTimes)}");
+    return 0;
+}
+
 int width = Arg("--width", 500), height = Arg("--height", 375), classes = Arg("--classes", 2), runs = Arg("--runs", 10);
 int h4 = (height + 3) / 4, w4 = (width + 3) / 4;
 var rng = new Random(1);
@@ -32,7 +76,6 @@ for (int r = 0; r < runs; r++)
     RandomWalkLabels.Labels(maps, boundary);
     times.Add(watch.Elapsed.TotalMilliseconds);
 }
-times.Sort();
 Console.WriteLine($"random walk, {width}x{height} image ({w4}x{h4} grid), {classes} classes, radius 5, 256 steps, {Environment.ProcessorCount} cores, {runs} runs: " +
-    $"min {times[0]:F0} ms, median {times[runs / 2]:F0} ms, max {times[^1]:F0} ms");
+    Summary(times));
 return 0;
