@@ -50,8 +50,8 @@ internal static class EvalCommand
     {
         var split = VocSplit.Open(data.FullName, splitName);
         if (!predictions.Exists) throw new CommandFailedException($"the folder {predictions.FullName} does not exist.");
-        var names = split.ClassNames()
-            ?? throw new CommandFailedException($"{Path.Combine(data.FullName, "classes.txt")} is missing; it names the classes, background first.");
+        // Real VOC has no classes.txt: its label values are VOC 2012's classes.
+        var names = split.ClassNames() ?? VocClassNames.Voc2012;
         if (names.Count is < 2 or > ConfusionMatrix.IgnoreLabel)
             throw new CommandFailedException($"classes.txt names {names.Count} classes; it needs 2 to {ConfusionMatrix.IgnoreLabel - 1}, background first.");
         return (split, names);

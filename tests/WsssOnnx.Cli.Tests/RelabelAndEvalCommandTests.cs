@@ -49,6 +49,27 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
     }
 
     [Fact]
+    public void Eval_without_classes_txt_names_the_classes_as_voc_2012_does()
+    {
+        string work = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
+        try
+        {
+            string copy = Path.Combine(work, "voc");
+            data.CopyTo(copy);
+            File.Delete(Path.Combine(copy, "classes.txt"));
+            // The ground truth scored against itself: every class present is perfect, and rows carry VOC's names.
+            var eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", Path.Combine(copy, "SegmentationClass"), "--data", copy, "--split", "val");
+            Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
+            Assert.Contains("aeroplane", eval.Stdout);
+            Assert.Contains("mIoU 100.00 %", eval.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Relabel_writes_one_png_per_image_and_a_second_run_skips_them_all()
     {
         string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;

@@ -1,3 +1,5 @@
+using WsssOnnx.Imaging;
+
 namespace WsssOnnx.Training.Data;
 
 /// <summary>
@@ -27,12 +29,8 @@ public sealed class VocClasses
             foregroundIndex.Add(foreground[i], i);
     }
 
-    /// <summary>PASCAL VOC 2012's 20 object classes in the devkit's order, after "background".</summary>
-    public static VocClasses Voc2012 { get; } = new("background",
-    [
-        "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
-        "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
-    ]);
+    /// <summary>PASCAL VOC 2012's 20 object classes in the devkit's order, after "background" (<see cref="VocClassNames.Voc2012"/>).</summary>
+    public static VocClasses Voc2012 { get; } = new(VocClassNames.Voc2012[0], [.. VocClassNames.Voc2012.Skip(1)]);
 
     /// <summary>The background's name (index 0 of a label map).</summary>
     public string Background { get; }
