@@ -7,7 +7,7 @@ using WsssOnnx.Runtime;
 namespace WsssOnnx.Attribution.Climbing;
 
 /// <summary>
-/// AdvCAM (Lee et al. CVPR 2021; shared/ADVCAM.md): anti-adversarial climbing of an image towards each of its classes,
+/// AdvCAM (Lee et al. CVPR 2021): anti-adversarial climbing of an image towards each of its classes,
 /// with every step's attribution A_t accumulated, at several scales merged like IRN's make_cam. Per scale, the image is
 /// resized bilinearly (half-pixel), and all P classes climb together in one batch of
 /// P (image, flipped image) pairs, each pair starting from the original image: one climbing-graph call per step for

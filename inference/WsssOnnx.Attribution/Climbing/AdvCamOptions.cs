@@ -3,7 +3,7 @@ using WsssOnnx.Runtime.Packages;
 namespace WsssOnnx.Attribution.Climbing;
 
 /// <summary>
-/// Parameters of anti-adversarial climbing (AdvCAM, Lee et al. CVPR 2021; shared/ADVCAM.md) with the authors' defaults.
+/// Parameters of anti-adversarial climbing (AdvCAM, Lee et al. CVPR 2021) with the authors' defaults.
 /// Mapping to the paper's symbols: <see cref="Steps"/> = T, <see cref="StepSize"/> = ξ, <see cref="MaskWeight"/> = λ,
 /// <see cref="MaskThreshold"/> = τ. <see cref="Steps"/> = 1 is plain CAM (no climbing).
 /// </summary>

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace WsssOnnx.Attribution.Tests.Climbing;
 
-/// <summary>The climbing behaviour (shared/ADVCAM.md) on a random-weight ResNet-18 of width 4 and small images.</summary>
+/// <summary>AdvCAM's climbing behaviour (Lee et al. CVPR 2021) on a random-weight ResNet-18 of width 4 and small images.</summary>
 public sealed class AdvCamClimbingTests(ITestOutputHelper output)
 {
     private static AdvCamClimber Climber => ClimbingModel.Tiny.Climber;

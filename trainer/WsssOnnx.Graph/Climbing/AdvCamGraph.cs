@@ -8,7 +8,7 @@ namespace WsssOnnx.Graph.Climbing;
 public delegate (Value Features, Value ClassifierWeight) CamBackbone(GraphBuilder graph, Value image);
 
 /// <summary>
-/// One step of anti-adversarial climbing (AdvCAM, Lee et al. CVPR 2021; spec: shared/ADVCAM.md) as an ONNX graph with
+/// One step of anti-adversarial climbing (AdvCAM, Lee et al. CVPR 2021) as an ONNX graph with
 /// its explicit gradient: for P (image, flipped image) pairs, each with its target class, it computes the merged
 /// map A_t, the objective L and dL/dx, and the next iterate x_{t+1}, in one ORT call.
 /// </summary>

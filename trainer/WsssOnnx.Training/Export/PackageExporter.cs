@@ -15,7 +15,7 @@ public sealed record TrainedSegmenter(DeepLabOptions Network, IReadOnlyDictionar
 public sealed record TrainedBoundary(BoundaryNetworkOptions Network, IReadOnlyDictionary<string, HostTensor<float>> Weights);
 
 /// <summary>
-/// Writes a model package (shared/ARCHITECTURE.md, "Model package"): classifier.onnx (image -> logits, class maps),
+/// Writes a model package (docs/training.md, `export`): classifier.onnx (image -> logits, class maps),
 /// climber.onnx (the AdvCAM step with its explicit gradient), optionally segmenter.onnx and boundary.onnx (IRN's
 /// boundary network, with the random walk's defaults in the manifest), and manifest.json with
 /// per-file sha256. Batch normalisation is folded into the convolutions. Packages are immutable: an existing
