@@ -69,7 +69,7 @@ internal static class TrainClassifierCommand
                 Seed = options.Seed,
                 Init = init,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            }, ClassifierTrainer.CheckpointFile);
+            });
             AnsiConsole.MarkupLine(Markup.Escape($"training on {trainSet.Samples.Count} images ({trainSet.Classes.Count} classes), validating on {valSet?.Samples.Count ?? 0}; run folder {runDir}"));
             var result = ConsoleProgress.Run("classifier", progress =>
                 new ClassifierTrainer(options, trainSource, valSource, runDir) { Progress = progress, InitialWeights = initial }.Train());

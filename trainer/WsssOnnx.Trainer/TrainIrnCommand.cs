@@ -57,7 +57,7 @@ internal static partial class TrainIrnCommand
                 Seed = options.Seed,
                 Init = init,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            }, ClassifierTrainer.CheckpointFile);
+            });
             AnsiConsole.MarkupLine(Markup.Escape($"training the boundary network on {trainSet.Samples.Count} images with confident labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
             var result = ConsoleProgress.Run("irn", progress => new IrnTrainer(options, source, runDir) { Progress = progress, BackboneWeights = weights }.Train());
             TrainClassifierCommand.ReportProblems(result.Problems);

@@ -66,9 +66,9 @@ internal sealed class TrainingRunOptions
     /// resumed run never silently trains on another schedule or data. Then writes run.json.
     /// </summary>
     /// <exception cref="ArgumentException">The run would resume with other settings; the message says which and what to do.</exception>
-    public void StartRun(ParseResult r, string runDirectory, RunConfig config, string checkpointFile)
+    public void StartRun(ParseResult r, string runDirectory, RunConfig config)
     {
-        string checkpoint = Path.Combine(runDirectory, checkpointFile);
+        string checkpoint = Path.Combine(runDirectory, ClassifierTrainer.CheckpointFile);
         if (r.GetValue(Restart))
         {
             if (File.Exists(checkpoint)) File.Delete(checkpoint);
@@ -77,7 +77,7 @@ internal sealed class TrainingRunOptions
         {
             var started = RunConfig.Load(runDirectory);
             var conflicts = config.ResumeConflicts(started);
-            bool onlyEpochs = conflicts.Count == 1 && conflicts[0].StartsWith("epochs ", StringComparison.Ordinal);
+            bool onlyEpochs = conflicts is [{ Name: "epochs" }];
             if (conflicts.Count > 0 && !(onlyEpochs && r.GetValue(Extend)))
                 throw new ArgumentException($"{runDirectory} holds a run started with other settings: {string.Join("; ", conflicts)}. " +
                     "Resume it with the same settings, give --restart to start over" + (onlyEpochs ? ", or --extend to train it to the new --epochs." : "."));

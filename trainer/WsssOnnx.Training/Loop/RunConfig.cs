@@ -55,21 +55,21 @@ public sealed record RunConfig
     }
 
     /// <summary>
-    /// The settings in which this run differs from <paramref name="started"/>, the run.json of the run it would resume,
-    /// as "epochs 30 (now 10)"; empty when resuming is sound. The command line and the weights' origin may differ (a
-    /// checkpoint replaces initial weights). Names are run.json's.
+    /// The settings in which this run differs from <paramref name="started"/>, the run.json of the run it would resume;
+    /// empty when resuming is sound. The command line and the weights' origin may differ (a checkpoint replaces initial
+    /// weights). Names are run.json's.
     /// </summary>
-    public IReadOnlyList<string> ResumeConflicts(RunConfig started)
+    public IReadOnlyList<RunSettingChange> ResumeConflicts(RunConfig started)
     {
         var now = JsonSerializer.SerializeToNode(this, Json)!.AsObject();
         var then = JsonSerializer.SerializeToNode(started, Json)!.AsObject();
-        var conflicts = new List<string>();
+        var conflicts = new List<RunSettingChange>();
         foreach (var (name, value) in now)
         {
             if (name is "command" or "init") continue;
             var before = then[name];
             if (!System.Text.Json.Nodes.JsonNode.DeepEquals(value, before))
-                conflicts.Add($"{name} {Compact(before)} (now {Compact(value)})");
+                conflicts.Add(new RunSettingChange(name, Compact(before), Compact(value)));
         }
         return conflicts;
     }
@@ -82,4 +82,10 @@ public sealed record RunConfig
         if (!File.Exists(path)) throw new FileNotFoundException($"{directory} is not a training run folder: {FileName} is missing", path);
         return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty");
     }
+}
+
+/// <summary>A run.json setting whose value a resumed run would change, shown as "epochs 30 (now 10)".</summary>
+public sealed record RunSettingChange(string Name, string Started, string Now)
+{
+    public override string ToString() => $"{Name} {Started} (now {Now})";
 }
