@@ -41,7 +41,7 @@ internal static class AttributeCommand
         };
         command.SetAction(result =>
         {
-            var confidentOptions = result.GetValue(confident) ? LabelModes.Confident(result.GetValue(fg), result.GetValue(bg)) : null;
+            var confidentOptions = result.GetValue(confident) ? new ConfidentChoice(result.GetValue(fg), result.GetValue(bg)) : null;
             string? servers = result.GetValue(server);
             if ((servers is null) == (result.GetValue(package) is null))
                 throw new CommandFailedException("give either --package (attribute here) or --server (ask running servers), not both and not neither.");

@@ -12,9 +12,6 @@ internal static class LabelModes
             throw new CommandFailedException($"--crf and --mode {m.ToString().ToLowerInvariant()} contradict each other; give one of them.");
         return mode ?? (crf ? LabelMode.Crf : LabelMode.Seeds);
     }
-
-    /// <summary>The confident-label thresholds given on the command line; the others follow the seed threshold (<see cref="ConfidentChoice"/>).</summary>
-    public static ConfidentChoice Confident(float? foreground, float? background) => new(foreground, background);
 }
 
 /// <summary>

@@ -47,7 +47,7 @@ internal static class RelabelCommand
         command.SetAction(result =>
         {
             var labelMode = LabelModes.Resolve(result.GetValue(mode), result.GetValue(crf));
-            var confident = LabelModes.Confident(result.GetValue(fg), result.GetValue(bg));
+            var confident = new ConfidentChoice(result.GetValue(fg), result.GetValue(bg));
             string? servers = result.GetValue(server);
             if ((servers is null) == (result.GetValue(package) is null))
                 throw new CommandFailedException("give either --package (label here) or --server (label on running servers), not both and not neither.");
