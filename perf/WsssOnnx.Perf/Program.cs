@@ -26,7 +26,20 @@ string Text(string name, string fallback)
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
-string Summary(List<double> times) => $"min {times.Min():F0} ms, median {times.Order().ElementAt(times.Count / 2):F0} ms, max {times.Max():F0} ms";
+// One warm-up run (JIT, first touch), then `runs` timed ones: "min .. ms, median .. ms, max .. ms".
+string Time(int runs, Action run)
+{
+    run();
+    var times = new List<double>();
+    for (int r = 0; r < runs; r++)
+    {
+        var watch = Stopwatch.StartNew();
+        run();
+        times.Add(watch.Elapsed.TotalMilliseconds);
+    }
+    times.Sort();
+    return $"min {times[0]:F0} ms, median {times[runs / 2]:F0} ms, max {times[^1]:F0} ms";
+}
 
 if (command == "dense-crf")
 {
@@ -46,16 +59,9 @@ if (command == "dense-crf")
         for (int x = 0; x < photo.Width; x++)
             labels.Pixels[y * photo.Width + x] = noise.NextDouble() < 0.2 ? (byte)noise.Next(labelCount) : blockLabel[y / 25 * 20 + x / 25];
     var crf = new DenseCrf();
-    crf.InferLabels(photo, labels, labelCount); // warm-up (JIT, first touch)
-    var crfTimes = new List<double>();
-    for (int r = 0; r < crfRuns; r++)
-    {
-        var watch = Stopwatch.StartNew();
-        crf.InferLabels(photo, labels, labelCount);
-        crfTimes.Add(watch.Elapsed.TotalMilliseconds);
-    }
+    string crfTimes = Time(crfRuns, () => crf.InferLabels(photo, labels, labelCount));
     Console.WriteLine($"dense CRF, {Path.GetFileName(file)} at 500x375, {labelCount} labels, {crf.Options.Iterations} iterations, " +
-        $"{Environment.ProcessorCount} cores, {crfRuns} runs: {Summary(crfTimes)}");
+        $"{Environment.ProcessorCount} cores, {crfRuns} runs: {crfTimes}");
     return 0;
 }
 
@@ -68,14 +74,7 @@ var stride4 = new HostTensor<float>(new float[classes * h4 * w4], classes, h4, w
 for (int i = 0; i < stride4.Data.Length; i++) stride4.Data[i] = rng.NextSingle();
 var maps = new ClassMaps([.. Enumerable.Range(0, classes)], stride4, HostTensor<float>.Zeros(classes, height, width));
 
-RandomWalkLabels.Labels(maps, boundary); // warm-up (JIT)
-var times = new List<double>();
-for (int r = 0; r < runs; r++)
-{
-    var watch = Stopwatch.StartNew();
-    RandomWalkLabels.Labels(maps, boundary);
-    times.Add(watch.Elapsed.TotalMilliseconds);
-}
+string walkTimes = Time(runs, () => RandomWalkLabels.Labels(maps, boundary));
 Console.WriteLine($"random walk, {width}x{height} image ({w4}x{h4} grid), {classes} classes, radius 5, 256 steps, {Environment.ProcessorCount} cores, {runs} runs: " +
-    Summary(times));
+    walkTimes);
 return 0;

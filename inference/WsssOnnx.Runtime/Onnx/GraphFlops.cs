@@ -4,8 +4,8 @@ namespace WsssOnnx.Runtime.Onnx;
 
 /// <summary>
 /// Floating-point operations of one run of an ONNX model for given input shapes, read from the model alone (the one
-/// counter: `wsss bench` and `wsss-train bench-autodiff` both use it): 2 per multiply-accumulate of Conv, ConvTranspose, MatMul and Gemm, the
-/// convention of papers' "GFLOPs". Element-wise and reduction operators are not counted, so a rate from this figure is
+/// counter: `wsss bench` and `wsss-train bench-autodiff` both use it): 2 per multiply-accumulate of Conv, ConvTranspose,
+/// MatMul and Gemm, the convention of papers' "GFLOPs". Element-wise and reduction operators are not counted, so a rate from this figure is
 /// a lower bound of the work done. Shapes come from the initializers, static value_info entries and a forward
 /// propagation through the operators whose output shape follows from their inputs' (convolutions, pooling, matrix
 /// products, element-wise); the rest are left unknown.
