@@ -4,7 +4,7 @@ using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Cli.Remote;
 using WsssOnnx.Protos.Wsss.V1;
 using WsssOnnx.Imaging;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Cli;
 

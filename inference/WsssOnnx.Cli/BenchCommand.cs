@@ -6,9 +6,9 @@ using Spectre.Console;
 using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Imaging;
 using WsssOnnx.Onnx;
+using WsssOnnx.Packages;
+using WsssOnnx.Packages.Onnx;
 using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Onnx;
-using WsssOnnx.Runtime.Packages;
 
 namespace WsssOnnx.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
 
 namespace WsssOnnx.Cli;
 

@@ -3,8 +3,8 @@ using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.Crf;
 using WsssOnnx.Attribution.RandomWalk;
 using WsssOnnx.Imaging;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
 
 namespace WsssOnnx.Cli;
 

@@ -6,7 +6,7 @@ using Spectre.Console;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Cli.Remote;
 using WsssOnnx.Imaging;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Cli;
 

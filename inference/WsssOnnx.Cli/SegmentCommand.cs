@@ -2,6 +2,7 @@ using System.CommandLine;
 using WsssOnnx.Cli.Remote;
 using WsssOnnx.Imaging;
 using WsssOnnx.Protos.Wsss.V1;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using WsssOnnx.Server.Handlers;
 using WsssOnnx.Server.Models;

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Runtime;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Crf;
 using WsssOnnx.Imaging;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using RandomWalkLabels = WsssOnnx.Attribution.RandomWalk.RandomWalk;
 
 // wsss-perf random-walk [--width 500] [--height 375] [--classes 2] [--runs 10]: IRN's random walk (radius 5, 2^8 steps)

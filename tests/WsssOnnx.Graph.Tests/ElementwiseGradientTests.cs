@@ -13,7 +13,7 @@ public sealed class ElementwiseGradientTests(ITestOutputHelper output)
         var rng = new Random(11);
         var a = Random(rng, 2, 3, 4);
         var b = Random(rng, 3, 1);
-        var positive = new Runtime.HostTensor<float>([.. RandomData(rng, 4).Select(v => 1.5f + v)], 1, 4);
+        var positive = new Packages.HostTensor<float>([.. RandomData(rng, 4).Select(v => 1.5f + v)], 1, 4);
         _check.Check("add", 11, (g, x) => x[0] + x[1], a, b);
         _check.Check("sub", 12, (g, x) => x[1] - x[0], a, b);
         _check.Check("mul", 13, (g, x) => x[0] * x[1], a, b);
@@ -25,7 +25,7 @@ public sealed class ElementwiseGradientTests(ITestOutputHelper output)
     {
         var rng = new Random(21);
         var x = AwayFromZero(rng, 0.1, 3, 5);
-        var positive = new Runtime.HostTensor<float>([.. RandomData(rng, 15).Select(v => 1.2f + v)], 3, 5);
+        var positive = new Packages.HostTensor<float>([.. RandomData(rng, 15).Select(v => 1.2f + v)], 3, 5);
         _check.Check("neg", 21, (g, v) => -v[0], x);
         _check.Check("relu", 22, (g, v) => g.Relu(v[0]), x);
         _check.Check("abs", 23, (g, v) => g.Abs(v[0]), x);
@@ -35,7 +35,7 @@ public sealed class ElementwiseGradientTests(ITestOutputHelper output)
         _check.Check("log", 27, (g, v) => g.Log(v[0]), positive);
         _check.Check("sqrt", 28, (g, v) => g.Sqrt(v[0]), positive);
         _check.Check("reciprocal", 29, (g, v) => g.Reciprocal(v[0]), positive);
-        _check.Check("pow", 30, (g, v) => g.Pow(v[0], v[1]), positive, new Runtime.HostTensor<float>([1.5f]));
+        _check.Check("pow", 30, (g, v) => g.Pow(v[0], v[1]), positive, new Packages.HostTensor<float>([1.5f]));
         _check.Check("clip", 31, (g, v) => g.Clip(v[0], -0.5f, 0.6f), AwayFromZero(rng, 0.05, 4, 4));
         _check.Check("identity_cast", 32, (g, v) => g.Cast(g.Identity(v[0]), Onnx.TensorProto.Types.DataType.Float), x);
     }

@@ -1,4 +1,5 @@
 using WsssOnnx.Graph.Autodiff;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using Xunit.Abstractions;
 using static WsssOnnx.Graph.Tests.GradientCheck;

@@ -1,4 +1,4 @@
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using Xunit.Abstractions;
 using static WsssOnnx.Graph.Tests.GradientCheck;
 

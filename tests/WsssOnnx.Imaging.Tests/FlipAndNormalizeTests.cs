@@ -1,4 +1,4 @@
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using Xunit.Abstractions;
 
 namespace WsssOnnx.Imaging.Tests;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
+using WsssOnnx.Packages;
 using Xunit.Abstractions;
 
 namespace WsssOnnx.Runtime.Tests;

@@ -168,7 +168,7 @@ public sealed class OnnxNodeTests(ITestOutputHelper output)
             // input_i.pb / output_i.pb are positional: the i-th graph input (initializers excluded) / output.
             var inputs = session.Inputs.Select((signature, i) =>
             {
-                var tensor = TensorProtoReader.ReadFile(Path.Combine(dataSet, $"input_{i}.pb"));
+                var tensor = TensorData.ReadFile(Path.Combine(dataSet, $"input_{i}.pb"));
                 return SessionInput.CreateUntyped(signature.Name, tensor.Data, tensor.Shape);
             }).ToList();
             try
@@ -176,7 +176,7 @@ public sealed class OnnxNodeTests(ITestOutputHelper output)
                 using var results = session.Run(inputs);
                 for (int i = 0; i < session.Outputs.Count; i++)
                 {
-                    var expected = TensorProtoReader.ReadFile(Path.Combine(dataSet, $"output_{i}.pb"));
+                    var expected = TensorData.ReadFile(Path.Combine(dataSet, $"output_{i}.pb"));
                     var (actual, shape, type) = results.ToHostUntyped(session.Outputs[i].Name);
                     string where = $"{Path.GetFileName(dataSet)} output '{session.Outputs[i].Name}'";
                     if (type != expected.ElementType) throw new InvalidDataException($"{where}: element type {type}, expected {expected.ElementType}");

@@ -1,5 +1,6 @@
 using WsssOnnx.Onnx;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
+using WsssOnnx.Packages.Onnx;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Graph;
@@ -308,7 +309,7 @@ public sealed partial class GraphBuilder
     public Value ZerosLike(Value like) =>
         like.IsStatic
             ? Constant(HostTensor<float>.Zeros(like.Shape))
-            : Op("ConstantOfShape", [ShapeOf(like)], [Attr.Tensor("value", Runtime.Onnx.TensorProtoWriter.Write(new HostTensor<float>([0f], 1)))], (_, _) => [(DataType.Float, like.Shape)])[0];
+            : Op("ConstantOfShape", [ShapeOf(like)], [Attr.Tensor("value", Packages.Onnx.TensorProtoWriter.Write(new HostTensor<float>([0f], 1)))], (_, _) => [(DataType.Float, like.Shape)])[0];
 
     /// <summary>The run-time element count of <paramref name="x"/> as a float scalar (rank 0).</summary>
     public Value SizeAsFloat(Value x) =>

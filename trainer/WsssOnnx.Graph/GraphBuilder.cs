@@ -2,8 +2,8 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Google.Protobuf;
 using WsssOnnx.Onnx;
-using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Onnx;
+using WsssOnnx.Packages;
+using WsssOnnx.Packages.Onnx;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Graph;

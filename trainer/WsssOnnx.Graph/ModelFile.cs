@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using WsssOnnx.Onnx;
-using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Onnx;
+using WsssOnnx.Packages;
+using WsssOnnx.Packages.Onnx;
 
 namespace WsssOnnx.Graph;
 

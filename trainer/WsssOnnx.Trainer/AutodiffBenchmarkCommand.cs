@@ -5,8 +5,9 @@ using WsssOnnx.Graph;
 using WsssOnnx.Graph.Climbing;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Graph.Training;
+using WsssOnnx.Packages;
+using WsssOnnx.Packages.Onnx;
 using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Onnx;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Trainer;

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using WsssOnnx.Packages;
+using WsssOnnx.Packages.Onnx;
 using WsssOnnx.Runtime;
 using WsssOnnx.Trainer;
 
@@ -36,7 +38,7 @@ catch (OnnxRuntimeUnavailableException e)
     Console.Error.WriteLine($"wsss-train: {e.Message}");
     return 3;
 }
-catch (Exception e) when (e is WsssOnnx.Training.Data.DatasetException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or IOException or WsssOnnx.Runtime.Onnx.OnnxFormatException or InvalidOperationException)
+catch (Exception e) when (e is WsssOnnx.Training.Data.DatasetException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or IOException or WsssOnnx.Packages.Onnx.OnnxFormatException or InvalidOperationException)
 {
     Console.Error.WriteLine($"wsss-train: {e.Message}");
     return 1;

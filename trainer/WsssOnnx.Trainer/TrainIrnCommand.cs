@@ -3,8 +3,7 @@ using System.Text.RegularExpressions;
 using Spectre.Console;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
-using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
+using WsssOnnx.Packages;
 using WsssOnnx.Training.Loop;
 
 namespace WsssOnnx.Trainer;

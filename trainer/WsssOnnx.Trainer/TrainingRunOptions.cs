@@ -1,7 +1,7 @@
 using System.CommandLine;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using WsssOnnx.Training.Data;
 using WsssOnnx.Training.Loop;
 using WsssOnnx.Training.Pretrained;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Attribution.Cam;
 

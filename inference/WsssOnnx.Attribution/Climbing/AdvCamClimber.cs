@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Imaging;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 
 namespace WsssOnnx.Attribution.Climbing;

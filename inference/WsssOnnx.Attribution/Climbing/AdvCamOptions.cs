@@ -1,4 +1,4 @@
-using WsssOnnx.Runtime.Packages;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Attribution.Climbing;
 

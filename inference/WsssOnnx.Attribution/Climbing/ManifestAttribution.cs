@@ -1,5 +1,5 @@
 using WsssOnnx.Imaging;
-using WsssOnnx.Runtime.Packages;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Attribution.Climbing;
 

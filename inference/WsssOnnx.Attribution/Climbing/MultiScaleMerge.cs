@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Imaging;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Attribution.Climbing;
 

@@ -1,5 +1,5 @@
 using WsssOnnx.Imaging;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Attribution.Crf;
 

@@ -1,7 +1,7 @@
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Imaging;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
 
 namespace WsssOnnx.Attribution.RandomWalk;
 

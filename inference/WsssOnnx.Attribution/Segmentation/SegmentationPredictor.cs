@@ -1,4 +1,5 @@
 using WsssOnnx.Imaging;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 
 namespace WsssOnnx.Attribution.Segmentation;

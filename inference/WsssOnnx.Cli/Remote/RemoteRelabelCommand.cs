@@ -5,8 +5,8 @@ using Google.Protobuf;
 using Spectre.Console;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Grpc;
+using WsssOnnx.Packages;
 using WsssOnnx.Protos.Wsss.V1;
-using WsssOnnx.Runtime;
 
 namespace WsssOnnx.Cli.Remote;
 

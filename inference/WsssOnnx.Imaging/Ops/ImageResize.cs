@@ -1,5 +1,5 @@
 using System.Numerics;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Imaging;
 

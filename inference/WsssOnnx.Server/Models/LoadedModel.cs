@@ -5,8 +5,8 @@ using WsssOnnx.Attribution.Crf;
 using WsssOnnx.Attribution.RandomWalk;
 using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Imaging;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
 
 namespace WsssOnnx.Server.Models;
 

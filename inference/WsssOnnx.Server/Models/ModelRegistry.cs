@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
 
 namespace WsssOnnx.Server.Models;
 

@@ -1,8 +1,8 @@
 using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.RandomWalk;
 using WsssOnnx.Attribution.Segmentation;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
 
 namespace WsssOnnx.Server.Models;
 

@@ -1,5 +1,5 @@
 using WsssOnnx.Attribution.Cam;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Attribution.Tests.Cam;
 

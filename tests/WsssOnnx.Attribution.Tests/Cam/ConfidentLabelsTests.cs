@@ -1,7 +1,7 @@
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Crf;
 using WsssOnnx.Imaging;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Attribution.Tests.Cam;
 

@@ -1,5 +1,5 @@
 using WsssOnnx.Attribution.Climbing;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using Xunit.Abstractions;
 
 namespace WsssOnnx.Attribution.Tests.Climbing;

@@ -1,5 +1,5 @@
 using WsssOnnx.Attribution.Climbing;
-using WsssOnnx.Runtime.Packages;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Attribution.Tests.Climbing;
 

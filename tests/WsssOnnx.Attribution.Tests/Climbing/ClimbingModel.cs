@@ -3,8 +3,8 @@ using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Imaging;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
 using WsssOnnx.Training.Export;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 

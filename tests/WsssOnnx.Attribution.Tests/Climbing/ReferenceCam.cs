@@ -1,6 +1,7 @@
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Imaging;
 using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 
 namespace WsssOnnx.Attribution.Tests.Climbing;

@@ -1,6 +1,6 @@
 using WsssOnnx.Attribution.Crf;
 using WsssOnnx.Imaging;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using Xunit.Abstractions;
 
 namespace WsssOnnx.Attribution.Tests.Crf;

@@ -1,6 +1,6 @@
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.RandomWalk;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Attribution.Tests.RandomWalk;
 

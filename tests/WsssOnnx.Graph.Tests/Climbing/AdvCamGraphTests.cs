@@ -1,5 +1,6 @@
 using WsssOnnx.Graph.Climbing;
 using WsssOnnx.Graph.Networks;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using Xunit.Abstractions;
 

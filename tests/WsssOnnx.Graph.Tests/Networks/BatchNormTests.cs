@@ -1,5 +1,5 @@
 using WsssOnnx.Graph.Networks;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using Xunit.Abstractions;
 using static WsssOnnx.Graph.Tests.GradientCheck;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;

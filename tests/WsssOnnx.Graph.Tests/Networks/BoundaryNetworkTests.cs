@@ -1,5 +1,6 @@
 using WsssOnnx.Graph.Autodiff;
 using WsssOnnx.Graph.Networks;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using Xunit.Abstractions;
 using static WsssOnnx.Graph.Tests.GradientCheck;

@@ -1,6 +1,6 @@
 using WsssOnnx.Graph.Autodiff;
 using WsssOnnx.Graph.Networks;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using static WsssOnnx.Graph.Tests.GradientCheck;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 

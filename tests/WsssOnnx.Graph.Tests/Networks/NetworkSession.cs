@@ -1,3 +1,4 @@
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 
 namespace WsssOnnx.Graph.Tests.Networks;

@@ -1,4 +1,5 @@
 using WsssOnnx.Graph.Training;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using Xunit.Abstractions;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;

@@ -1,5 +1,5 @@
 using WsssOnnx.Onnx;
-using WsssOnnx.Runtime.Onnx;
+using WsssOnnx.Packages.Onnx;
 using static WsssOnnx.Runtime.Tests.TestModels;
 
 namespace WsssOnnx.Runtime.Tests.Onnx;

@@ -3,7 +3,7 @@ using Google.Protobuf;
 using WsssOnnx.Grpc;
 using WsssOnnx.Imaging;
 using WsssOnnx.Protos.Wsss.V1;
-using WsssOnnx.Runtime.Packages;
+using WsssOnnx.Packages;
 using Xunit.Abstractions;
 
 namespace WsssOnnx.Server.Tests.Wire;

@@ -2,6 +2,7 @@ using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Imaging;
 using WsssOnnx.Onnx;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using WsssOnnx.Training.Pretrained;
 using Xunit.Abstractions;

@@ -31,7 +31,7 @@ public static class GradientBuilder
         var context = new GradientContext(graph);
         var contributions = new Dictionary<string, List<Value>>(StringComparer.Ordinal)
         {
-            [objective.Name] = [graph.Constant(new Runtime.HostTensor<float>([1f], objective.Shape))],
+            [objective.Name] = [graph.Constant(new Packages.HostTensor<float>([1f], objective.Shape))],
         };
 
         for (int n = nodes.Length - 1; n >= 0; n--)

@@ -1,4 +1,4 @@
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Graph.Autodiff;
 

@@ -1,5 +1,5 @@
 using WsssOnnx.Graph.Autodiff;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Graph.Climbing;

@@ -53,7 +53,7 @@ public sealed class BoundaryNetwork
         using (g.Scope($"{ParameterPrefix}{stages.Length + 1}"))
         {
             var w = g.Parameter("weight", Initializers.TorchConvDefault(rng, 1, options.BranchChannels * stages.Length, 1, 1));
-            var b = g.Parameter("bias", Runtime.HostTensor<float>.Zeros(1));
+            var b = g.Parameter("bias", Packages.HostTensor<float>.Zeros(1));
             logits = g.Conv(g.Concat(reduced, 1), w, b);
         }
         return new BoundaryNetwork(options, backbone, logits);

@@ -40,7 +40,7 @@ public sealed class DeepLabSegmenter
                 using (g.Scope($"c{k}"))
                 {
                     var w = g.Parameter("weight", Initializers.Normal(rng, 0.01, options.Classes, f.Shape[1], 3, 3));
-                    var b = g.Parameter("bias", Runtime.HostTensor<float>.Zeros(options.Classes));
+                    var b = g.Parameter("bias", Packages.HostTensor<float>.Zeros(options.Classes));
                     branches.Add(g.Conv(f, w, b, pads: [r, r, r, r], dilations: [r, r]));
                 }
             }

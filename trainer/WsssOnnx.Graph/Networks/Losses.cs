@@ -1,4 +1,4 @@
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Graph.Networks;

@@ -1,8 +1,7 @@
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Climbing;
 using WsssOnnx.Graph.Networks;
-using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
+using WsssOnnx.Packages;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Training.Export;

@@ -1,7 +1,7 @@
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Graph.Training;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using WsssOnnx.Training.Metrics;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 

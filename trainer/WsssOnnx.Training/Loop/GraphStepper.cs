@@ -1,5 +1,6 @@
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Training;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using WsssOnnx.Training.Optim;
 

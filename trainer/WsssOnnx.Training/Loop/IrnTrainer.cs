@@ -2,7 +2,7 @@ using WsssOnnx.Attribution.RandomWalk;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Graph.Training;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using WsssOnnx.Training.Data;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 

@@ -1,8 +1,8 @@
 using Google.Protobuf;
 using WsssOnnx.Graph;
 using WsssOnnx.Onnx;
-using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Onnx;
+using WsssOnnx.Packages;
+using WsssOnnx.Packages.Onnx;
 
 namespace WsssOnnx.Training.Loop;
 

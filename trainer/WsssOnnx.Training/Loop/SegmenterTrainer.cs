@@ -3,7 +3,7 @@ using WsssOnnx.Graph.Networks;
 using WsssOnnx.Graph.Training;
 using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Imaging;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using WsssOnnx.Training.Metrics;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Training;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 using WsssOnnx.Training.Optim;
 
 namespace WsssOnnx.Training.Loop;

@@ -3,8 +3,8 @@ using WsssOnnx.Attribution.Evaluation;
 using WsssOnnx.Attribution.RandomWalk;
 using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Imaging;
+using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
 using WsssOnnx.Training.Export;
 using WsssOnnx.Training.Loop;
 

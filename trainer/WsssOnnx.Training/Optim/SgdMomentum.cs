@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using WsssOnnx.Runtime;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Training.Optim;
 

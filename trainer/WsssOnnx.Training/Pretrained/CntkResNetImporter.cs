@@ -1,8 +1,8 @@
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Imaging;
 using WsssOnnx.Onnx;
-using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Onnx;
+using WsssOnnx.Packages;
+using WsssOnnx.Packages.Onnx;
 
 namespace WsssOnnx.Training.Pretrained;
 

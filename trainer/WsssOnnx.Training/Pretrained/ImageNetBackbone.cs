@@ -3,8 +3,7 @@ using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Imaging;
 using WsssOnnx.Onnx;
-using WsssOnnx.Runtime;
-using WsssOnnx.Runtime.Packages;
+using WsssOnnx.Packages;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Training.Pretrained;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace WsssOnnx.Runtime.Packages;
+namespace WsssOnnx.Packages;
 
 /// <summary>A model package on disk: its folder and manifest, with every listed file's sha256 checked.</summary>
 public sealed class ModelPackage

@@ -1,4 +1,4 @@
-namespace WsssOnnx.Runtime.Packages;
+namespace WsssOnnx.Packages;
 
 /// <summary>The roles of a package's ONNX files, the keys of the manifest's "files".</summary>
 public static class PackageRoles

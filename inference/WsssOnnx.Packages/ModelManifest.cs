@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace WsssOnnx.Runtime.Packages;
+namespace WsssOnnx.Packages;
 
 /// <summary>
 /// manifest.json of a model package (models/&lt;name&gt;/&lt;version&gt;/): what the trainer exported and the service loads.

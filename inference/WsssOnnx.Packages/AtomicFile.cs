@@ -1,4 +1,4 @@
-namespace WsssOnnx.Runtime;
+namespace WsssOnnx.Packages;
 
 /// <summary>Writes a file so that a reader never sees it half-written: the content goes to &lt;path&gt;.partial, then a rename.</summary>
 public static class AtomicFile

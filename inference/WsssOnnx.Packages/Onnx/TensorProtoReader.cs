@@ -1,55 +1,16 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Google.Protobuf;
 using Google.Protobuf.Collections;
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using WsssOnnx.Onnx;
+using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
-namespace WsssOnnx.Runtime.Onnx;
+namespace WsssOnnx.Packages.Onnx;
 
 /// <summary>An ONNX file's content is malformed, or uses a feature this project does not read; the message says which.</summary>
 public sealed class OnnxFormatException : Exception
 {
     public OnnxFormatException(string message, Exception? inner = null) : base(message, inner) { }
-}
-
-/// <summary>
-/// A tensor whose element type is known only at run time, as read from a TensorProto.
-/// <see cref="Data"/> is a <c>T[]</c> of the managed type for <see cref="ElementType"/> (System.Half for float16,
-/// ONNX Runtime's BFloat16 for bfloat16), dense and row-major over <see cref="Shape"/>.
-/// </summary>
-public sealed class TensorData
-{
-    internal TensorData(string name, TensorElementType elementType, long[] shape, Array data)
-    {
-        Name = name;
-        ElementType = elementType;
-        Shape = shape;
-        Data = data;
-    }
-
-    /// <summary>The TensorProto's name; empty for an unnamed tensor.</summary>
-    public string Name { get; }
-
-    /// <summary>The element type; its numeric value is the ONNX TensorProto.DataType number.</summary>
-    public TensorElementType ElementType { get; }
-
-    public long[] Shape { get; }
-
-    public Array Data { get; }
-
-    /// <summary>The same buffer as a typed tensor (no copy); <typeparamref name="T"/> must be exactly the element's managed type.</summary>
-    public HostTensor<T> As<T>() where T : unmanaged
-    {
-        // Exact type test: the CLR lets `byte[] is sbyte[]` (and int/uint, long/ulong) succeed.
-        if (Data.GetType() != typeof(T[]))
-            throw new InvalidCastException($"{TensorProtoReader.Describe(Name)} holds {ElementType} elements ({Data.GetType().GetElementType()!.Name}), not {typeof(T).Name}");
-        return new HostTensor<T>((T[])Data, Shape);
-    }
-
-    public override string ToString() => $"{ElementType}[{string.Join(", ", Shape)}] '{Name}'";
 }
 
 /// <summary>
@@ -63,37 +24,22 @@ public static class TensorProtoReader
 {
     private const string Supported = "float, double, int8, uint8, int16, uint16, int32, int64, uint32, uint64, bool, float16, bfloat16";
 
-    /// <summary>Parses a serialized TensorProto (the .pb files of ONNX's node tests) and reads it.</summary>
-    public static TensorData Parse(ReadOnlySpan<byte> serialized)
-    {
-        TensorProto proto;
-        try
-        {
-            proto = TensorProto.Parser.ParseFrom(serialized);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw new OnnxFormatException($"the bytes are not a serialized TensorProto: {e.Message}", e);
-        }
-        return Read(proto);
-    }
-
-    public static TensorData ReadFile(string path)
-    {
-        try
-        {
-            return Parse(File.ReadAllBytes(path));
-        }
-        catch (OnnxFormatException e)
-        {
-            throw new OnnxFormatException($"{path}: {e.Message}", e);
-        }
-    }
-
     /// <summary>Reads a tensor whose element type the caller knows; a different stored type throws <see cref="InvalidCastException"/>.</summary>
-    public static HostTensor<T> Read<T>(TensorProto tensor) where T : unmanaged => Read(tensor).As<T>();
+    public static HostTensor<T> Read<T>(TensorProto tensor) where T : unmanaged
+    {
+        var (type, shape, data) = ReadElements(tensor);
+        // Exact type test: the CLR lets `byte[] is sbyte[]` (and int/uint, long/ulong) succeed; bfloat16's patterns are not uint16 values.
+        if (type == DataType.Bfloat16 || data.GetType() != typeof(T[]))
+            throw new InvalidCastException($"{Describe(tensor.Name)} holds {TypeName(tensor)} elements, not {typeof(T).Name}");
+        return new HostTensor<T>((T[])data, shape);
+    }
 
-    public static TensorData Read(TensorProto tensor)
+    /// <summary>
+    /// The element type, dims and elements of a tensor whose type is known only at run time: a <c>T[]</c> of
+    /// <see cref="OnnxElementTypes.ManagedType"/> of the type (System.Half for float16), dense and row-major; bfloat16, which .NET
+    /// has no type for, as its 16-bit patterns in a <c>ushort[]</c>.
+    /// </summary>
+    public static (DataType ElementType, long[] Shape, Array Data) ReadElements(TensorProto tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         string what = Describe(tensor.Name);
@@ -116,33 +62,34 @@ public static class TensorProtoReader
         if (count > Array.MaxLength)
             throw new OnnxFormatException($"{what} has dims [{string.Join(", ", shape)}], more elements than a managed array holds ({Array.MaxLength})");
 
-        var type = (TensorElementType)tensor.DataType;
+        var type = (DataType)tensor.DataType;
         Array data = type switch
         {
-            TensorElementType.Float => Values(tensor, count, "float_data", tensor.FloatData, static v => v),
-            TensorElementType.Double => Values(tensor, count, "double_data", tensor.DoubleData, static v => v),
-            TensorElementType.Int8 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => checked((sbyte)v)),
-            TensorElementType.UInt8 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => checked((byte)v)),
-            TensorElementType.Int16 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => checked((short)v)),
-            TensorElementType.UInt16 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => checked((ushort)v)),
-            TensorElementType.Int32 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => v),
-            TensorElementType.Int64 => Values(tensor, count, "int64_data", tensor.Int64Data, static v => v),
-            TensorElementType.UInt32 => Values(tensor, count, "uint64_data", tensor.Uint64Data, static v => checked((uint)v)),
-            TensorElementType.UInt64 => Values(tensor, count, "uint64_data", tensor.Uint64Data, static v => v),
-            TensorElementType.Bool => Values(tensor, count, "int32_data", tensor.Int32Data, static v => v switch { 0 => false, 1 => true, _ => throw new OverflowException() }),
-            TensorElementType.Float16 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => BitConverter.UInt16BitsToHalf(checked((ushort)v))),
-            TensorElementType.BFloat16 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => new BFloat16(checked((ushort)v))),
+            DataType.Float => Values(tensor, count, "float_data", tensor.FloatData, static v => v),
+            DataType.Double => Values(tensor, count, "double_data", tensor.DoubleData, static v => v),
+            DataType.Int8 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => checked((sbyte)v)),
+            DataType.Uint8 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => checked((byte)v)),
+            DataType.Int16 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => checked((short)v)),
+            DataType.Uint16 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => checked((ushort)v)),
+            DataType.Int32 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => v),
+            DataType.Int64 => Values(tensor, count, "int64_data", tensor.Int64Data, static v => v),
+            DataType.Uint32 => Values(tensor, count, "uint64_data", tensor.Uint64Data, static v => checked((uint)v)),
+            DataType.Uint64 => Values(tensor, count, "uint64_data", tensor.Uint64Data, static v => v),
+            DataType.Bool => Values(tensor, count, "int32_data", tensor.Int32Data, static v => v switch { 0 => false, 1 => true, _ => throw new OverflowException() }),
+            DataType.Float16 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => BitConverter.UInt16BitsToHalf(checked((ushort)v))),
+            DataType.Bfloat16 => Values(tensor, count, "int32_data", tensor.Int32Data, static v => checked((ushort)v)),
             _ => throw new OnnxFormatException($"{what} has element type {TypeName(tensor)}; this reader supports {Supported}"),
         };
-        return new TensorData(tensor.Name, type, shape, data);
+        return (type, shape, data);
     }
 
-    internal static string Describe(string name) => name.Length == 0 ? "an unnamed tensor" : $"tensor '{name}'";
+    /// <summary>How messages about a tensor name it.</summary>
+    public static string Describe(string name) => name.Length == 0 ? "an unnamed tensor" : $"tensor '{name}'";
 
     // ONNX's own spelling (uint8, float16, ...) for messages; a number outside the enum prints as itself.
     private static string TypeName(TensorProto tensor) =>
-        Enum.IsDefined((TensorProto.Types.DataType)tensor.DataType)
-            ? ((TensorProto.Types.DataType)tensor.DataType).ToString().ToLowerInvariant()
+        Enum.IsDefined((DataType)tensor.DataType)
+            ? ((DataType)tensor.DataType).ToString().ToLowerInvariant()
             : tensor.DataType.ToString(CultureInfo.InvariantCulture) + " (not an ONNX data type)";
 
     /// <summary>The elements from raw_data or from <paramref name="typed"/>, the one typed field the storage rule allows for the type.</summary>

@@ -1,4 +1,4 @@
-namespace WsssOnnx.Runtime;
+namespace WsssOnnx.Packages;
 
 /// <summary>
 /// A dense, row-major tensor in managed memory: the exchange type between our components and ONNX Runtime.

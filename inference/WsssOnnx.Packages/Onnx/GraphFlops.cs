@@ -1,6 +1,6 @@
 using WsssOnnx.Onnx;
 
-namespace WsssOnnx.Runtime.Onnx;
+namespace WsssOnnx.Packages.Onnx;
 
 /// <summary>
 /// Floating-point operations of one run of an ONNX model for given input shapes, read from the model alone (the one
