@@ -158,7 +158,7 @@ internal static class BenchCommand
         return total;
     }
 
-    private static Dictionary<string, long[]> ImageShape(int copies, int width, int height) => new() { ["image"] = [copies, 3, height, width] };
+    private static Dictionary<string, long[]> ImageShape(int copies, int width, int height) => new() { [ClassifierContract.Image] = [copies, 3, height, width] };
 
     private static List<double> Time(int repeats, Action run)
     {

@@ -84,12 +84,12 @@ internal static class AutodiffBenchmarkCommand
         var a0 = HostTensor<float>.Zeros(1, mapSize, mapSize);
         var climbTiming = Time("forward + input gradient (AdvCAM step)", climb, config, p.Repeats, () =>
         [
-            SessionInput.Create(AdvCamGraph.Image, image),
-            SessionInput.Create(AdvCamGraph.TargetClass, [0L], [1]),
-            SessionInput.Create(AdvCamGraph.InitialMap, a0),
-            SessionInput.Create(AdvCamGraph.MaskWeight, [7f], []),
-            SessionInput.Create(AdvCamGraph.MaskThreshold, [0.5f], []),
-            SessionInput.Create(AdvCamGraph.StepSize, [0.08f], []),
+            SessionInput.Create(ClimberContract.Image, image),
+            SessionInput.Create(ClimberContract.TargetClass, [0L], [1]),
+            SessionInput.Create(ClimberContract.InitialMap, a0),
+            SessionInput.Create(ClimberContract.MaskWeight, [7f], []),
+            SessionInput.Create(ClimberContract.MaskThreshold, [0.5f], []),
+            SessionInput.Create(ClimberContract.StepSize, [0.08f], []),
         ]);
 
         // Training step graph: multi-label soft margin loss and the gradient of every parameter.

@@ -18,22 +18,6 @@ namespace WsssOnnx.Attribution.Climbing;
 /// </summary>
 public sealed class AdvCamClimber
 {
-    // The climbing graph's names (trainer/WsssOnnx.Graph/Climbing/AdvCamGraph.cs; this assembly does not reference the trainer).
-    /// <summary>The classifier graph's outputs: pre-ReLU class maps S [N, C, h, w] and K_pos [C].</summary>
-    public const string ClassMapsOutput = "class_maps";
-    public const string PositiveWeightsOutput = "positive_weights";
-
-    internal const string ImageInput = "image";
-    internal const string TargetClassInput = "target_class";
-    internal const string InitialMapInput = "initial_map";
-    internal const string MaskWeightInput = "mask_weight";
-    internal const string MaskThresholdInput = "mask_threshold";
-    internal const string StepSizeInput = "step_size";
-    internal const string MergedMapOutput = "merged_map";
-    internal const string ObjectiveOutput = "objective";
-    internal const string NextImageOutput = "next_image";
-    internal const string ClassScoresOutput = "class_scores";
-
     private readonly ModelSession _classifier;
     private readonly ModelSession? _climber;
     private readonly ImageNormalization _normalization;
@@ -45,13 +29,14 @@ public sealed class AdvCamClimber
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(normalization);
-        RequireSignature(classifier, nameof(classifier), [ImageInput], [ClassMapsOutput, PositiveWeightsOutput]);
+        RequireSignature(classifier, nameof(classifier), [ClassifierContract.Image], [ClassifierContract.ClassMaps, ClassifierContract.PositiveWeights]);
         if (climber is not null)
         {
-            RequireSignature(climber, nameof(climber), [ImageInput, TargetClassInput, InitialMapInput, MaskWeightInput, MaskThresholdInput, StepSizeInput],
-                [MergedMapOutput, ObjectiveOutput, NextImageOutput, ClassScoresOutput]);
+            RequireSignature(climber, nameof(climber),
+                [ClimberContract.Image, ClimberContract.TargetClass, ClimberContract.InitialMap, ClimberContract.MaskWeight, ClimberContract.MaskThreshold, ClimberContract.StepSize],
+                [ClimberContract.MergedMap, ClimberContract.Objective, ClimberContract.NextImage, ClimberContract.ClassScores]);
         }
-        var kPos = classifier.Outputs.First(o => o.Name == PositiveWeightsOutput);
+        var kPos = classifier.Outputs.First(o => o.Name == ClassifierContract.PositiveWeights);
         if (kPos.Shape is not [> 0])
             throw new ArgumentException($"the classifier {classifier.Source} declares {kPos}; a fixed class count [C] is needed", nameof(classifier));
         _classifier = classifier;
@@ -123,7 +108,7 @@ public sealed class AdvCamClimber
         {
             // Plain CAM: every class reads the same (image, flip) pair, so one pair is enough.
             var clock = Stopwatch.StartNew();
-            using var image = SessionInput.Create(ImageInput, PairBatch.Create(scaled, _normalization, 1));
+            using var image = SessionInput.Create(ClassifierContract.Image, PairBatch.Create(scaled, _normalization, 1));
             var (maps, logits) = FinalStep(image, classes, sharedPair: true, cancellation);
             trace?.Add(new ClimbingStep(scale, 0, (float)logits, (float)logits, 0f, trace.RecordMaps ? Copy(maps) : null, clock.Elapsed));
             return maps;
@@ -134,27 +119,27 @@ public sealed class AdvCamClimber
         var y = HostTensor<float>.Zeros(x.Shape);
         var target = new HostTensor<long>([.. classes.Select(c => (long)c)], classes.Length);
         var scores = HostTensor<float>.Zeros(2L * classes.Length, ClassCount);
-        using var xIn = SessionInput.Create(ImageInput, x);
-        using var yIn = SessionInput.Create(ImageInput, y);
-        using var xOut = SessionInput.Create(NextImageOutput, x);
-        using var yOut = SessionInput.Create(NextImageOutput, y);
-        using var targetIn = SessionInput.Create(TargetClassInput, target);
-        using var tauIn = SessionInput.Create(MaskThresholdInput, [o.MaskThreshold], []);
-        using var xiIn = SessionInput.Create(StepSizeInput, [o.StepSize], []);
-        using var scoresOut = SessionInput.Create(ClassScoresOutput, scores);
+        using var xIn = SessionInput.Create(ClimberContract.Image, x);
+        using var yIn = SessionInput.Create(ClimberContract.Image, y);
+        using var xOut = SessionInput.Create(ClimberContract.NextImage, x);
+        using var yOut = SessionInput.Create(ClimberContract.NextImage, y);
+        using var targetIn = SessionInput.Create(ClimberContract.TargetClass, target);
+        using var tauIn = SessionInput.Create(ClimberContract.MaskThreshold, [o.MaskThreshold], []);
+        using var xiIn = SessionInput.Create(ClimberContract.StepSize, [o.StepSize], []);
+        using var scoresOut = SessionInput.Create(ClimberContract.ClassScores, scores);
 
         // t = 0: λ = 0 and A_0 = 0, so L is the logit term alone. A_0's map size is not known before this run, so the
         // zeros are [P, 1, 1], which broadcast against A_t in |A_t − A_0| (and are multiplied by λ = 0 anyway).
         var clock0 = Stopwatch.StartNew();
         HostTensor<float> initial;
         float objective0;
-        using (var zeros = SessionInput.Create(InitialMapInput, HostTensor<float>.Zeros(classes.Length, 1, 1)))
-        using (var off = SessionInput.Create(MaskWeightInput, [0f], []))
-        using (var result = _climber!.Run([xIn, targetIn, zeros, off, tauIn, xiIn], [MergedMapOutput, ObjectiveOutput, NextImageOutput], cancellation))
+        using (var zeros = SessionInput.Create(ClimberContract.InitialMap, HostTensor<float>.Zeros(classes.Length, 1, 1)))
+        using (var off = SessionInput.Create(ClimberContract.MaskWeight, [0f], []))
+        using (var result = _climber!.Run([xIn, targetIn, zeros, off, tauIn, xiIn], [ClimberContract.MergedMap, ClimberContract.Objective, ClimberContract.NextImage], cancellation))
         {
-            initial = result.ToHost<float>(MergedMapOutput);
-            objective0 = result.Span<float>(ObjectiveOutput)[0];
-            result.Span<float>(NextImageOutput).CopyTo(y.Data);
+            initial = result.ToHost<float>(ClimberContract.MergedMap);
+            objective0 = result.Span<float>(ClimberContract.Objective)[0];
+            result.Span<float>(ClimberContract.NextImage).CopyTo(y.Data);
         }
         var accumulated = Copy(initial);
         trace?.Add(new ClimbingStep(scale, 0, objective0, objective0, 0f, trace.RecordMaps ? Copy(initial) : null, clock0.Elapsed));
@@ -162,10 +147,10 @@ public sealed class AdvCamClimber
         // t = 1 .. T − 2: the regulariser on, outputs written into our pinned buffers.
         var map = HostTensor<float>.Zeros(initial.Shape);
         var objective = new HostTensor<float>([0f]);
-        using var initialIn = SessionInput.Create(InitialMapInput, initial);
-        using var lambdaIn = SessionInput.Create(MaskWeightInput, [o.MaskWeight], []);
-        using var mapOut = SessionInput.Create(MergedMapOutput, map);
-        using var objectiveOut = SessionInput.Create(ObjectiveOutput, objective);
+        using var initialIn = SessionInput.Create(ClimberContract.InitialMap, initial);
+        using var lambdaIn = SessionInput.Create(ClimberContract.MaskWeight, [o.MaskWeight], []);
+        using var mapOut = SessionInput.Create(ClimberContract.MergedMap, map);
+        using var objectiveOut = SessionInput.Create(ClimberContract.Objective, objective);
         bool atY = true;   // x_t is in y after an odd number of steps
         for (int t = 1; t < steps - 1; t++)
         {
@@ -206,10 +191,10 @@ public sealed class AdvCamClimber
     /// </summary>
     private (HostTensor<float> Maps, double LogitTerm) FinalStep(SessionInput image, int[] classes, bool sharedPair, CancellationToken cancellation)
     {
-        using var result = _classifier.Run([image], [ClassMapsOutput, PositiveWeightsOutput], cancellation);
-        var s = result.Span<float>(ClassMapsOutput);
-        var shape = result.Shape(ClassMapsOutput);
-        var kPos = result.Span<float>(PositiveWeightsOutput);
+        using var result = _classifier.Run([image], [ClassifierContract.ClassMaps, ClassifierContract.PositiveWeights], cancellation);
+        var s = result.Span<float>(ClassifierContract.ClassMaps);
+        var shape = result.Shape(ClassifierContract.ClassMaps);
+        var kPos = result.Span<float>(ClassifierContract.PositiveWeights);
         int total = (int)shape[1], h = (int)shape[2], w = (int)shape[3], plane = h * w;
         var maps = HostTensor<float>.Zeros(classes.Length, h, w);
         double logits = 0;

@@ -11,9 +11,6 @@ namespace WsssOnnx.Attribution.RandomWalk;
 /// </summary>
 public sealed class BoundaryPredictor(ModelSession boundary, ImageNormalization normalization)
 {
-    public const string ImageInput = "image";
-    public const string BoundaryOutput = "boundary";
-
     /// <summary>The random walk's settings from a manifest; a package without a boundary network has none.</summary>
     public static RandomWalkOptions Options(ModelManifest manifest)
     {
@@ -26,13 +23,13 @@ public sealed class BoundaryPredictor(ModelSession boundary, ImageNormalization 
     /// <summary>B of <paramref name="image"/>, [h, w] on the stride-4 grid.</summary>
     public HostTensor<float> Predict(RgbImage image, CancellationToken cancellation = default)
     {
-        using var input = SessionInput.Create(ImageInput, ImageTensor.FromRgb(image, normalization));
-        using var result = boundary.Run([input], [BoundaryOutput], cancellation);
-        var shape = result.Shape(BoundaryOutput);
+        using var input = SessionInput.Create(BoundaryContract.Image, ImageTensor.FromRgb(image, normalization));
+        using var result = boundary.Run([input], [BoundaryContract.Boundary], cancellation);
+        var shape = result.Shape(BoundaryContract.Boundary);
         int h = (int)shape[2], w = (int)shape[3];
         if (h != (image.Height + 3) / 4 || w != (image.Width + 3) / 4)
             throw new InvalidDataException($"the boundary network returned a {w}x{h} grid for a {image.Width}x{image.Height} image; expected stride 4");
-        return new HostTensor<float>(result.Span<float>(BoundaryOutput).ToArray(), h, w);
+        return new HostTensor<float>(result.Span<float>(BoundaryContract.Boundary).ToArray(), h, w);
     }
 
     /// <summary>Random-walk labels (0 background, class k as k + 1) of <paramref name="image"/> from its class maps.</summary>

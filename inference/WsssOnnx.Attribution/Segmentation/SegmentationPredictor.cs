@@ -10,8 +10,6 @@ namespace WsssOnnx.Attribution.Segmentation;
 /// </summary>
 public sealed class SegmentationPredictor(ModelSession segmenter, ImageNormalization normalization, IReadOnlyList<SessionInput>? extraInputs = null)
 {
-    public const string ScoresOutput = "scores";
-
     /// <summary>Label map (0 = background, k = class k) of <paramref name="image"/>.</summary>
     public GrayImage Predict(RgbImage image, CancellationToken cancellation = default)
     {
@@ -22,11 +20,11 @@ public sealed class SegmentationPredictor(ModelSession segmenter, ImageNormaliza
     /// <summary>Raw scores [K, h, w] at the network's stride.</summary>
     public HostTensor<float> Scores(RgbImage image, CancellationToken cancellation = default)
     {
-        using var input = SessionInput.Create("image", ImageTensor.FromRgb(image, normalization));
+        using var input = SessionInput.Create(SegmenterContract.Image, ImageTensor.FromRgb(image, normalization));
         IReadOnlyList<SessionInput> inputs = extraInputs is null ? [input] : [input, .. extraInputs];
-        using var result = segmenter.Run(inputs, [ScoresOutput], cancellation);
-        var shape = result.Shape(ScoresOutput);
-        return new HostTensor<float>(result.Span<float>(ScoresOutput).ToArray(), shape[1], shape[2], shape[3]);
+        using var result = segmenter.Run(inputs, [SegmenterContract.Scores], cancellation);
+        var shape = result.Shape(SegmenterContract.Scores);
+        return new HostTensor<float>(result.Span<float>(SegmenterContract.Scores).ToArray(), shape[1], shape[2], shape[3]);
     }
 
     /// <summary>Per-pixel argmax over the first axis of [K, H, W].</summary>

@@ -1,6 +1,3 @@
-using WsssOnnx.Attribution.Climbing;
-using WsssOnnx.Attribution.RandomWalk;
-using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 
@@ -22,26 +19,26 @@ internal static class PackageContract
         string classes = $"manifest.json lists {foreground} foreground classes";
 
         RequireImageInput(package, PackageRoles.Classifier, classifier);
-        RequireChannels(package, PackageRoles.Classifier, Output(package, PackageRoles.Classifier, classifier, AdvCamClimber.PositiveWeightsOutput), 0, foreground, classes);
-        RequireChannels(package, PackageRoles.Classifier, Output(package, PackageRoles.Classifier, classifier, AdvCamClimber.ClassMapsOutput), 1, foreground, classes);
-        if (classifier.Outputs.FirstOrDefault(o => o.Name == "logits") is { } logits) RequireChannels(package, PackageRoles.Classifier, logits, 1, foreground, classes);
+        RequireChannels(package, PackageRoles.Classifier, Output(package, PackageRoles.Classifier, classifier, ClassifierContract.PositiveWeights), 0, foreground, classes);
+        RequireChannels(package, PackageRoles.Classifier, Output(package, PackageRoles.Classifier, classifier, ClassifierContract.ClassMaps), 1, foreground, classes);
+        if (classifier.Outputs.FirstOrDefault(o => o.Name == ClassifierContract.Logits) is { } logits) RequireChannels(package, PackageRoles.Classifier, logits, 1, foreground, classes);
 
         if (climber is not null)
         {
             RequireImageInput(package, PackageRoles.Climber, climber);
-            RequireChannels(package, PackageRoles.Climber, Output(package, PackageRoles.Climber, climber, "class_scores"), 1, foreground, classes);
+            RequireChannels(package, PackageRoles.Climber, Output(package, PackageRoles.Climber, climber, ClimberContract.ClassScores), 1, foreground, classes);
         }
         if (segmenter is not null)
         {
             RequireImageInput(package, PackageRoles.Segmenter, segmenter);
-            RequireChannels(package, PackageRoles.Segmenter, Output(package, PackageRoles.Segmenter, segmenter, SegmentationPredictor.ScoresOutput), 1, foreground + 1,
+            RequireChannels(package, PackageRoles.Segmenter, Output(package, PackageRoles.Segmenter, segmenter, SegmenterContract.Scores), 1, foreground + 1,
                 $"manifest.json lists {foreground + 1} classes with background");
         }
         if (boundary is not null)
         {
             // B [1, 1, h, w]: one class-agnostic boundary channel.
             RequireImageInput(package, PackageRoles.Boundary, boundary);
-            RequireChannels(package, PackageRoles.Boundary, Output(package, PackageRoles.Boundary, boundary, BoundaryPredictor.BoundaryOutput), 1, 1,
+            RequireChannels(package, PackageRoles.Boundary, Output(package, PackageRoles.Boundary, boundary, BoundaryContract.Boundary), 1, 1,
                 "IRN's boundary map has one channel");
         }
     }
@@ -53,8 +50,8 @@ internal static class PackageContract
     // [N, 3, H, W] float: the service feeds normalised RGB.
     private static void RequireImageInput(ModelPackage package, string role, ModelSession session)
     {
-        var image = session.Inputs.FirstOrDefault(i => i.Name == "image")
-            ?? throw new InvalidDataException($"{FileOf(package, role)} has no input 'image' (it has {string.Join(", ", session.Inputs.Select(i => i.Name))})");
+        var image = session.Inputs.FirstOrDefault(i => i.Name == ClassifierContract.Image)
+            ?? throw new InvalidDataException($"{FileOf(package, role)} has no input '{ClassifierContract.Image}' (it has {string.Join(", ", session.Inputs.Select(i => i.Name))})");
         if (image.Shape.Length != 4 || image.Shape[1] is not (3 or -1))
             throw new InvalidDataException($"{FileOf(package, role)} declares {image}; the service feeds RGB images [N, 3, H, W]");
     }

@@ -1,6 +1,5 @@
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Imaging;
-using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 
@@ -28,10 +27,10 @@ public sealed class ReferenceCam(ModelSession classifier, ImageNormalization nor
             var scaled = scale == 1f ? image : ImageResize.Resize(image, w, h, Interpolation.Bilinear);
             var pair = PairTensor(scaled);
             using var input = SessionInput.Create("image", pair);
-            using var result = classifier.Run([input], [AdvCamClimber.ClassMapsOutput, AdvCamClimber.PositiveWeightsOutput], cancellation);
-            var maps = result.Span<float>(AdvCamClimber.ClassMapsOutput);
-            var shape = result.Shape(AdvCamClimber.ClassMapsOutput);
-            var kPos = result.Span<float>(AdvCamClimber.PositiveWeightsOutput);
+            using var result = classifier.Run([input], [ClassifierContract.ClassMaps, ClassifierContract.PositiveWeights], cancellation);
+            var maps = result.Span<float>(ClassifierContract.ClassMaps);
+            var shape = result.Shape(ClassifierContract.ClassMaps);
+            var kPos = result.Span<float>(ClassifierContract.PositiveWeights);
             int total = (int)shape[1], mh = (int)shape[2], mw = (int)shape[3];
             for (int k = 0; k < classes.Count; k++)
             {

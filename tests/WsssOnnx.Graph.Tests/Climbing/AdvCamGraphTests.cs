@@ -52,18 +52,18 @@ public sealed class AdvCamGraphTests(ITestOutputHelper output)
     {
         var inputs = new List<SessionInput>
         {
-            SessionInput.Create(AdvCamGraph.Image, x),
-            SessionInput.Create(AdvCamGraph.TargetClass, classes, [classes.Length]),
-            SessionInput.Create(AdvCamGraph.InitialMap, a0),
-            SessionInput.Create(AdvCamGraph.MaskWeight, [lambda], []),
-            SessionInput.Create(AdvCamGraph.MaskThreshold, [tau], []),
-            SessionInput.Create(AdvCamGraph.StepSize, [xi], []),
+            SessionInput.Create(ClimberContract.Image, x),
+            SessionInput.Create(ClimberContract.TargetClass, classes, [classes.Length]),
+            SessionInput.Create(ClimberContract.InitialMap, a0),
+            SessionInput.Create(ClimberContract.MaskWeight, [lambda], []),
+            SessionInput.Create(ClimberContract.MaskThreshold, [tau], []),
+            SessionInput.Create(ClimberContract.StepSize, [xi], []),
         };
         try
         {
             using var r = session.Run(inputs);
-            return new Step(r.Span<float>(AdvCamGraph.MergedMap).ToArray(), r.Shape(AdvCamGraph.MergedMap), r.Span<float>(AdvCamGraph.Objective)[0],
-                r.Span<float>(AdvCamGraph.ImageGradient).ToArray(), r.Span<float>(AdvCamGraph.NextImage).ToArray(), r.Span<float>(AdvCamGraph.ClassScores).ToArray());
+            return new Step(r.Span<float>(ClimberContract.MergedMap).ToArray(), r.Shape(ClimberContract.MergedMap), r.Span<float>(ClimberContract.Objective)[0],
+                r.Span<float>(ClimberContract.ImageGradient).ToArray(), r.Span<float>(ClimberContract.NextImage).ToArray(), r.Span<float>(ClimberContract.ClassScores).ToArray());
         }
         finally
         {
@@ -144,14 +144,14 @@ public sealed class AdvCamGraphTests(ITestOutputHelper output)
         {
             var inputs = new List<SessionInput>
             {
-                SessionInput.Create(AdvCamGraph.Image, x), SessionInput.Create(AdvCamGraph.TargetClass, classes, [1]),
-                SessionInput.Create(AdvCamGraph.InitialMap, a0), SessionInput.Create(AdvCamGraph.MaskWeight, [lambda], []),
-                SessionInput.Create(AdvCamGraph.MaskThreshold, [0.5f], []), SessionInput.Create(AdvCamGraph.StepSize, [0.08f], []),
+                SessionInput.Create(ClimberContract.Image, x), SessionInput.Create(ClimberContract.TargetClass, classes, [1]),
+                SessionInput.Create(ClimberContract.InitialMap, a0), SessionInput.Create(ClimberContract.MaskWeight, [lambda], []),
+                SessionInput.Create(ClimberContract.MaskThreshold, [0.5f], []), SessionInput.Create(ClimberContract.StepSize, [0.08f], []),
             };
             using var r = session.Run(inputs);
             foreach (var i in inputs) i.Dispose();
             var signature = string.Join("|", Enumerable.Range(0, pattern.Count).Select(i => string.Concat(r.Span<float>($"pattern_{i}").ToArray().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
-            return (r.Span<float>(AdvCamGraph.Objective)[0], r.Span<float>(AdvCamGraph.ImageGradient).ToArray(), signature);
+            return (r.Span<float>(ClimberContract.Objective)[0], r.Span<float>(ClimberContract.ImageGradient).ToArray(), signature);
         }
 
         var (objective, gradient, basePattern) = Evaluate();

@@ -10,25 +10,10 @@ public delegate (Value Features, Value ClassifierWeight) CamBackbone(GraphBuilde
 /// <summary>
 /// One step of anti-adversarial climbing (AdvCAM, Lee et al. CVPR 2021) as an ONNX graph with
 /// its explicit gradient: for P (image, flipped image) pairs, each with its target class, it computes the merged
-/// map A_t, the objective L and dL/dx, and the next iterate x_{t+1}, in one ORT call.
+/// map A_t, the objective L and dL/dx, and the next iterate x_{t+1}, in one ORT call. Its names are <see cref="ClimberContract"/>'s.
 /// </summary>
 public static class AdvCamGraph
 {
-    // Input names.
-    public const string Image = "image";                 // x_t [2P, 3, H, W]: copy 2p is image p, copy 2p+1 its flipped twin
-    public const string TargetClass = "target_class";    // c [P] int64, 0-based among the C foreground classes
-    public const string InitialMap = "initial_map";      // A_0 [P, h, w]
-    public const string MaskWeight = "mask_weight";      // lambda, scalar
-    public const string MaskThreshold = "mask_threshold"; // tau, scalar
-    public const string StepSize = "step_size";          // xi, scalar
-
-    // Output names.
-    public const string MergedMap = "merged_map";        // A_t [P, h, w]
-    public const string Objective = "objective";         // L summed over pairs, scalar
-    public const string ImageGradient = "image_gradient"; // dL/dx_t [2P, 3, H, W]
-    public const string NextImage = "next_image";        // x_{t+1} [2P, 3, H, W]
-    public const string ClassScores = "class_scores";    // y_k = mean ReLU(S_k) [2P, C]
-
     /// <summary>
     /// Builds the climbing step on <paramref name="backbone"/> for <paramref name="classes"/> foreground classes. The image
     /// size is free unless <paramref name="pairs"/> and <paramref name="imageSize"/> fix it (for cost counting).
@@ -36,15 +21,15 @@ public static class AdvCamGraph
     public static void Build(GraphBuilder g, CamBackbone backbone, int classes, int? pairs = null, (int Height, int Width)? imageSize = null)
     {
         long p = pairs ?? -1, h = imageSize?.Height ?? -1, w0 = imageSize?.Width ?? -1;
-        var x = g.Input(Image, DataType.Float, [p < 0 ? -1 : 2 * p, 3, h, w0], ["copies", null, "height", "width"]);
-        var target = g.Input(TargetClass, DataType.Int64, [p], ["pairs"]);
-        var lambda = g.Input(MaskWeight, DataType.Float, []);
-        var tau = g.Input(MaskThreshold, DataType.Float, []);
-        var xi = g.Input(StepSize, DataType.Float, []);
+        var x = g.Input(ClimberContract.Image, DataType.Float, [p < 0 ? -1 : 2 * p, 3, h, w0], ["copies", null, "height", "width"]);
+        var target = g.Input(ClimberContract.TargetClass, DataType.Int64, [p], ["pairs"]);
+        var lambda = g.Input(ClimberContract.MaskWeight, DataType.Float, []);
+        var tau = g.Input(ClimberContract.MaskThreshold, DataType.Float, []);
+        var xi = g.Input(ClimberContract.StepSize, DataType.Float, []);
 
         var (features, w) = backbone(g, x);
         var s = g.Conv(features, w);                                    // S = W * f(x), pre-ReLU [2P, C, h, w]
-        var a0 = g.Input(InitialMap, DataType.Float, [p, s.Shape[2], s.Shape[3]], ["pairs", "map_height", "map_width"]);
+        var a0 = g.Input(ClimberContract.InitialMap, DataType.Float, [p, s.Shape[2], s.Shape[3]], ["pairs", "map_height", "map_width"]);
         var r = g.Relu(s);
         var y = g.ReduceMean(r, [2, 3], keepDims: false);               // climbing logits y_k [2P, C]
 
@@ -88,11 +73,11 @@ public static class AdvCamGraph
         var step = x + xi * gradient / (norm + g.Scalar(1e-12f));
         var next = g.Min(g.Max(step, low), high);
 
-        g.Output(merged, MergedMap);
-        g.Output(objective, Objective);
-        g.Output(gradient, ImageGradient);
-        g.Output(next, NextImage);
-        g.Output(y, ClassScores);
+        g.Output(merged, ClimberContract.MergedMap);
+        g.Output(objective, ClimberContract.Objective);
+        g.Output(gradient, ClimberContract.ImageGradient);
+        g.Output(next, ClimberContract.NextImage);
+        g.Output(y, ClimberContract.ClassScores);
     }
 
     /// <summary>A per-pair value [P] repeated for both copies: [2P].</summary>

@@ -40,12 +40,12 @@ public static class PackageExporter
             var folded = Folded(classifier.Network);
 
             var cls = new GraphBuilder("classifier");
-            var image = cls.Input("image", DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
+            var image = cls.Input(ClassifierContract.Image, DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
             var net = CamClassifier.Build(cls, image, folded);
-            cls.Output(net.Logits, "logits");
-            cls.Output(net.ClassMaps, "class_maps");
+            cls.Output(net.Logits, ClassifierContract.Logits);
+            cls.Output(net.ClassMaps, ClassifierContract.ClassMaps);
             // K_pos(c): positive weights of each class's classifier row, for AdvCAM's scale g (ADVCAM.md "Scale g").
-            cls.Output(cls.ReduceSum(cls.Cast(cls.Greater(net.Classifier, cls.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false), "positive_weights");
+            cls.Output(cls.ReduceSum(cls.Cast(cls.Greater(net.Classifier, cls.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false), ClassifierContract.PositiveWeights);
             files[Classifier] = Write(cls, classifier.Weights, staging, "classifier.onnx");
 
             var climb = new GraphBuilder("climber");
@@ -161,16 +161,16 @@ public static class PackageExporter
     private static PackageFile WriteSegmenter(TrainedSegmenter segmenter, string staging)
     {
         var seg = new GraphBuilder("segmenter");
-        var x = seg.Input("image", DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
+        var x = seg.Input(SegmenterContract.Image, DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
         var s = DeepLabSegmenter.Build(seg, x, segmenter.Network with { Backbone = segmenter.Network.Backbone with { BatchNorm = segmenter.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded } } });
-        seg.Output(s.Scores, "scores");
+        seg.Output(s.Scores, SegmenterContract.Scores);
         return Write(seg, segmenter.Weights, staging, "segmenter.onnx");
     }
 
     private static PackageFile WriteBoundary(TrainedBoundary boundary, string staging)
     {
         var bnd = new GraphBuilder("boundary");
-        var x = bnd.Input("image", DataType.Float, [1, 3, -1, -1], [null, null, "height", "width"]);
+        var x = bnd.Input(BoundaryContract.Image, DataType.Float, [1, 3, -1, -1], [null, null, "height", "width"]);
         // IRN's EdgeDisplacement: the image and its mirror image as one batch, their logits averaged (the mirror's
         // flipped back), then the sigmoid.
         var edges = BoundaryNetwork.Build(bnd, bnd.Concat([x, bnd.Flip(x, 3)], 0), boundary.Network with
@@ -179,7 +179,7 @@ public static class PackageExporter
         });
         var plain = bnd.Slice(edges.Logits, [0], [1], [0]);
         var mirrored = bnd.Flip(bnd.Slice(edges.Logits, [1], [2], [0]), 3);
-        bnd.Output(bnd.Sigmoid(0.5f * (plain + mirrored)), "boundary");
+        bnd.Output(bnd.Sigmoid(0.5f * (plain + mirrored)), BoundaryContract.Boundary);
         return Write(bnd, boundary.Weights, staging, "boundary.onnx");
     }
 

@@ -85,7 +85,7 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
             var g = new GraphBuilder("segmenter_eval");
             var image = g.Input("image", DataType.Float, [1, 3, -1, -1]);
             var net = DeepLabSegmenter.Build(g, image, network with { Backbone = network.Backbone with { BatchNorm = network.Backbone.BatchNorm with { Mode = BatchNormMode.Frozen } } });
-            g.Output(net.Scores, SegmentationPredictor.ScoresOutput);
+            g.Output(net.Scores, SegmenterContract.Scores);
             using var bound = new ParameterBoundSession(g, parameters, threads);
             var matrix = SegmentationEvaluation.Evaluate(new SegmentationPredictor(bound.Session, normalization, bound.ParameterInputs), source);
             return ("val_miou", matrix.MeanIntersectionOverUnion);

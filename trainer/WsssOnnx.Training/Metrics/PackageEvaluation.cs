@@ -35,9 +35,9 @@ public static class PackageEvaluation
         for (int i = 0; i < validation.Count; i++)
         {
             var sample = validation.Load(i);
-            using var input = SessionInput.Create("image", ImageTensor.FromRgb(sample.Image, normalization));
-            using var result = classifier.Run([input], ["logits"]);
-            scores.Add(result.Span<float>("logits").ToArray());
+            using var input = SessionInput.Create(ClassifierContract.Image, ImageTensor.FromRgb(sample.Image, normalization));
+            using var result = classifier.Run([input], [ClassifierContract.Logits]);
+            scores.Add(result.Span<float>(ClassifierContract.Logits).ToArray());
             truth.Add(sample.Labels);
         }
         metrics["val_map"] = AveragePrecision.Mean(scores, truth);
