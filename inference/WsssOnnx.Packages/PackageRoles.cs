@@ -14,4 +14,7 @@ public static class PackageRoles
 
     /// <summary>image [1, 3, H, W] -> boundary [1, 1, ceil(H / 4), ceil(W / 4)] in [0, 1] (IRN; optional).</summary>
     public const string Boundary = "boundary";
+
+    /// <summary>The file name the exporter gives a role's network; the manifest's "files" say where each one is.</summary>
+    public static string FileName(string role) => role + ".onnx";
 }

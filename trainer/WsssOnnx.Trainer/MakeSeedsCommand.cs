@@ -6,7 +6,6 @@ using WsssOnnx.Imaging;
 using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using WsssOnnx.Training.Data;
-using WsssOnnx.Training.Export;
 using WsssOnnx.Training.Loop;
 
 namespace WsssOnnx.Trainer;
@@ -34,7 +33,7 @@ internal static class MakeSeedsCommand
         {
             var pkg = ModelPackage.Open(r.GetValue(package)!.FullName);
             bool climb = r.GetValue(method) == AdvCam;
-            if (climb && !pkg.Has(PackageExporter.Climber)) throw new InvalidDataException($"{pkg.Directory} has no climber.onnx, which AdvCAM needs: use --method cam");
+            if (climb && !pkg.Has(PackageRoles.Climber)) throw new InvalidDataException($"{pkg.Directory} has no climber.onnx, which AdvCAM needs: use --method cam");
             // The package's normalisation, scales (and AdvCAM's T, xi, lambda, tau) and threshold, as relabel and the service use them.
             var options = ManifestAttribution.Options(pkg.Manifest, climb);
             float bg = r.GetValue(threshold) ?? ManifestAttribution.BackgroundThreshold(pkg.Manifest, options);
@@ -43,8 +42,8 @@ internal static class MakeSeedsCommand
             var source = new VocTrainingSource(dataset);
             string outDir = r.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
-            using var classifier = ModelSession.Load(pkg.PathOf(PackageExporter.Classifier));
-            using var climber = climb ? ModelSession.Load(pkg.PathOf(PackageExporter.Climber)) : null;
+            using var classifier = ModelSession.Load(pkg.PathOf(PackageRoles.Classifier));
+            using var climber = climb ? ModelSession.Load(pkg.PathOf(PackageRoles.Climber)) : null;
             var maps = new AdvCamClimber(classifier, climber, ManifestAttribution.Normalization(pkg.Manifest));
             Console.WriteLine($"{(climb ? $"AdvCAM ({options.Steps} steps, xi {options.StepSize:G3}, lambda {options.MaskWeight:G3})" : "CAM")} " +
                 $"at scales {string.Join(", ", options.Scales)}, background threshold {bg:G3} ({(r.GetValue(threshold) is null ? "the package's" : "--threshold")})");

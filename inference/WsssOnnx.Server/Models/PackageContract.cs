@@ -67,5 +67,5 @@ internal static class PackageContract
     }
 
     private static string FileOf(ModelPackage package, string role) =>
-        package.Manifest.Files.TryGetValue(role, out var file) ? file.Path : role + ".onnx";
+        package.Manifest.Files.TryGetValue(role, out var file) ? file.Path : PackageRoles.FileName(role);
 }

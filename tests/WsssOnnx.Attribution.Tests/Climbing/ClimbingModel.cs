@@ -64,8 +64,8 @@ public sealed class ClimbingModel
             new TrainedClassifier(network, weights, 64), segmenter: null, new Provenance { Dataset = "random weights" });
         var package = ModelPackage.Open(directory);
         var config = new SessionConfig { WarmUp = false };
-        var classifier = ModelSession.Load(package.PathOf(PackageExporter.Classifier), config);
-        var climber = ModelSession.Load(package.PathOf(PackageExporter.Climber), config);
+        var classifier = ModelSession.Load(package.PathOf(PackageRoles.Classifier), config);
+        var climber = ModelSession.Load(package.PathOf(PackageRoles.Climber), config);
         Directory.Delete(root, recursive: true);   // the sessions and the manifest are in memory now
         return new ClimbingModel(package, classifier, climber);
     }

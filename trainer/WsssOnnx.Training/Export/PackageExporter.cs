@@ -22,11 +22,6 @@ public sealed record TrainedBoundary(BoundaryNetworkOptions Network, IReadOnlyDi
 /// </summary>
 public static class PackageExporter
 {
-    public const string Classifier = PackageRoles.Classifier;
-    public const string Climber = PackageRoles.Climber;
-    public const string Segmenter = PackageRoles.Segmenter;
-    public const string Boundary = PackageRoles.Boundary;
-
     /// <param name="evaluate">
     /// Measures the package as written: its staging folder with the manifest to be written (no metrics yet, <paramref name="advCam"/>'s
     /// thresholds); the metrics and thresholds it returns go into the manifest.
@@ -46,7 +41,7 @@ public static class PackageExporter
             cls.Output(net.ClassMaps, ClassifierContract.ClassMaps);
             // K_pos(c): positive weights of each class's classifier row, for AdvCAM's scale g (ADVCAM.md "Scale g").
             cls.Output(cls.ReduceSum(cls.Cast(cls.Greater(net.Classifier, cls.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false), ClassifierContract.PositiveWeights);
-            files[Classifier] = Write(cls, classifier.Weights, staging, "classifier.onnx");
+            files[PackageRoles.Classifier] = Write(cls, classifier.Weights, staging, PackageRoles.FileName(PackageRoles.Classifier));
 
             var climb = new GraphBuilder("climber");
             AdvCamGraph.Build(climb, (g, x) =>
@@ -54,9 +49,9 @@ public static class PackageExporter
                 var c = CamClassifier.Build(g, x, folded);
                 return (c.Features, c.Classifier);
             }, folded.Classes);
-            files[Climber] = Write(climb, classifier.Weights, staging, "climber.onnx");
-            if (segmenter is not null) files[Segmenter] = WriteSegmenter(segmenter, staging);
-            if (boundary is not null) files[Boundary] = WriteBoundary(boundary, staging);
+            files[PackageRoles.Climber] = Write(climb, classifier.Weights, staging, PackageRoles.FileName(PackageRoles.Climber));
+            if (segmenter is not null) files[PackageRoles.Segmenter] = WriteSegmenter(segmenter, staging);
+            if (boundary is not null) files[PackageRoles.Boundary] = WriteBoundary(boundary, staging);
 
             return new ModelManifest
             {
@@ -90,12 +85,12 @@ public static class PackageExporter
             var files = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
             foreach (var (role, file) in manifest.Files)
             {
-                if ((role == Segmenter && segmenter is not null) || (role == Boundary && boundary is not null)) continue;
+                if ((role == PackageRoles.Segmenter && segmenter is not null) || (role == PackageRoles.Boundary && boundary is not null)) continue;
                 File.Copy(source.PathOf(role), Path.Combine(staging, file.Path));
                 files[role] = file;
             }
-            if (segmenter is not null) files[Segmenter] = WriteSegmenter(segmenter, staging);
-            if (boundary is not null) files[Boundary] = WriteBoundary(boundary, staging);
+            if (segmenter is not null) files[PackageRoles.Segmenter] = WriteSegmenter(segmenter, staging);
+            if (boundary is not null) files[PackageRoles.Boundary] = WriteBoundary(boundary, staging);
             return manifest with
             {
                 Name = name,
@@ -164,7 +159,7 @@ public static class PackageExporter
         var x = seg.Input(SegmenterContract.Image, DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
         var s = DeepLabSegmenter.Build(seg, x, segmenter.Network with { Backbone = segmenter.Network.Backbone with { BatchNorm = segmenter.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded } } });
         seg.Output(s.Scores, SegmenterContract.Scores);
-        return Write(seg, segmenter.Weights, staging, "segmenter.onnx");
+        return Write(seg, segmenter.Weights, staging, PackageRoles.FileName(PackageRoles.Segmenter));
     }
 
     private static PackageFile WriteBoundary(TrainedBoundary boundary, string staging)
@@ -180,7 +175,7 @@ public static class PackageExporter
         var plain = bnd.Slice(edges.Logits, [0], [1], [0]);
         var mirrored = bnd.Flip(bnd.Slice(edges.Logits, [1], [2], [0]), 3);
         bnd.Output(bnd.Sigmoid(0.5f * (plain + mirrored)), BoundaryContract.Boundary);
-        return Write(bnd, boundary.Weights, staging, "boundary.onnx");
+        return Write(bnd, boundary.Weights, staging, PackageRoles.FileName(PackageRoles.Boundary));
     }
 
     private static CamClassifierOptions Folded(CamClassifierOptions o) =>

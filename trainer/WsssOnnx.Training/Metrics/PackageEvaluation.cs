@@ -29,7 +29,7 @@ public static class PackageEvaluation
         var manifest = package.Manifest;
         var normalization = ManifestAttribution.Normalization(manifest);
         var metrics = new Dictionary<string, double>();
-        using var classifier = ModelSession.Load(package.PathOf(PackageExporter.Classifier));
+        using var classifier = ModelSession.Load(package.PathOf(PackageRoles.Classifier));
         var scores = new List<float[]>();
         var truth = new List<float[]>();
         for (int i = 0; i < validation.Count; i++)
@@ -69,7 +69,7 @@ public static class PackageEvaluation
     public static PackageMeasurement MeasureNetworks(ModelPackage package, ITrainingSource validation, TextWriter log, bool segmenter = true, bool walk = true)
     {
         var metrics = new Dictionary<string, double>();
-        using var classifier = ModelSession.Load(package.PathOf(PackageExporter.Classifier));
+        using var classifier = ModelSession.Load(package.PathOf(PackageRoles.Classifier));
         MeasureNetworks(package, classifier, validation, metrics, log, segmenter, walk);
         return new PackageMeasurement(metrics);
     }
@@ -79,17 +79,17 @@ public static class PackageEvaluation
     {
         var manifest = package.Manifest;
         var normalization = ManifestAttribution.Normalization(manifest);
-        if (measureSegmenter && package.Has(PackageExporter.Segmenter))
+        if (measureSegmenter && package.Has(PackageRoles.Segmenter))
         {
-            using var segmenter = ModelSession.Load(package.PathOf(PackageExporter.Segmenter));
+            using var segmenter = ModelSession.Load(package.PathOf(PackageRoles.Segmenter));
             var matrix = SegmentationEvaluation.Evaluate(new SegmentationPredictor(segmenter, normalization), validation);
             metrics["segmenter_miou"] = matrix.MeanIntersectionOverUnion;
             log.WriteLine($"segmenter mIoU {matrix.MeanIntersectionOverUnion:F3}");
         }
-        if (measureWalk && package.Has(PackageExporter.Boundary))
+        if (measureWalk && package.Has(PackageRoles.Boundary))
         {
             log.WriteLine($"measuring random-walk labels (CAM maps walked over the boundary network) on {validation.Count} images...");
-            using var boundary = ModelSession.Load(package.PathOf(PackageExporter.Boundary));
+            using var boundary = ModelSession.Load(package.PathOf(PackageRoles.Boundary));
             var walk = new BoundaryPredictor(boundary, normalization);
             var options = BoundaryPredictor.Options(manifest);
             var cam = new AdvCamClimber(classifier, null, normalization);
@@ -115,7 +115,7 @@ public static class PackageEvaluation
     /// <summary>AdvCAM seeds on the first <paramref name="images"/> images with the package's defaults; their best threshold, or null when not measured.</summary>
     private static float? MeasureAdvCam(ModelPackage package, ModelSession classifier, ITrainingSource validation, int images, Dictionary<string, double> metrics, TextWriter log)
     {
-        if (images == 0 || !package.Has(PackageExporter.Climber))
+        if (images == 0 || !package.Has(PackageRoles.Climber))
         {
             log.WriteLine($"AdvCAM seeds not measured ({(images == 0 ? "0 threshold images" : "the package has no climber")}): AdvCAM ships CAM's best threshold");
             return null;
@@ -124,7 +124,7 @@ public static class PackageEvaluation
         var options = ManifestAttribution.Options(manifest, climb: true);
         int count = Math.Min(images, validation.Count);
         log.WriteLine($"measuring AdvCAM seeds on the first {count} of {validation.Count} images ({options.Steps} steps x {options.Scales.Count} scales per class)...");
-        using var climber = ModelSession.Load(package.PathOf(PackageExporter.Climber));
+        using var climber = ModelSession.Load(package.PathOf(PackageRoles.Climber));
         var seeds = CamSeedEvaluation.Evaluate(new AdvCamClimber(classifier, climber, ManifestAttribution.Normalization(manifest)), options, validation,
             ManifestAttribution.BackgroundThreshold(manifest, options), count, new ProgressLines(log, "AdvCAM seeds", count));
         metrics["advcam_seed_miou"] = seeds.MeanIoUAtDefault;
