@@ -23,7 +23,9 @@ HttpRequestMessage Post(string path, HttpContent body)
     body.Headers.TryAddWithoutValidation("content-type", "application/grpc");
     var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}{path}")
     {
-        Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, Content = body,
+        Version = HttpVersion.Version20,
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        Content = body,
     };
     request.Headers.TryAddWithoutValidation("te", "trailers");
     return request;

@@ -151,7 +151,11 @@ internal static class ServerBenchCommand
         {
             var reply = await channel.UnaryAsync(WsssApi.Attribute, new AttributeRequest
             {
-                Image = picture, Classes = { classes }, Method = method, Model = selector, Labels = { LabelKind.Seeds },
+                Image = picture,
+                Classes = { classes },
+                Method = method,
+                Model = selector,
+                Labels = { LabelKind.Seeds },
             }, new GrpcCallOptions { CancellationToken = cancellation }).ConfigureAwait(false);
             if (method == WireMethod.Advcam) advCamUsed ??= reply.Parameters;
         };

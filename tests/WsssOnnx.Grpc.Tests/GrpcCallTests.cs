@@ -40,7 +40,7 @@ public sealed class GrpcCallTests(EchoServer server) : IClassFixture<EchoServer>
     {
         using var channel = server.Channel();
         using var call = channel.ClientStreaming(EchoService.ClientStream);
-        foreach (var part in new[] { "a", "b", "c", "" , "d" }) await call.RequestStream.WriteAsync(new StringValue { Value = part });
+        foreach (var part in new[] { "a", "b", "c", "", "d" }) await call.RequestStream.WriteAsync(new StringValue { Value = part });
         await call.RequestStream.CompleteAsync();
         Assert.Equal("abcd", (await call.ResponseAsync()).Value);
     }

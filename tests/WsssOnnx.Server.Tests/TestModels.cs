@@ -64,14 +64,14 @@ public sealed class TestModels : IDisposable
         var image = new RgbImage(width, height);
         var random = new Random(seed);
         for (int y = 0; y < height; y++)
-        for (int x = 0; x < width; x++)
-        {
-            int i = 3 * (y * width + x);
-            bool inside = Math.Pow(x - width / 2.0, 2) + Math.Pow(y - height / 2.0, 2) < Math.Pow(Math.Min(width, height) / 3.0, 2);
-            image.Pixels[i] = (byte)(inside ? 200 : 40 + random.Next(30));
-            image.Pixels[i + 1] = (byte)(inside ? 60 + (x % 8) * 10 : 90 + random.Next(30));
-            image.Pixels[i + 2] = (byte)(inside ? 50 : 140 + random.Next(30));
-        }
+            for (int x = 0; x < width; x++)
+            {
+                int i = 3 * (y * width + x);
+                bool inside = Math.Pow(x - width / 2.0, 2) + Math.Pow(y - height / 2.0, 2) < Math.Pow(Math.Min(width, height) / 3.0, 2);
+                image.Pixels[i] = (byte)(inside ? 200 : 40 + random.Next(30));
+                image.Pixels[i + 1] = (byte)(inside ? 60 + (x % 8) * 10 : 90 + random.Next(30));
+                image.Pixels[i + 2] = (byte)(inside ? 50 : 140 + random.Next(30));
+            }
         return PngEncoder.EncodeRgb(image);
     }
 

@@ -365,7 +365,10 @@ public sealed class TensorProtoReaderTests
         graph.Node.Add(new NodeProto { OpType = "Add", Name = "add", Input = { "r", "bias" }, Output = { "s" } });
         graph.Node.Add(new NodeProto
         {
-            OpType = "Concat", Name = "concat", Input = { "s", "s" }, Output = { "y" },
+            OpType = "Concat",
+            Name = "concat",
+            Input = { "s", "s" },
+            Output = { "y" },
             Attribute = { new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 } },
         });
         graph.Initializer.Add(TensorProtoWriter.Write(new HostTensor<float>([0.5f, -1f, 2f], 3, 1, 1), "bias"));
