@@ -104,7 +104,9 @@ public sealed partial class GraphBuilder
         dilations ??= [1, 1];
         return Op("Conv", [x, w, bias],
             [Attr.Ints("strides", strides), Attr.Ints("pads", pads), Attr.Ints("dilations", dilations), Attr.Int("group", group), Attr.Ints("kernel_shape", w.Shape[2..])],
-            (_, _) => [(x.Type, [x.Shape[0], w.Shape[0], ConvOut(x.Shape[2], w.Shape[2], strides[0], pads[0], pads[2], dilations[0]), ConvOut(x.Shape[3], w.Shape[3], strides[1], pads[1], pads[3], dilations[1])])])[0];
+            (_, _) => [(x.Type, [x.Shape[0], w.Shape[0],
+                ConvOut(x.Shape[2], w.Shape[2], strides[0], pads[0], pads[2], dilations[0]),
+                ConvOut(x.Shape[3], w.Shape[3], strides[1], pads[1], pads[3], dilations[1])])])[0];
     }
 
     /// <summary>2-D transposed convolution (the adjoint of <see cref="Conv"/> with the same parameters).</summary>
@@ -113,7 +115,8 @@ public sealed partial class GraphBuilder
         long OutSize(int a) => x.Shape[2 + a] < 0 || w.Shape[2 + a] < 0 ? -1
             : strides[a] * (x.Shape[2 + a] - 1) + outputPadding[a] + dilations[a] * (w.Shape[2 + a] - 1) + 1 - pads[a] - pads[a + 2];
         return Op("ConvTranspose", [x, w],
-            [Attr.Ints("strides", strides), Attr.Ints("pads", pads), Attr.Ints("dilations", dilations), Attr.Int("group", group), Attr.Ints("output_padding", outputPadding), Attr.Ints("kernel_shape", w.Shape[2..])],
+            [Attr.Ints("strides", strides), Attr.Ints("pads", pads), Attr.Ints("dilations", dilations), Attr.Int("group", group),
+             Attr.Ints("output_padding", outputPadding), Attr.Ints("kernel_shape", w.Shape[2..])],
             (_, _) => [(x.Type, [x.Shape[0], w.Shape[1] * group, OutSize(0), OutSize(1)])])[0];
     }
 

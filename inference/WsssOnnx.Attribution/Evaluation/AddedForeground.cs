@@ -44,7 +44,8 @@ public sealed class AddedForeground
     public void Accumulate(GrayImage baseline, GrayImage candidate, GrayImage truth, int[]? distanceToObjects = null)
     {
         if (baseline.Width != truth.Width || baseline.Height != truth.Height || candidate.Width != truth.Width || candidate.Height != truth.Height)
-            throw new ArgumentException($"label maps differ in size: baseline {baseline.Width}x{baseline.Height}, candidate {candidate.Width}x{candidate.Height}, ground truth {truth.Width}x{truth.Height}");
+            throw new ArgumentException($"label maps differ in size: baseline {baseline.Width}x{baseline.Height}, " +
+                $"candidate {candidate.Width}x{candidate.Height}, ground truth {truth.Width}x{truth.Height}");
         byte[] b = baseline.Pixels, c = candidate.Pixels, t = truth.Pixels;
         int[]? distance = distanceToObjects;
         if (distance is not null && distance.Length != t.Length)

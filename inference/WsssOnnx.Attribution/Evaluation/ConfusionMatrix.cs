@@ -199,7 +199,8 @@ public sealed class ConfusionMatrix
             string value = double.IsNaN(iou) ? "-" : (100 * iou).ToString("F2", CultureInfo.InvariantCulture);
             text.Append(CultureInfo.InvariantCulture, $"{name.PadRight(nameWidth)}  {value,7}  {GroundTruthPixels(c),12}  {PredictedPixels(c),12}\n");
         }
-        text.Append(CultureInfo.InvariantCulture, $"mIoU {100 * MeanIntersectionOverUnion:F2} % over {present} of {ClassCount} classes; pixel accuracy {100 * PixelAccuracy:F2} %; {CountedPixels} pixels counted, {IgnoredPixels} ignored\n");
+        text.Append(CultureInfo.InvariantCulture, $"mIoU {100 * MeanIntersectionOverUnion:F2} % over {present} of {ClassCount} classes; ");
+        text.Append(CultureInfo.InvariantCulture, $"pixel accuracy {100 * PixelAccuracy:F2} %; {CountedPixels} pixels counted, {IgnoredPixels} ignored\n");
         return text.ToString();
     }
 

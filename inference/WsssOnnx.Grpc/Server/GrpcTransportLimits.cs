@@ -91,10 +91,13 @@ public sealed record GrpcTransportLimits
         if (MaxStreamsPerConnection < 1) throw new ArgumentOutOfRangeException(nameof(MaxStreamsPerConnection), MaxStreamsPerConnection, "MaxStreamsPerConnection must be >= 1.");
         // RFC 9113 6.9.2: windows are at least the default 65 535 and at most 2^31-1.
         if (InitialStreamWindowSize < 65_535) throw new ArgumentOutOfRangeException(nameof(InitialStreamWindowSize), InitialStreamWindowSize, "InitialStreamWindowSize must be in [65535, 2^31-1].");
-        if (InitialConnectionWindowSize < 65_535) throw new ArgumentOutOfRangeException(nameof(InitialConnectionWindowSize), InitialConnectionWindowSize, "InitialConnectionWindowSize must be in [65535, 2^31-1].");
-        if (MaxIncompleteBytesPerConnection < 1) throw new ArgumentOutOfRangeException(nameof(MaxIncompleteBytesPerConnection), MaxIncompleteBytesPerConnection, "MaxIncompleteBytesPerConnection must be >= 1.");
+        if (InitialConnectionWindowSize < 65_535)
+            throw new ArgumentOutOfRangeException(nameof(InitialConnectionWindowSize), InitialConnectionWindowSize, "InitialConnectionWindowSize must be in [65535, 2^31-1].");
+        if (MaxIncompleteBytesPerConnection < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxIncompleteBytesPerConnection), MaxIncompleteBytesPerConnection, "MaxIncompleteBytesPerConnection must be >= 1.");
         if (MaxIncompleteBytesPerServer < 1) throw new ArgumentOutOfRangeException(nameof(MaxIncompleteBytesPerServer), MaxIncompleteBytesPerServer, "MaxIncompleteBytesPerServer must be >= 1.");
-        if (IncompleteMessageIdleTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(IncompleteMessageIdleTimeout), IncompleteMessageIdleTimeout, "IncompleteMessageIdleTimeout must be > 0.");
+        if (IncompleteMessageIdleTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(IncompleteMessageIdleTimeout), IncompleteMessageIdleTimeout, "IncompleteMessageIdleTimeout must be > 0.");
         if (MinMessageDataRate < 1) throw new ArgumentOutOfRangeException(nameof(MinMessageDataRate), MinMessageDataRate, "MinMessageDataRate must be >= 1 byte/s.");
         if (RequestHeadersTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RequestHeadersTimeout), RequestHeadersTimeout, "RequestHeadersTimeout must be > 0.");
         if (KeepAlivePingDelay <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(KeepAlivePingDelay), KeepAlivePingDelay, "KeepAlivePingDelay must be > 0.");

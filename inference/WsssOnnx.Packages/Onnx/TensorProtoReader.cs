@@ -135,7 +135,8 @@ public static class TensorProtoReader
         ReadOnlySpan<byte> raw = tensor.RawData.Span;
         long needed = count * Unsafe.SizeOf<T>();
         if (raw.Length != needed)
-            throw new OnnxFormatException($"{Describe(tensor.Name)} has dims [{string.Join(", ", tensor.Dims)}] ({count} {TypeName(tensor)} elements, {needed} bytes) but raw_data holds {raw.Length} bytes");
+            throw new OnnxFormatException($"{Describe(tensor.Name)} has dims [{string.Join(", ", tensor.Dims)}] ({count} {TypeName(tensor)} elements, {needed} bytes) " +
+                $"but raw_data holds {raw.Length} bytes");
         if (typeof(T) == typeof(bool))
         {
             int bad = raw.IndexOfAnyExcept((byte)0, (byte)1);

@@ -63,7 +63,8 @@ internal static class PackageContract
             throw new InvalidDataException($"{FileOf(package, role)} declares {tensor}; expected at least {axis + 1} dimensions");
         long actual = tensor.Shape[axis];
         if (actual >= 0 && actual != expected)
-            throw new InvalidDataException($"{promise}, but {FileOf(package, role)}'s output {tensor.Name} has {actual} (dimension {axis} of {tensor}); the manifest does not belong to these networks");
+            throw new InvalidDataException($"{promise}, but {FileOf(package, role)}'s output {tensor.Name} has {actual} (dimension {axis} of {tensor}); " +
+                "the manifest does not belong to these networks");
     }
 
     private static string FileOf(ModelPackage package, string role) =>

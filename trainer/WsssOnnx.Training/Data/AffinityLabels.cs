@@ -19,7 +19,8 @@ public static class AffinityLabels
     /// Fills the three masks ([D, g, g] each, D = the paths' directions, g = <see cref="GridSize"/>) from a crop's label
     /// map (<paramref name="crop"/>², row-major); returns the (positive background, positive foreground, negative) counts.
     /// </summary>
-    public static (int Background, int Foreground, int Negative) Fill(ReadOnlySpan<long> labels, int crop, AffinityPaths paths, Span<float> positiveBackground, Span<float> positiveForeground, Span<float> negative)
+    public static (int Background, int Foreground, int Negative) Fill(ReadOnlySpan<long> labels, int crop, AffinityPaths paths,
+        Span<float> positiveBackground, Span<float> positiveForeground, Span<float> negative)
     {
         int g = GridSize(crop), plane = g * g, directions = paths.Directions.Count;
         if (labels.Length != crop * crop) throw new ArgumentException($"the label crop has {labels.Length} pixels, not {crop}x{crop}", nameof(labels));

@@ -76,8 +76,10 @@ public sealed record SyntheticDatasetSummary
         var s = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         s.AppendLine(inv, $"images: {Images} ({TrainImages} train, {ValImages} val), {Width}x{Height}, {ClassNames.Count} classes");
-        s.AppendLine(inv, $"objects per image: mean {MeanObjectsPerImage:0.00}, histogram {string.Join(" ", ImagesByObjectCount.Select((n, i) => $"{i}:{n}"))}; classes per image: mean {MeanClassesPerImage:0.00}; dropped objects: {DroppedObjects}");
-        s.AppendLine(inv, $"foreground fraction: mean {MeanForegroundFraction:P1}, min {MinForegroundFraction:P1}, max {MaxForegroundFraction:P1}; ignore (255) fraction: mean {MeanIgnoreFraction:P1}");
+        s.AppendLine(inv, $"objects per image: mean {MeanObjectsPerImage:0.00}, histogram {string.Join(" ", ImagesByObjectCount.Select((n, i) => $"{i}:{n}"))}; " +
+            $"classes per image: mean {MeanClassesPerImage:0.00}; dropped objects: {DroppedObjects}");
+        s.AppendLine(inv, $"foreground fraction: mean {MeanForegroundFraction:P1}, min {MinForegroundFraction:P1}, max {MaxForegroundFraction:P1}; " +
+            $"ignore (255) fraction: mean {MeanIgnoreFraction:P1}");
         s.AppendLine(inv, $"visible fraction of objects: mean {MeanVisibleFraction:P1}; truncated objects: {TruncatedFraction:P1}; decoys per image: {DecoysPerImage:0.00}");
         s.AppendLine(inv, $"badge area / visible object area: mean {MeanBadgeFraction:P1}, p5 {BadgeFractionP05:P1}, median {BadgeFractionP50:P1}, p95 {BadgeFractionP95:P1}");
         int nameWidth = Math.Max(5, ClassNames.Max(n => n.Length));

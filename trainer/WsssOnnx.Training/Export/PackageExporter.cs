@@ -114,7 +114,8 @@ public static class PackageExporter
         bool keepMetrics = false)
     {
         if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"package name '{name}' must be a plain folder name");
-        if (string.IsNullOrWhiteSpace(version) || version.IndexOfAny(['/', '\\']) >= 0 || version.StartsWith('.')) throw new ArgumentException($"package version '{version}' must be a plain folder name");
+        if (string.IsNullOrWhiteSpace(version) || version.IndexOfAny(['/', '\\']) >= 0 || version.StartsWith('.'))
+            throw new ArgumentException($"package version '{version}' must be a plain folder name");
         string final = Path.Combine(modelsRoot, name, version);
         if (Directory.Exists(final)) throw new IOException($"{final} exists: a package version is immutable, choose a new version");
         string staging = final + ".partial";
@@ -157,7 +158,8 @@ public static class PackageExporter
     {
         var seg = new GraphBuilder("segmenter");
         var x = seg.Input(SegmenterContract.Image, DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
-        var s = DeepLabSegmenter.Build(seg, x, segmenter.Network with { Backbone = segmenter.Network.Backbone with { BatchNorm = segmenter.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded } } });
+        var folded = segmenter.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded };
+        var s = DeepLabSegmenter.Build(seg, x, segmenter.Network with { Backbone = segmenter.Network.Backbone with { BatchNorm = folded } });
         seg.Output(s.Scores, SegmenterContract.Scores);
         return Write(seg, segmenter.Weights, staging, PackageRoles.FileName(PackageRoles.Segmenter));
     }

@@ -65,7 +65,8 @@ internal sealed class TrainingLoop(LoopOptions options, ITrainingSource train, s
             optimizer.Restore(velocity);
             firstEpoch = int.Parse(state["epochs_done"], CultureInfo.InvariantCulture);
             log.TruncateAfter(firstEpoch);
-            progress?.Report(new TrainingProgress(firstEpoch, options.Epochs, firstEpoch * stepsPerEpoch, totalSteps, double.NaN, 0, TimeSpan.Zero, $"resumed from {checkpoint} after epoch {firstEpoch}"));
+            progress?.Report(new TrainingProgress(firstEpoch, options.Epochs, firstEpoch * stepsPerEpoch, totalSteps, double.NaN, 0, TimeSpan.Zero,
+                $"resumed from {checkpoint} after epoch {firstEpoch}"));
         }
 
         using var stepper = new GraphStepper(graph, spec, parameters, task.BatchInputs, options.Threads);

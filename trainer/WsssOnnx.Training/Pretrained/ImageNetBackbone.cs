@@ -74,7 +74,8 @@ public static class ImageNetBackbone
     private static string Verified(string path, string sha256)
     {
         if (!File.Exists(path))
-            throw new FileNotFoundException($"{path} is missing: the ImageNet weights come with the build's restore (dotnet build, or scripts/setup.sh) of NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18", path);
+            throw new FileNotFoundException($"{path} is missing: the ImageNet weights come with the build's restore (dotnet build, or scripts/setup.sh) " +
+                "of NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18", path);
         string actual = ModelPackage.Sha256(path);
         if (actual != sha256) throw new InvalidDataException($"{path} has sha256 {actual}; the pinned file has {sha256}");
         return path;
