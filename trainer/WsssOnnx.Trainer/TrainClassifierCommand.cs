@@ -28,7 +28,11 @@ internal static class TrainClassifierCommand
     {
         var o = new TrainingRunOptions(epochs: 12, batch: 16, learningRate: 0.05f, headLearningRateMultiplier: 10f, validationPurpose: "mAP");
         var noise = new Option<float>("--noise-sigma") { Description = "Gaussian noise added to the normalised training crops (standard deviation; 0: none)" };
-        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { noise };
+        var hide = new Option<int>("--hide-patch")
+        {
+            Description = "Hide-and-Seek: hide each square of this many pixels of a training crop with probability 1/2 (0: none)",
+        };
+        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { noise, hide };
         o.AddTo(command);
         command.SetAction(r =>
         {
@@ -40,7 +44,13 @@ internal static class TrainClassifierCommand
                     Backbone = o.Backbone(r, ResNetLayout.OutputStride16, (PretrainedRecipe.Stages, TrainAffine: true)),
                     Seed = r.GetValue(o.Seed),
                 },
-                Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize), NoiseSigma = o.ValueOr(r, noise, PretrainedRecipe.NoiseSigma) },
+                Augmentation = new Augmentation
+                {
+                    CropSize = cropSize,
+                    LongSide = TrainingRunOptions.LongSide(cropSize),
+                    NoiseSigma = o.ValueOr(r, noise, PretrainedRecipe.NoiseSigma),
+                    HidePatch = r.GetValue(hide),
+                },
                 Epochs = o.ValueOr(r, o.Epochs, PretrainedRecipe.Epochs),
                 BatchSize = r.GetValue(o.Batch),
                 LearningRate = o.ValueOr(r, o.LearningRate, PretrainedRecipe.LearningRate),

@@ -84,4 +84,62 @@ public sealed class AugmentationTests
         var error = Assert.Throws<ArgumentException>(() => new Augmentation { NoiseSigma = sigma }.Validate());
         Assert.Equal("NoiseSigma", error.ParamName);
     }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(20)]
+    public void Hide_and_seek_zeroes_whole_grid_squares_about_half_of_the_time_and_leaves_the_rest(int patch)
+    {
+        var image = Gradient(60, 40);
+        var plain = new Augmentation { CropSize = 48, LongSide = (48, 64), ColourJitter = 0f };
+        int squaresPerSide = (48 + patch - 1) / patch, hidden = 0, squares = 0;
+        for (int seed = 0; seed < 40; seed++)
+        {
+            var clean = new float[3 * 48 * 48];
+            var hiding = new float[clean.Length];
+            plain.Apply(image, new Random(seed), clean);
+            (plain with { HidePatch = patch }).Apply(image, new Random(seed), hiding);
+            for (int sy = 0; sy < squaresPerSide; sy++)
+            {
+                for (int sx = 0; sx < squaresPerSide; sx++)
+                {
+                    // A square is either all zeros in every channel or the plain crop's values (the crop is drawn first).
+                    bool allZero = true, allSame = true;
+                    for (int ch = 0; ch < 3; ch++)
+                        for (int y = sy * patch; y < Math.Min(48, (sy + 1) * patch); y++)
+                            for (int x = sx * patch; x < Math.Min(48, (sx + 1) * patch); x++)
+                            {
+                                int i = ch * 48 * 48 + y * 48 + x;
+                                allZero &= hiding[i] == 0f;
+                                allSame &= hiding[i] == clean[i];
+                            }
+                    Assert.True(allZero || allSame, $"seed {seed}: square ({sx}, {sy}) is partly hidden");
+                    if (!allSame) hidden++;
+                    squares++;
+                }
+            }
+        }
+        Assert.InRange(hidden / (double)squares, 0.4, 0.6);
+    }
+
+    [Fact]
+    public void Hide_and_seek_draws_one_number_per_square_and_none_when_off()
+    {
+        var image = Gradient(60, 40);
+        var augmentation = new Augmentation { CropSize = 48, LongSide = (40, 64) };
+        var plain = new CountingRandom(5);
+        var hiding = new CountingRandom(5);
+        augmentation.Apply(image, plain, new float[3 * 48 * 48]);
+        (augmentation with { HidePatch = 16 }).Apply(image, hiding, new float[3 * 48 * 48]);
+        Assert.Equal(9, hiding.Draws - plain.Draws);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(49)]
+    public void A_hiding_square_outside_zero_to_the_crop_names_the_field(int patch)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new Augmentation { CropSize = 48, HidePatch = patch }.Validate());
+        Assert.Equal("HidePatch", error.ParamName);
+    }
 }

@@ -28,12 +28,20 @@ public sealed record Augmentation
     /// </summary>
     public float NoiseSigma { get; init; }
 
+    /// <summary>
+    /// Hide-and-Seek (Singh and Lee, ICCV 2017): the crop is cut into a grid of squares of this many pixels and each is set
+    /// to the mean colour (0 after normalisation) with probability 1/2, so that the classifier cannot rely on one small
+    /// discriminative part (0 = off, and then no random numbers are drawn).
+    /// </summary>
+    public int HidePatch { get; init; }
+
     public Augmentation Validate()
     {
         if (CropSize is < 16 or > 4096) throw new ArgumentException($"CropSize must be between 16 and 4096; got {CropSize}", nameof(CropSize));
         if (LongSide.Min < 8 || LongSide.Max < LongSide.Min) throw new ArgumentException($"LongSide must satisfy 8 <= Min <= Max; got ({LongSide.Min}, {LongSide.Max})", nameof(LongSide));
         if (ColourJitter is < 0f or >= 1f) throw new ArgumentException($"ColourJitter must be in [0, 1); got {ColourJitter}", nameof(ColourJitter));
         if (!(NoiseSigma is >= 0f and <= 10f)) throw new ArgumentException($"NoiseSigma must be in [0, 10]; got {NoiseSigma}", nameof(NoiseSigma));
+        if (HidePatch < 0 || HidePatch > CropSize) throw new ArgumentException($"HidePatch must be in [0, CropSize]; got {HidePatch}", nameof(HidePatch));
         return this;
     }
 
@@ -92,7 +100,26 @@ public sealed record Augmentation
                 if (resizedMask is not null && !labels.IsEmpty) labels[i] = resizedMask.Pixels[(y - offY) * w + (x - offX)];
             }
         }
+        if (HidePatch > 0) HidePatches(target[..(3 * plane)], c, HidePatch, rng);
         if (NoiseSigma > 0) AddGaussianNoise(target[..(3 * plane)], NoiseSigma, rng);
+    }
+
+    /// <summary>Hide-and-Seek's hiding: each grid square of <paramref name="patch"/> pixels becomes 0 with probability 1/2.</summary>
+    private static void HidePatches(Span<float> crop, int side, int patch, Random rng)
+    {
+        int plane = side * side;
+        for (int top = 0; top < side; top += patch)
+        {
+            for (int left = 0; left < side; left += patch)
+            {
+                if (rng.Next(2) == 0) continue;
+                for (int ch = 0; ch < 3; ch++)
+                {
+                    for (int y = top; y < Math.Min(side, top + patch); y++)
+                        crop.Slice(ch * plane + y * side + left, Math.Min(patch, side - left)).Clear();
+                }
+            }
+        }
     }
 
     /// <summary>Adds N(0, sigma²) to every value, two normals per pair of uniforms (Box–Muller).</summary>
