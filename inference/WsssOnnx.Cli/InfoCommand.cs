@@ -10,7 +10,11 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var provider = new Option<ProviderPreference>("--provider") { Description = "Execution provider to ask for (Cpu or Cuda; Cuda falls back to CPU with the reason)", DefaultValueFactory = _ => ProviderPreference.Cpu };
+        var provider = new Option<ProviderPreference>("--provider")
+        {
+            Description = "Execution provider to ask for (Cpu or Cuda; Cuda falls back to CPU with the reason)",
+            DefaultValueFactory = _ => ProviderPreference.Cpu,
+        };
         var model = new Option<FileInfo?>("--model") { Description = "An ONNX file to load, describe and run once on zeros" };
         var package = new Option<DirectoryInfo?>("--package") { Description = "A model package folder (models/<name>/<version>): verify it and load its networks" };
         var command = new Command("info", "Show the ONNX Runtime version, its execution providers, and optionally load a model or a model package") { provider, model, package };

@@ -21,30 +21,65 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "Address to listen on (0.0.0.0 for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "gRPC port (HTTP/2; h2c unless --tls-cert)", DefaultValueFactory = _ => 50051 };
         var metricsPort = new Option<int>("--metrics-port") { Description = "Port of the Prometheus /metrics endpoint (HTTP/1.1); -1 turns it off", DefaultValueFactory = _ => 9464 };
-        var metricsHost = new Option<string>("--metrics-host") { Description = "Address /metrics listens on (loopback unless asked: 0.0.0.0 for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
+        var metricsHost = new Option<string>("--metrics-host")
+        {
+            Description = "Address /metrics listens on (loopback unless asked: 0.0.0.0 for every interface)",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests running at once", DefaultValueFactory = _ => defaults.ConcurrencyLimit };
         var queue = new Option<int>("--queue") { Description = "Requests waiting for a slot before RESOURCE_EXHAUSTED", DefaultValueFactory = _ => defaults.QueueCapacity };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per request (0: one per core)", DefaultValueFactory = _ => defaults.IntraOpThreads };
         var maxSide = new Option<int>("--max-image-side") { Description = "Longest image side accepted, in pixels", DefaultValueFactory = _ => defaults.MaxImageSide };
         var noWatch = new Option<bool>("--no-watch") { Description = "Do not activate new versions that appear under --models" };
         var cert = new Option<FileInfo?>("--tls-cert") { Description = "PFX certificate: serve gRPC over TLS instead of h2c" };
-        var certPassword = new Option<string?>("--tls-password") { Description = $"Password of --tls-cert (visible to other users in the process list: prefer --tls-password-file or {TlsPasswordVariable})" };
+        var certPassword = new Option<string?>("--tls-password")
+        {
+            Description = $"Password of --tls-cert (visible to other users in the process list: prefer --tls-password-file or {TlsPasswordVariable})",
+        };
         var certPasswordFile = new Option<FileInfo?>("--tls-password-file") { Description = "File holding the password of --tls-cert (one line)" };
         var adminTokenFile = new Option<FileInfo?>("--admin-token-file") { Description = "File holding the bearer token ModelAdmin calls need (without it ModelAdmin answers loopback clients only)" };
-        var maxCost = new Option<double>("--max-request-cost") { Description = "Largest work one request may ask for, in pixel-passes (docs/service.md: request cost)", DefaultValueFactory = _ => defaults.MaxRequestCost };
+        var maxCost = new Option<double>("--max-request-cost")
+        {
+            Description = "Largest work one request may ask for, in pixel-passes (docs/service.md: request cost)",
+            DefaultValueFactory = _ => defaults.MaxRequestCost,
+        };
         var memoryArena = new Option<bool>("--memory-arena") { Description = "Keep ONNX Runtime's CPU memory arena (faster, but holds the largest request's memory for good)" };
         var maxMessage = new Option<int>("--max-message-mb") { Description = "Largest request message, in MiB", DefaultValueFactory = _ => 16 };
         var gzip = new Option<bool>("--gzip-responses") { Description = "gzip response messages for clients that accept it (requests in gzip are always accepted)" };
-        var grace = new Option<double>("--shutdown-grace") { Description = "Seconds health says NOT_SERVING (new calls UNAVAILABLE) before the server stops listening and drains", DefaultValueFactory = _ => defaults.ShutdownGrace.TotalSeconds };
+        var grace = new Option<double>("--shutdown-grace")
+        {
+            Description = "Seconds health says NOT_SERVING (new calls UNAVAILABLE) before the server stops listening and drains",
+            DefaultValueFactory = _ => defaults.ShutdownGrace.TotalSeconds,
+        };
         var limits = new GrpcTransportLimits();
         var maxConnections = new Option<int>("--max-connections") { Description = "Connections at once; one more gets GOAWAY", DefaultValueFactory = _ => limits.MaxConnections };
         var maxStreams = new Option<int>("--max-streams") { Description = "Concurrent calls (HTTP/2 streams) per connection", DefaultValueFactory = _ => limits.MaxStreamsPerConnection };
         var streamWindow = new Option<int>("--stream-window-kb") { Description = "HTTP/2 flow-control window per stream, in KiB", DefaultValueFactory = _ => limits.InitialStreamWindowSize / 1024 };
-        var connectionWindow = new Option<int>("--connection-window-kb") { Description = "HTTP/2 flow-control window per connection, in KiB", DefaultValueFactory = _ => limits.InitialConnectionWindowSize / 1024 };
-        var incompletePerConnection = new Option<int>("--incomplete-mb-per-connection") { Description = "MiB of partly received messages one connection may hold", DefaultValueFactory = _ => (int)(limits.MaxIncompleteBytesPerConnection >> 20) };
-        var incompletePerServer = new Option<int>("--incomplete-mb") { Description = "MiB of partly received messages the server may hold", DefaultValueFactory = _ => (int)(limits.MaxIncompleteBytesPerServer >> 20) };
-        var messageIdle = new Option<double>("--message-idle-timeout") { Description = "Seconds a partly received message may go without data", DefaultValueFactory = _ => limits.IncompleteMessageIdleTimeout.TotalSeconds };
-        var messageRate = new Option<int>("--min-message-rate-kb") { Description = "Slowest average rate a message may arrive at, in KiB/s", DefaultValueFactory = _ => limits.MinMessageDataRate / 1024 };
+        var connectionWindow = new Option<int>("--connection-window-kb")
+        {
+            Description = "HTTP/2 flow-control window per connection, in KiB",
+            DefaultValueFactory = _ => limits.InitialConnectionWindowSize / 1024,
+        };
+        var incompletePerConnection = new Option<int>("--incomplete-mb-per-connection")
+        {
+            Description = "MiB of partly received messages one connection may hold",
+            DefaultValueFactory = _ => (int)(limits.MaxIncompleteBytesPerConnection >> 20),
+        };
+        var incompletePerServer = new Option<int>("--incomplete-mb")
+        {
+            Description = "MiB of partly received messages the server may hold",
+            DefaultValueFactory = _ => (int)(limits.MaxIncompleteBytesPerServer >> 20),
+        };
+        var messageIdle = new Option<double>("--message-idle-timeout")
+        {
+            Description = "Seconds a partly received message may go without data",
+            DefaultValueFactory = _ => limits.IncompleteMessageIdleTimeout.TotalSeconds,
+        };
+        var messageRate = new Option<int>("--min-message-rate-kb")
+        {
+            Description = "Slowest average rate a message may arrive at, in KiB/s",
+            DefaultValueFactory = _ => limits.MinMessageDataRate / 1024,
+        };
         var logFormat = new Option<string>("--log-format") { Description = "simple or json (one JSON object per line)", DefaultValueFactory = _ => "simple" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command("serve", "Serve the wsss.v1 gRPC API and grpc.health.v1 on the model packages in --models")
@@ -56,7 +91,8 @@ internal static class ServeCommand
         command.SetAction(result =>
         {
             if (!IPAddress.TryParse(result.GetValue(host), out var address)) throw new CommandFailedException($"--host must be an IP address; got \"{result.GetValue(host)}\".");
-            if (!IPAddress.TryParse(result.GetValue(metricsHost), out var metricsAddress)) throw new CommandFailedException($"--metrics-host must be an IP address; got \"{result.GetValue(metricsHost)}\".");
+            if (!IPAddress.TryParse(result.GetValue(metricsHost), out var metricsAddress))
+                throw new CommandFailedException($"--metrics-host must be an IP address; got \"{result.GetValue(metricsHost)}\".");
             int grpcPort = result.GetValue(port), httpPort = result.GetValue(metricsPort);
             if (grpcPort is < 0 or > 65535) throw new CommandFailedException($"--port must be in [0, 65535]; got {grpcPort}.");
             if (httpPort is < -1 or > 65535) throw new CommandFailedException($"--metrics-port must be in [-1, 65535]; got {httpPort}.");
@@ -194,7 +230,11 @@ internal static class ServeCommand
             // One machine-readable line for scripts and tests: where the service listens.
             Console.WriteLine($"wsss serve: listening on {hostOptions.GrpcEndpoint.Address}:{server.GrpcPort}" +
                 (server.MetricsPort is int m ? $", metrics on http://{hostOptions.HttpEndpoint!.Address}:{m}/metrics" : ""));
-            var release = IdleMemoryRelease.RunAsync(() => server.Admission.Completed + server.TransportRefusals, () => server.Admission.Running + server.Admission.Queued > 0, TimeSpan.FromSeconds(1), stop.Token);
+            var release = IdleMemoryRelease.RunAsync(
+                () => server.Admission.Completed + server.TransportRefusals,
+                () => server.Admission.Running + server.Admission.Queued > 0,
+                TimeSpan.FromSeconds(1),
+                stop.Token);
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);

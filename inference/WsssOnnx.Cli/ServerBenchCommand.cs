@@ -53,8 +53,15 @@ internal static class ServerBenchCommand
         var concurrency = new Option<string>("--concurrency") { Description = "Comma-separated numbers of concurrent callers", DefaultValueFactory = _ => "1,4,16" };
         var skipAdvCam = new Option<bool>("--skip-advcam") { Description = "Leave out the AdvCAM workload (seconds per call)" };
         var serverConcurrency = new Option<int>("--server-concurrency") { Description = "In-process server: requests running at once", DefaultValueFactory = _ => defaults.ConcurrencyLimit };
-        var queue = new Option<int?>("--queue") { Description = $"In-process server: requests waiting for a slot (default: {defaults.QueueCapacity}, or the largest --concurrency if more, so that no call is refused)" };
-        var threads = new Option<int>("--threads") { Description = "In-process server: ONNX Runtime intra-op threads per request (0: one per core)", DefaultValueFactory = _ => defaults.IntraOpThreads };
+        var queue = new Option<int?>("--queue")
+        {
+            Description = $"In-process server: requests waiting for a slot (default: {defaults.QueueCapacity}, or the largest --concurrency if more, so that no call is refused)",
+        };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "In-process server: ONNX Runtime intra-op threads per request (0: one per core)",
+            DefaultValueFactory = _ => defaults.IntraOpThreads,
+        };
         var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object instead of tables" };
         var command = new Command("bench-server", "Latency percentiles, throughput and errors of the gRPC service over a socket: empty call, Segment, CAM and AdvCAM at several concurrencies")
         {
@@ -168,7 +175,12 @@ internal static class ServerBenchCommand
             new("cam", $"Attribute, CAM, seeds, {classes.Length} classes", settings.Requests, settings.WarmUp, Attribute(WireMethod.Cam)),
         };
         if (!settings.SkipAdvCam)
-            workloads.Add(new("advcam", $"Attribute, AdvCAM at the package's defaults, seeds, {classes.Length} classes", settings.AdvCamRequests, Math.Min(settings.WarmUp, status.ConcurrencyLimit), Attribute(WireMethod.Advcam)));
+            workloads.Add(new(
+                "advcam",
+                $"Attribute, AdvCAM at the package's defaults, seeds, {classes.Length} classes",
+                settings.AdvCamRequests,
+                Math.Min(settings.WarmUp, status.ConcurrencyLimit),
+                Attribute(WireMethod.Advcam)));
 
         var config = new ServerConfig(status.ConcurrencyLimit, status.QueueCapacity, target.IntraOpThreads, status.ServerVersion, status.OnnxRuntimeVersion, model.ExecutionProvider);
         string targetLine = target.Kind == "in-process"
@@ -256,7 +268,8 @@ internal static class ServerBenchCommand
         static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
         // Three significant figures or more: 0.17, 11.3, 9443.
         static string Ms(double ms) => F(ms, ms < 10 ? "F2" : ms < 100 ? "F1" : "F0");
-        var table = new Table().Title(Markup.Escape($"wsss bench-server: {r.Model}, {r.Image.Bytes} B image{(r.Image.Width is int w ? $" {w}x{r.Image.Height}" : "")}, classes {string.Join(", ", r.Classes)}"))
+        string size = r.Image.Width is int w ? $" {w}x{r.Image.Height}" : "";
+        var table = new Table().Title(Markup.Escape($"wsss bench-server: {r.Model}, {r.Image.Bytes} B image{size}, classes {string.Join(", ", r.Classes)}"))
             .AddColumn("workload").AddColumn(new TableColumn("callers").RightAligned()).AddColumn(new TableColumn("calls").RightAligned())
             .AddColumn(new TableColumn("p50 ms").RightAligned()).AddColumn(new TableColumn("p90 ms").RightAligned()).AddColumn(new TableColumn("p99 ms").RightAligned())
             .AddColumn(new TableColumn("OK/s").RightAligned()).AddColumn("errors");

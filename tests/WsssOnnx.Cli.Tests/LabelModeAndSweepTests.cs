@@ -129,7 +129,10 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
             (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--baseline-maps", maps, "--baseline-threshold", "0.9",
                 "--thresholds", "0.05", "--data", data.Root, "--split", "val");
             Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            var line = Regex.Match(stdout, @"0\.050  (\d+) added: right class ([\d.]+) %, other object ([\d.]+) %, background <= 16 px ([\d.]+) %, 16-32 px ([\d.]+) %, farther ([\d.]+) %, ignore band ([\d.]+) %");
+            var line = Regex.Match(
+                stdout,
+                @"0\.050  (\d+) added: right class ([\d.]+) %, other object ([\d.]+) %, " +
+                @"background <= 16 px ([\d.]+) %, 16-32 px ([\d.]+) %, farther ([\d.]+) %, ignore band ([\d.]+) %");
             Assert.True(line.Success, stdout);
             Assert.True(long.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture) > 0, stdout);
             double shares = Enumerable.Range(2, 6).Sum(g => double.Parse(line.Groups[g].Value, CultureInfo.InvariantCulture));

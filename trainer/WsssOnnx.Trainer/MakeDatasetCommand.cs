@@ -16,14 +16,49 @@ internal static class MakeDatasetCommand
         var classes = new Option<int>("--classes") { Description = $"Foreground classes (at most {SyntheticDatasetGenerator.MaxClasses})", DefaultValueFactory = _ => 8 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var defaults = new SyntheticDatasetOptions();
-        var objectSize = new Option<double[]>("--object-size") { Description = $"Body diameter range MIN MAX as fractions of the image side (default {defaults.MinObjectSize} {defaults.MaxObjectSize})", AllowMultipleArgumentsPerToken = true };
-        var badgeSize = new Option<double[]>("--badge-size") { Description = $"Badge diameter range MIN MAX as fractions of the body diameter (default {defaults.MinBadgeSize} {defaults.MaxBadgeSize})", AllowMultipleArgumentsPerToken = true };
+        var objectSize = new Option<double[]>("--object-size")
+        {
+            Description = $"Body diameter range MIN MAX as fractions of the image side (default {defaults.MinObjectSize} {defaults.MaxObjectSize})",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var badgeSize = new Option<double[]>("--badge-size")
+        {
+            Description = $"Badge diameter range MIN MAX as fractions of the body diameter (default {defaults.MinBadgeSize} {defaults.MaxBadgeSize})",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var minBadgePixels = new Option<int>("--min-badge-pixels") { Description = "Floor on the badge diameter in pixels", DefaultValueFactory = _ => defaults.MinBadgePixels };
-        var bodyCueSpread = new Option<double>("--body-cue-spread") { Description = "Spread of the class-dependent body hue and stripe angle in class spacings (0: bodies as telling as badges)", DefaultValueFactory = _ => defaults.BodyCueSpread };
-        var bodySignature = new Option<double>("--body-signature") { Description = "Contrast (0 to 1) of a faint class-specific grating on object bodies only, never on distractors (0: none)", DefaultValueFactory = _ => defaults.BodySignature };
-        var bodyEcho = new Option<double>("--body-echo") { Description = "Opacity (0 to 1) of faint copies of each object's badge printed over its body (0: none)", DefaultValueFactory = _ => defaults.BodyEcho };
+        var bodyCueSpread = new Option<double>("--body-cue-spread")
+        {
+            Description = "Spread of the class-dependent body hue and stripe angle in class spacings (0: bodies as telling as badges)",
+            DefaultValueFactory = _ => defaults.BodyCueSpread,
+        };
+        var bodySignature = new Option<double>("--body-signature")
+        {
+            Description = "Contrast (0 to 1) of a faint class-specific grating on object bodies only, never on distractors (0: none)",
+            DefaultValueFactory = _ => defaults.BodySignature,
+        };
+        var bodyEcho = new Option<double>("--body-echo")
+        {
+            Description = "Opacity (0 to 1) of faint copies of each object's badge printed over its body (0: none)",
+            DefaultValueFactory = _ => defaults.BodyEcho,
+        };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a dataset generated earlier in the same folder" };
-        var command = new Command("make-dataset", "Write the synthetic dataset: objects recognisable from a small part, co-occurring, overlapping, on clutter") { output, train, val, size, classes, seed, objectSize, badgeSize, minBadgePixels, bodyCueSpread, bodySignature, bodyEcho, overwrite };
+        var command = new Command("make-dataset", "Write the synthetic dataset: objects recognisable from a small part, co-occurring, overlapping, on clutter")
+        {
+            output,
+            train,
+            val,
+            size,
+            classes,
+            seed,
+            objectSize,
+            badgeSize,
+            minBadgePixels,
+            bodyCueSpread,
+            bodySignature,
+            bodyEcho,
+            overwrite,
+        };
         command.SetAction(r =>
         {
             var options = new SyntheticDatasetOptions

@@ -17,7 +17,12 @@ internal static partial class TrainIrnCommand
     public static Command Create()
     {
         var defaults = new IrnTrainingOptions();
-        var o = new TrainingRunOptions(epochs: defaults.Epochs, batch: defaults.BatchSize, learningRate: defaults.LearningRate, headLearningRateMultiplier: 1f, validationPurpose: "nothing (IRN has no validation step)");
+        var o = new TrainingRunOptions(
+            epochs: defaults.Epochs,
+            batch: defaults.BatchSize,
+            learningRate: defaults.LearningRate,
+            headLearningRateMultiplier: 1f,
+            validationPurpose: "nothing (IRN has no validation step)");
         var labels = new Option<DirectoryInfo>("--labels") { Description = "Folder of <id>.png confident label maps (0 background, k class, 255 unsure)", Required = true };
         var package = new Option<DirectoryInfo?>("--package") { Description = "A model package whose classifier backbone (frozen) the boundary branch is trained on" };
         var radius = new Option<int>("--radius") { Description = "Pixel pairs within this radius on the stride-4 grid are labelled (IRN: 10)", DefaultValueFactory = _ => defaults.Radius };
@@ -80,7 +85,10 @@ internal static partial class TrainIrnCommand
             {
                 Depth = networks.Depth,
                 Width = networks.Width,
-                Layer4Blocks = weights.Keys.Select(k => Layer4Block().Match(k)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max() + 1,
+                Layer4Blocks = weights.Keys
+                    .Select(k => Layer4Block().Match(k))
+                    .Where(m => m.Success)
+                    .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max() + 1,
                 Layout = ResNetLayout.OutputStride16,
                 TrainableStages = ResNetStages.None,
                 BatchNorm = frozen,

@@ -12,7 +12,12 @@ internal static class TrainSegmenterCommand
 {
     public static Command Create()
     {
-        var o = new TrainingRunOptions(epochs: 12, batch: 8, learningRate: 0.02f, headLearningRateMultiplier: SegmenterTrainingOptions.FromScratchHeadLearningRateMultiplier, validationPurpose: "mIoU against ground-truth masks");
+        var o = new TrainingRunOptions(
+            epochs: 12,
+            batch: 8,
+            learningRate: 0.02f,
+            headLearningRateMultiplier: SegmenterTrainingOptions.FromScratchHeadLearningRateMultiplier,
+            validationPurpose: "mIoU against ground-truth masks");
         var labels = new Option<DirectoryInfo>("--labels") { Description = "Folder of <id>.png pseudo-label maps (255 = ignore)", Required = true };
         var command = new Command("train-segmenter", "Train the segmenter (dilated ResNet + ASPP, pixel cross-entropy ignoring 255) on pseudo-labels") { labels };
         o.AddTo(command);

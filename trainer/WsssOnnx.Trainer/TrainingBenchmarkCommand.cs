@@ -24,7 +24,11 @@ internal static class TrainingBenchmarkCommand
 
     public static Command Create()
     {
-        var preset = new Option<string>("--preset") { Description = "default (the bundled network: ResNet-18 width 16, 128 crops, batch 16), resnet50 (224 crops, batch 8) or all", DefaultValueFactory = _ => "all" };
+        var preset = new Option<string>("--preset")
+        {
+            Description = "default (the bundled network: ResNet-18 width 16, 128 crops, batch 16), resnet50 (224 crops, batch 8) or all",
+            DefaultValueFactory = _ => "all",
+        };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var command = new Command("bench-train", "Measure classifier training images per second") { preset, threads };
         command.SetAction(r =>

@@ -16,7 +16,11 @@ internal sealed class TrainingRunOptions
         HeadLearningRateMultiplier = new Option<float>("--head-lr-multiplier") { Description = "The head's learning rate over the backbone's", DefaultValueFactory = _ => headLearningRateMultiplier };
         Epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => epochs };
         Batch = new Option<int>("--batch") { DefaultValueFactory = _ => batch };
-        LearningRate = new Option<float>("--lr") { Description = "Backbone learning rate at step 0 (the head gets --head-lr-multiplier times it; poly decay)", DefaultValueFactory = _ => learningRate };
+        LearningRate = new Option<float>("--lr")
+        {
+            Description = "Backbone learning rate at step 0 (the head gets --head-lr-multiplier times it; poly decay)",
+            DefaultValueFactory = _ => learningRate,
+        };
         ValidationSplit = new Option<string?>("--val-split") { Description = $"Validation list for {validationPurpose} after each epoch (none: skip)", DefaultValueFactory = _ => "val" };
     }
 
@@ -87,7 +91,12 @@ internal sealed class TrainingRunOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Data, Run, Split, ValidationSplit, Epochs, Batch, LearningRate, HeadLearningRateMultiplier, Crop, Depth, Width, Seed, Threads, StopOnBadSample, Pretrained, InitFrom, Restart, Extend })
+        Option[] all =
+        [
+            Data, Run, Split, ValidationSplit, Epochs, Batch, LearningRate, HeadLearningRateMultiplier, Crop, Depth, Width, Seed, Threads,
+            StopOnBadSample, Pretrained, InitFrom, Restart, Extend,
+        ];
+        foreach (Option o in all)
             command.Options.Add(o);
     }
 
@@ -109,7 +118,8 @@ internal sealed class TrainingRunOptions
         if (IsPretrained(r))
         {
             string path = ImageNetBackbone.EnsureCached(log);
-            return (ModelFile.FloatInitializers(ModelFile.Read(path)), $"{ImageNetBackbone.Name}: NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 {ImageNetBackbone.NetworkFile} (sha256 {ImageNetBackbone.NetworkSha256})");
+            return (ModelFile.FloatInitializers(ModelFile.Read(path)), $"{ImageNetBackbone.Name}: NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 {ImageNetBackbone.NetworkFile} " +
+                $"(sha256 {ImageNetBackbone.NetworkSha256})");
         }
         return r.GetValue(InitFrom) is { } file ? (ModelFile.FloatInitializers(ModelFile.Read(file.FullName)), $"init-from: {file.FullName}") : (null, "");
     }

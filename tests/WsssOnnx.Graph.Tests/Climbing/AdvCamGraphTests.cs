@@ -150,7 +150,8 @@ public sealed class AdvCamGraphTests(ITestOutputHelper output)
             };
             using var r = session.Run(inputs);
             foreach (var i in inputs) i.Dispose();
-            var signature = string.Join("|", Enumerable.Range(0, pattern.Count).Select(i => string.Concat(r.Span<float>($"pattern_{i}").ToArray().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+            var signature = string.Join("|", Enumerable.Range(0, pattern.Count)
+                .Select(i => string.Concat(r.Span<float>($"pattern_{i}").ToArray().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
             return (r.Span<float>(ClimberContract.Objective)[0], r.Span<float>(ClimberContract.ImageGradient).ToArray(), signature);
         }
 

@@ -60,7 +60,12 @@ public sealed class ResNetTests
         ResNet.Build(g, g.Input("image", DataType.Float, [1, 3, -1, -1]), new ResNetOptions { Depth = depth });
         var names = g.Parameters.Select(p => p.Name).ToHashSet();
         string last = depth == 18 ? "layer4.1.bn2.bias" : "layer4.2.bn3.bias";
-        foreach (var n in new[] { "conv1.weight", "bn1.weight", "bn1.running_mean", "bn1.running_var", "layer1.0.conv1.weight", "layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_var", last })
+        string[] expected =
+        [
+            "conv1.weight", "bn1.weight", "bn1.running_mean", "bn1.running_var", "layer1.0.conv1.weight",
+            "layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_var", last,
+        ];
+        foreach (var n in expected)
             Assert.Contains(n, names);
         long total = g.Parameters.Where(p => !p.Name.EndsWith("running_mean", StringComparison.Ordinal) && !p.Name.EndsWith("running_var", StringComparison.Ordinal))
             .Sum(p => p.Value.Shape.Aggregate(1L, (a, d) => a * d));
@@ -97,7 +102,9 @@ public sealed class ResNetTests
         var (g, _) = Build(50, ResNetLayout.DilatedOutputStride8);
         foreach (var (layer, dilation) in new[] { ("layer3", 2L), ("layer4", 4L) })
         {
-            var convs = g.Nodes.Where(n => n.OpType == "Conv" && n.Inputs[1]!.Name.StartsWith(layer + ".", StringComparison.Ordinal) && n.Inputs[1]!.Name.EndsWith("conv2.weight", StringComparison.Ordinal)).ToList();
+            var convs = g.Nodes
+                .Where(n => n.OpType == "Conv" && n.Inputs[1]!.Name.StartsWith(layer + ".", StringComparison.Ordinal))
+                .Where(n => n.Inputs[1]!.Name.EndsWith("conv2.weight", StringComparison.Ordinal)).ToList();
             Assert.Equal(layer == "layer3" ? 6 : 3, convs.Count);
             Assert.All(convs, c =>
             {

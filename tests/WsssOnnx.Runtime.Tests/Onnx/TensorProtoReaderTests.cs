@@ -256,7 +256,12 @@ public sealed class TensorProtoReaderTests
                     bool matches = shape.Dim.Count == tensor.Shape.Length
                         && shape.Dim.Select((d, k) => d.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || d.DimValue == tensor.Shape[k]).All(ok => ok);
                     if (!matches)
-                        failures.Add($"{where}: read [{string.Join(", ", tensor.Shape)}], model declares [{string.Join(", ", shape.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue.ToString(CultureInfo.InvariantCulture) : d.DimParam))}]");
+                    {
+                        var dims = shape.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue
+                            ? d.DimValue.ToString(CultureInfo.InvariantCulture)
+                            : d.DimParam);
+                        failures.Add($"{where}: read [{string.Join(", ", tensor.Shape)}], model declares [{string.Join(", ", dims)}]");
+                    }
                 }
                 if (tensor.Data.Length != HostTensor<byte>.ElementCount(tensor.Shape))
                     failures.Add($"{where}: {tensor.Data.Length} elements for shape [{string.Join(", ", tensor.Shape)}]");

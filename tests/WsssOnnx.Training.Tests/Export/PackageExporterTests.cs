@@ -31,7 +31,8 @@ public sealed class PackageExporterTests
             var t = g.ParameterValue(p.Name);
             // Non-trivial batch-norm statistics so that folding is exercised.
             if (p.Name.EndsWith("running_var", StringComparison.Ordinal)) for (int i = 0; i < t.Data.Length; i++) t.Data[i] = 0.5f + (float)rng.NextDouble();
-            if (p.Name.EndsWith("running_mean", StringComparison.Ordinal) || p.Name.EndsWith(".bias", StringComparison.Ordinal)) for (int i = 0; i < t.Data.Length; i++) t.Data[i] = (float)(rng.NextDouble() - 0.5);
+            if (p.Name.EndsWith("running_mean", StringComparison.Ordinal) || p.Name.EndsWith(".bias", StringComparison.Ordinal))
+                for (int i = 0; i < t.Data.Length; i++) t.Data[i] = (float)(rng.NextDouble() - 0.5);
             return t;
         });
     }
@@ -140,7 +141,8 @@ public sealed class PackageExporterTests
 
             var cam = SweepMeanIoU(package, validation, images: 6, climb: false);
             var advCam = SweepMeanIoU(package, validation, images: 3, climb: true);
-            Assert.True(cam.Values.Distinct().Count() > 1 && advCam.Values.Distinct().Count() > 1, "the sweeps must tell thresholds apart for this test to mean anything: " + string.Join(" ", cam.Values) + " / " + string.Join(" ", advCam.Values));
+            Assert.True(cam.Values.Distinct().Count() > 1 && advCam.Values.Distinct().Count() > 1,
+                "the sweeps must tell thresholds apart for this test to mean anything: " + string.Join(" ", cam.Values) + " / " + string.Join(" ", advCam.Values));
             Assert.NotNull(shipped.CamBackgroundThreshold);
             float camThreshold = shipped.CamBackgroundThreshold.Value;
             // The shipped thresholds are on the grid and score the sweep's maximum (1e-9: the same sums in another order).

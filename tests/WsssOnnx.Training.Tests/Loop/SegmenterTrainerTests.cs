@@ -16,7 +16,14 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
             {
                 Network = new DeepLabOptions
                 {
-                    Backbone = new ResNetOptions { Depth = 18, Width = 4, Layout = ResNetLayout.DilatedOutputStride8, TrainableStages = ResNetStages.All, BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training } },
+                    Backbone = new ResNetOptions
+                    {
+                        Depth = 18,
+                        Width = 4,
+                        Layout = ResNetLayout.DilatedOutputStride8,
+                        TrainableStages = ResNetStages.All,
+                        BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
+                    },
                     AtrousRates = [1, 2],
                 },
                 Augmentation = new Augmentation { CropSize = 32, LongSide = (30, 34), ColourJitter = 0f },
