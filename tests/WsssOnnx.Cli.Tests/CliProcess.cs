@@ -20,6 +20,9 @@ internal static class CliProcess
     /// <summary>The folder holding wsss-train.dll.</summary>
     public static string TrainerDirectory { get; } = Path.Combine(RepoRoot, "trainer", "WsssOnnx.Trainer", "bin", Configuration, "net10.0");
 
+    /// <summary>The folder holding wsss-perf.dll.</summary>
+    public static string PerfDirectory { get; } = Path.Combine(RepoRoot, "perf", "WsssOnnx.Perf", "bin", Configuration, "net10.0");
+
     public static (int ExitCode, string Stdout, string Stderr) Run(string directory, params string[] args) => RunProgram(Path.Combine(directory, "wsss.dll"), args);
 
     /// <summary>Runs `wsss` with <paramref name="environment"/> added to this process's environment.</summary>
@@ -27,6 +30,8 @@ internal static class CliProcess
         RunProgram(Path.Combine(BuildDirectory, "wsss.dll"), args, environment);
 
     public static (int ExitCode, string Stdout, string Stderr) RunTrainer(params string[] args) => RunProgram(Path.Combine(TrainerDirectory, "wsss-train.dll"), args);
+
+    public static (int ExitCode, string Stdout, string Stderr) RunPerf(params string[] args) => RunProgram(Path.Combine(PerfDirectory, "wsss-perf.dll"), args);
 
     /// <summary>
     /// Starts `wsss` with output redirected and SIGINT at its default disposition, and returns at once. An ignored signal

@@ -13,8 +13,6 @@ var root = new RootCommand("wsss-train: build, train and export the WsssOnnx net
     TrainSegmenterCommand.Create(),
     TrainIrnCommand.Create(),
     ExportCommand.Create(),
-    AutodiffBenchmarkCommand.Create(),
-    TrainingBenchmarkCommand.Create(),
 };
 
 // Redirected output (a log file, a pipe) gets plain lines: no colour codes, no redrawn progress bars, whatever TERM says.

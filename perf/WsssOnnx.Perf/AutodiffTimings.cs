@@ -10,13 +10,13 @@ using WsssOnnx.Packages.Onnx;
 using WsssOnnx.Runtime;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
-namespace WsssOnnx.Trainer;
+namespace WsssOnnx.Perf;
 
 /// <summary>
-/// `wsss-train bench-autodiff`: times the CAM classifier's forward pass, one AdvCAM climbing step (forward + dL/dx) and
+/// `wsss-perf autodiff`: times the CAM classifier's forward pass, one AdvCAM climbing step (forward + dL/dx) and
 /// one training step's graph (forward + dL/dθ) on ONNX Runtime, and counts each graph's FLOPs.
 /// </summary>
-internal static class AutodiffBenchmarkCommand
+internal static class AutodiffTimings
 {
     /// <summary>A network to measure: ResNet depth and width, square input size, batch (2 = one climbing pair).</summary>
     internal sealed record Preset(string Name, int Depth, int Width, int Size, int Classes, int Repeats);
@@ -32,7 +32,7 @@ internal static class AutodiffBenchmarkCommand
         var preset = new Option<string>("--preset") { Description = "resnet50 (ResNet-50 at 224x224), small (ResNet-18 width 16 at 128x128) or all", DefaultValueFactory = _ => "all" };
         var threads = new Option<int>("--threads") { Description = "ORT intra-op threads (0 = one per core)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var repeats = new Option<int?>("--repeats") { Description = "Timed runs per graph (default: 5 for resnet50, 20 for small)" };
-        var command = new Command("bench-autodiff", "Time forward, forward+input-gradient (AdvCAM step) and forward+parameter-gradient graphs; print ratios and FLOPs") { preset, threads, repeats };
+        var command = new Command("autodiff", "Time forward, forward+input-gradient (AdvCAM step) and forward+parameter-gradient graphs; print ratios and FLOPs") { preset, threads, repeats };
         command.SetAction(r => Run(r.GetValue(preset)!, r.GetValue(threads), r.GetValue(repeats)));
         return command;
     }
@@ -40,7 +40,7 @@ internal static class AutodiffBenchmarkCommand
     private static int Run(string presetName, int threads, int? repeats)
     {
         var chosen = presetName == "all" ? Presets : Presets.Where(p => p.Name == presetName).ToArray();
-        if (chosen.Length == 0) throw new ArgumentException($"--preset must be one of {string.Join(", ", Presets.Select(p => p.Name))} or all; got '{presetName}'");
+        if (chosen.Length == 0) throw new PerfUsageException($"--preset must be one of {string.Join(", ", Presets.Select(p => p.Name))} or all; got '{presetName}'");
         AnsiConsole.MarkupLine($"ONNX Runtime {OrtRuntime.Version}, {threads} intra-op threads, {Environment.ProcessorCount} cores; batch of 2 (one image and its flip)");
         foreach (var preset in chosen)
         {

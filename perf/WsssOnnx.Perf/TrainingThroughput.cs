@@ -6,13 +6,13 @@ using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
 using WsssOnnx.Training.Loop;
 
-namespace WsssOnnx.Trainer;
+namespace WsssOnnx.Perf;
 
 /// <summary>
-/// `wsss-train bench-train`: classifier training throughput (images per second) with the real loop: augmentation in the
+/// `wsss-perf training`: classifier training throughput (images per second) with the real loop: augmentation in the
 /// background, the training graph on ORT, SGD. Images are generated in memory, so disk and JPEG decoding are excluded.
 /// </summary>
-internal static class TrainingBenchmarkCommand
+internal static class TrainingThroughput
 {
     private sealed record Preset(string Name, int Depth, int Width, int Crop, int Batch, int Steps);
 
@@ -30,12 +30,12 @@ internal static class TrainingBenchmarkCommand
             DefaultValueFactory = _ => "all",
         };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
-        var command = new Command("bench-train", "Measure classifier training images per second") { preset, threads };
+        var command = new Command("training", "Measure classifier training images per second") { preset, threads };
         command.SetAction(r =>
         {
             string name = r.GetValue(preset)!;
             var chosen = name == "all" ? Presets : Presets.Where(p => p.Name == name).ToArray();
-            if (chosen.Length == 0) throw new ArgumentException($"--preset must be one of {string.Join(", ", Presets.Select(p => p.Name))} or all; got '{name}'");
+            if (chosen.Length == 0) throw new PerfUsageException($"--preset must be one of {string.Join(", ", Presets.Select(p => p.Name))} or all; got '{name}'");
             var table = new Table().AddColumns("network", "crop", "batch", "steps", "images/s", "ms/step");
             foreach (var p in chosen)
             {
