@@ -58,9 +58,7 @@ internal static class TrainingThroughput
                 Backbone = new ResNetOptions { Depth = p.Depth, Width = p.Width, TrainableStages = ResNetStages.All, BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training } },
             },
             Augmentation = new Augmentation { CropSize = p.Crop, LongSide = (p.Crop, p.Crop * 5 / 4) },
-            Epochs = 1,
-            BatchSize = p.Batch,
-            Threads = threads,
+            Sgd = ClassifierTrainingOptions.DefaultSgd with { Epochs = 1, BatchSize = p.Batch, Threads = threads },
         };
         string run = Directory.CreateTempSubdirectory("wsss-bench-").FullName;
         try

@@ -26,7 +26,7 @@ internal static class TrainClassifierCommand
 
     public static Command Create()
     {
-        var o = new TrainingRunOptions(epochs: 12, batch: 16, learningRate: 0.05f, headLearningRateMultiplier: 10f, validationPurpose: "mAP");
+        var o = new TrainingRunOptions(ClassifierTrainingOptions.DefaultSgd, validationPurpose: "mAP");
         var noise = new Option<float>("--noise-sigma") { Description = "Gaussian noise added to the normalised training crops (standard deviation; 0: none)" };
         var hide = new Option<int>("--hide-patch")
         {
@@ -51,13 +51,11 @@ internal static class TrainClassifierCommand
                     NoiseSigma = o.ValueOr(r, noise, PretrainedRecipe.NoiseSigma),
                     HidePatch = r.GetValue(hide),
                 },
-                Epochs = o.ValueOr(r, o.Epochs, PretrainedRecipe.Epochs),
-                BatchSize = r.GetValue(o.Batch),
-                LearningRate = o.ValueOr(r, o.LearningRate, PretrainedRecipe.LearningRate),
-                HeadLearningRateMultiplier = r.GetValue(o.HeadLearningRateMultiplier),
-                Seed = r.GetValue(o.Seed),
-                Threads = r.GetValue(o.Threads),
-                StopOnBadSample = r.GetValue(o.StopOnBadSample),
+                Sgd = o.Sgd(r) with
+                {
+                    Epochs = o.ValueOr(r, o.Epochs, PretrainedRecipe.Epochs),
+                    LearningRate = o.ValueOr(r, o.LearningRate, PretrainedRecipe.LearningRate),
+                },
             }.Validate();
             // Options are checked before the dataset is read, so a bad value fails fast.
             var trainSet = o.TrainingSet(r);
@@ -73,10 +71,10 @@ internal static class TrainClassifierCommand
                 Classes = trainSet.Classes.Foreground,
                 Classifier = options.Network with { Classes = trainSet.Classes.Count },
                 CropSize = cropSize,
-                Epochs = options.Epochs,
-                BatchSize = options.BatchSize,
-                LearningRate = options.LearningRate,
-                Seed = options.Seed,
+                Epochs = options.Sgd.Epochs,
+                BatchSize = options.Sgd.BatchSize,
+                LearningRate = options.Sgd.LearningRate,
+                Seed = options.Sgd.Seed,
                 Init = init,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             });

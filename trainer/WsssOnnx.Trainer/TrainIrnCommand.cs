@@ -18,10 +18,7 @@ internal static partial class TrainIrnCommand
     {
         var defaults = new IrnTrainingOptions();
         var o = new TrainingRunOptions(
-            epochs: defaults.Epochs,
-            batch: defaults.BatchSize,
-            learningRate: defaults.LearningRate,
-            headLearningRateMultiplier: 1f,
+            IrnTrainingOptions.DefaultSgd,
             validationPurpose: "nothing (IRN has no validation step)");
         var labels = new Option<DirectoryInfo>("--labels") { Description = "Folder of <id>.png confident label maps (0 background, k class, 255 unsure)", Required = true };
         var package = new Option<DirectoryInfo?>("--package") { Description = "A model package whose classifier backbone (frozen) the boundary branch is trained on" };
@@ -36,13 +33,8 @@ internal static partial class TrainIrnCommand
             {
                 Network = new BoundaryNetworkOptions { Backbone = backbone, Seed = r.GetValue(o.Seed) },
                 Augmentation = defaults.Augmentation with { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize) },
-                Epochs = r.GetValue(o.Epochs),
-                BatchSize = r.GetValue(o.Batch),
-                LearningRate = r.GetValue(o.LearningRate),
+                Sgd = o.Sgd(r),
                 Radius = r.GetValue(radius),
-                Seed = r.GetValue(o.Seed),
-                Threads = r.GetValue(o.Threads),
-                StopOnBadSample = r.GetValue(o.StopOnBadSample),
             }.Validate();
             var trainSet = o.TrainingSet(r);
             string runDir = r.GetValue(o.Run)!.FullName;
@@ -55,10 +47,10 @@ internal static partial class TrainIrnCommand
                 Boundary = options.Network,
                 AffinityRadius = options.Radius,
                 CropSize = cropSize,
-                Epochs = options.Epochs,
-                BatchSize = options.BatchSize,
-                LearningRate = options.LearningRate,
-                Seed = options.Seed,
+                Epochs = options.Sgd.Epochs,
+                BatchSize = options.Sgd.BatchSize,
+                LearningRate = options.Sgd.LearningRate,
+                Seed = options.Sgd.Seed,
                 Init = init,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             });

@@ -13,10 +13,7 @@ internal static class TrainSegmenterCommand
     public static Command Create()
     {
         var o = new TrainingRunOptions(
-            epochs: 12,
-            batch: 8,
-            learningRate: 0.02f,
-            headLearningRateMultiplier: SegmenterTrainingOptions.FromScratchHeadLearningRateMultiplier,
+            SegmenterTrainingOptions.DefaultSgd,
             validationPurpose: "mIoU against ground-truth masks");
         var labels = new Option<DirectoryInfo>("--labels") { Description = "Folder of <id>.png pseudo-label maps (255 = ignore)", Required = true };
         var command = new Command("train-segmenter", "Train the segmenter (dilated ResNet + ASPP, pixel cross-entropy ignoring 255) on pseudo-labels") { labels };
@@ -33,14 +30,8 @@ internal static class TrainSegmenterCommand
                     Seed = r.GetValue(o.Seed),
                 },
                 Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize), ColourJitter = 0.1f },
-                Epochs = r.GetValue(o.Epochs),
-                BatchSize = r.GetValue(o.Batch),
-                LearningRate = r.GetValue(o.LearningRate),
                 // DeepLab's 10x head rate is for a pretrained backbone; from scratch it diverged (SegmenterTrainingOptions).
-                HeadLearningRateMultiplier = o.ValueOr(r, o.HeadLearningRateMultiplier, 10f),
-                Seed = r.GetValue(o.Seed),
-                Threads = r.GetValue(o.Threads),
-                StopOnBadSample = r.GetValue(o.StopOnBadSample),
+                Sgd = o.Sgd(r) with { HeadLearningRateMultiplier = o.ValueOr(r, o.HeadLearningRateMultiplier, 10f) },
             }.Validate();
             // Options are checked before the dataset is read, so a bad value fails fast.
             var trainSet = o.TrainingSet(r);
@@ -55,14 +46,14 @@ internal static class TrainSegmenterCommand
                 Classes = trainSet.Classes.Foreground,
                 Segmenter = options.Network with { Classes = trainSet.Classes.Count + 1 },
                 CropSize = cropSize,
-                Epochs = options.Epochs,
-                BatchSize = options.BatchSize,
-                LearningRate = options.LearningRate,
-                Seed = options.Seed,
+                Epochs = options.Sgd.Epochs,
+                BatchSize = options.Sgd.BatchSize,
+                LearningRate = options.Sgd.LearningRate,
+                Seed = options.Sgd.Seed,
                 Init = init,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             });
-            var validation = valSet is null ? null : SegmenterTrainer.MeanIoUOn(new VocTrainingSource(valSet, cacheImages: true), ImageNormalization.ImageNet, options.Threads);
+            var validation = valSet is null ? null : SegmenterTrainer.MeanIoUOn(new VocTrainingSource(valSet, cacheImages: true), ImageNormalization.ImageNet, options.Sgd.Threads);
             AnsiConsole.MarkupLine(Markup.Escape($"training on {trainSet.Samples.Count} images with labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
             var result = ConsoleProgress.Run("segmenter", progress => new SegmenterTrainer(options, source, runDir) { Progress = progress, Validation = validation, InitialWeights = initial }.Train());
             TrainClassifierCommand.ReportProblems(result.Problems);

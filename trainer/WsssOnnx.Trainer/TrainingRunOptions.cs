@@ -11,15 +11,21 @@ namespace WsssOnnx.Trainer;
 /// <summary>The command-line options train-classifier and train-segmenter share, with each command's defaults.</summary>
 internal sealed class TrainingRunOptions
 {
-    public TrainingRunOptions(int epochs, int batch, float learningRate, float headLearningRateMultiplier, string validationPurpose)
+    /// <param name="defaults">The trainer's SGD settings: the options' defaults, and momentum and weight decay as they are.</param>
+    public TrainingRunOptions(SgdSettings defaults, string validationPurpose)
     {
-        HeadLearningRateMultiplier = new Option<float>("--head-lr-multiplier") { Description = "The head's learning rate over the backbone's", DefaultValueFactory = _ => headLearningRateMultiplier };
-        Epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => epochs };
-        Batch = new Option<int>("--batch") { DefaultValueFactory = _ => batch };
+        _defaults = defaults;
+        HeadLearningRateMultiplier = new Option<float>("--head-lr-multiplier")
+        {
+            Description = "The head's learning rate over the backbone's",
+            DefaultValueFactory = _ => defaults.HeadLearningRateMultiplier,
+        };
+        Epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => defaults.Epochs };
+        Batch = new Option<int>("--batch") { DefaultValueFactory = _ => defaults.BatchSize };
         LearningRate = new Option<float>("--lr")
         {
             Description = "Backbone learning rate at step 0 (the head gets --head-lr-multiplier times it; poly decay)",
-            DefaultValueFactory = _ => learningRate,
+            DefaultValueFactory = _ => defaults.LearningRate,
         };
         ValidationSplit = new Option<string?>("--val-split") { Description = $"Validation list for {validationPurpose} after each epoch (none: skip)", DefaultValueFactory = _ => "val" };
     }
@@ -106,6 +112,20 @@ internal sealed class TrainingRunOptions
     private static bool Given(ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
 
     /// <summary>The option's value, or <paramref name="pretrainedDefault"/> when --pretrained is given and the option is not.</summary>
+    private readonly SgdSettings _defaults;
+
+    /// <summary>The run's SGD settings: the shared options as given (or their defaults) over the trainer's defaults.</summary>
+    public SgdSettings Sgd(ParseResult r) => _defaults with
+    {
+        Epochs = r.GetValue(Epochs),
+        BatchSize = r.GetValue(Batch),
+        LearningRate = r.GetValue(LearningRate),
+        HeadLearningRateMultiplier = r.GetValue(HeadLearningRateMultiplier),
+        Seed = r.GetValue(Seed),
+        Threads = r.GetValue(Threads),
+        StopOnBadSample = r.GetValue(StopOnBadSample),
+    };
+
     public T ValueOr<T>(ParseResult r, Option<T> option, T pretrainedDefault) =>
         IsPretrained(r) && !Given(r, option) ? pretrainedDefault : r.GetValue(option)!;
 

@@ -14,11 +14,7 @@ public sealed class ClassifierTrainerTests(ITestOutputHelper output)
             Backbone = new ResNetOptions { Depth = 18, Width = 4, TrainableStages = ResNetStages.All, BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training } },
         },
         Augmentation = new Augmentation { CropSize = 32, LongSide = (28, 36) },
-        Epochs = epochs,
-        BatchSize = 8,
-        LearningRate = 0.05f,
-        Seed = 3,
-        Threads = 1,
+        Sgd = ClassifierTrainingOptions.DefaultSgd with { Epochs = epochs, BatchSize = 8, LearningRate = 0.05f, Seed = 3, Threads = 1 },
     };
 
     private static string RunDirectory() => Directory.CreateTempSubdirectory("wsss-train-").FullName;
@@ -80,7 +76,7 @@ public sealed class ClassifierTrainerTests(ITestOutputHelper output)
             Assert.Contains(result.Problems, p => p.StartsWith("squares_0003: squares_0003.jpg: the file is truncated", StringComparison.Ordinal));
             Assert.Contains(result.Problems, p => p.Contains("squares_0011", StringComparison.Ordinal));
 
-            var strict = new ClassifierTrainer(TinyOptions(epochs: 1) with { StopOnBadSample = true }, source, null, RunDirectory());
+            var strict = new ClassifierTrainer(TinyOptions(epochs: 1) with { Sgd = TinyOptions(epochs: 1).Sgd with { StopOnBadSample = true } }, source, null, RunDirectory());
             var error = Assert.Throws<InvalidDataException>(() => strict.Train());
             Assert.Contains("truncated", error.Message);
         }
@@ -93,9 +89,9 @@ public sealed class ClassifierTrainerTests(ITestOutputHelper output)
     [Fact]
     public void Invalid_options_name_the_field()
     {
-        var error = Assert.Throws<ArgumentException>(() => (TinyOptions(1) with { BatchSize = 0 }).Validate());
+        var error = Assert.Throws<ArgumentException>(() => (TinyOptions(1) with { Sgd = TinyOptions(1).Sgd with { BatchSize = 0 } }).Validate());
         Assert.Contains("BatchSize", error.Message);
-        error = Assert.Throws<ArgumentException>(() => (TinyOptions(1) with { LearningRate = -1 }).Validate());
+        error = Assert.Throws<ArgumentException>(() => (TinyOptions(1) with { Sgd = TinyOptions(1).Sgd with { LearningRate = -1 } }).Validate());
         Assert.Contains("LearningRate", error.Message);
     }
 }

@@ -27,11 +27,7 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
                     AtrousRates = [1, 2],
                 },
                 Augmentation = new Augmentation { CropSize = 32, LongSide = (30, 34), ColourJitter = 0f },
-                Epochs = 6,
-                BatchSize = 8,
-                LearningRate = 0.02f,
-                Seed = 4,
-                Threads = 1,
+                Sgd = SegmenterTrainingOptions.DefaultSgd with { Epochs = 6, BatchSize = 8, LearningRate = 0.02f, Seed = 4, Threads = 1 },
             };
             int validations = 0;
             var trainer = new SegmenterTrainer(options, new ColourSquaresSource(96, 32, seed: 8), run)
@@ -66,11 +62,11 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
         valid.Validate();
         var invalid = field switch
         {
-            "Epochs" => valid with { Epochs = 0 },
-            "BatchSize" => valid with { BatchSize = 0 },
-            "LearningRate" => valid with { LearningRate = float.NaN },
-            "HeadLearningRateMultiplier" => valid with { HeadLearningRateMultiplier = 0 },
-            _ => valid with { Threads = -1 },
+            "Epochs" => valid with { Sgd = valid.Sgd with { Epochs = 0 } },
+            "BatchSize" => valid with { Sgd = valid.Sgd with { BatchSize = 0 } },
+            "LearningRate" => valid with { Sgd = valid.Sgd with { LearningRate = float.NaN } },
+            "HeadLearningRateMultiplier" => valid with { Sgd = valid.Sgd with { HeadLearningRateMultiplier = 0 } },
+            _ => valid with { Sgd = valid.Sgd with { Threads = -1 } },
         };
         var error = Assert.Throws<ArgumentException>(() => invalid.Validate());
         Assert.Equal(field, error.ParamName);

@@ -19,29 +19,17 @@ public sealed record IrnTrainingOptions
 
     public Augmentation Augmentation { get; init; } = new() { CropSize = 176, LongSide = (132, 242), ColourJitter = 0f };
 
-    public int Epochs { get; init; } = 3;
+    /// <summary>IRN's recipe: 3 epochs of 8 crops at lr 0.1, no momentum, weight decay 1e-4; one rate for every parameter.</summary>
+    public static SgdSettings DefaultSgd { get; } = new() { Epochs = 3, BatchSize = 8, LearningRate = 0.1f, Momentum = 0f };
 
-    public int BatchSize { get; init; } = 8;
-
-    public float LearningRate { get; init; } = 0.1f;
-
-    public float Momentum { get; init; }
-
-    public float WeightDecay { get; init; } = 1e-4f;
+    public SgdSettings Sgd { get; init; } = DefaultSgd;
 
     /// <summary>Pairs within this radius on the stride-4 grid are labelled (IRN: 10).</summary>
     public int Radius { get; init; } = 10;
 
-    public int Seed { get; init; }
-
-    public int Threads { get; init; }
-
-    public bool StopOnBadSample { get; init; }
-
     public IrnTrainingOptions Validate()
     {
-        SgdRunSettings.Validate(Epochs, BatchSize, LearningRate, 1f, Threads);
-        if (!(Momentum is >= 0f and < 1f)) throw new ArgumentException($"Momentum must be in [0, 1); got {Momentum}", nameof(Momentum));
+        Sgd.Validate();
         if (Radius is < 2 or > 24) throw new ArgumentException($"Radius must be between 2 and 24; got {Radius}", nameof(Radius));
         Augmentation.Validate();
         Network.Validate();
@@ -66,7 +54,7 @@ public sealed class IrnTrainer(IrnTrainingOptions options, ITrainingSource train
     public IrnTrainingResult Train(bool resume = true, int? stopAfterEpoch = null, CancellationToken cancellation = default)
     {
         options.Validate();
-        int crop = options.Augmentation.CropSize, batch = options.BatchSize, grid = AffinityLabels.GridSize(crop);
+        int crop = options.Augmentation.CropSize, batch = options.Sgd.BatchSize, grid = AffinityLabels.GridSize(crop);
         var paths = AffinityPaths.Of(options.Radius);
         int directions = paths.Directions.Count;
         var g = new GraphBuilder("irn_train");
@@ -81,8 +69,7 @@ public sealed class IrnTrainer(IrnTrainingOptions options, ITrainingSource train
         var parameters = new ParameterStore(g);
         LoadBackbone(parameters);
 
-        var loop = new TrainingLoop(new LoopOptions(options.Epochs, batch, options.LearningRate, 1f, options.Momentum,
-            options.WeightDecay, options.Seed, options.Threads, options.StopOnBadSample), train, runDirectory, Progress);
+        var loop = new TrainingLoop(options.Sgd with { BatchSize = batch, HeadLearningRateMultiplier = 1f }, train, runDirectory, Progress);
         var task = new Task(options, paths, HostTensor<float>.Zeros(batch, 3, crop, crop),
             HostTensor<float>.Zeros(maskShape), HostTensor<float>.Zeros(maskShape), HostTensor<float>.Zeros(maskShape));
         var history = loop.Run(g, spec, parameters, task, resume, stopAfterEpoch, cancellation);
@@ -98,7 +85,7 @@ public sealed class IrnTrainer(IrnTrainingOptions options, ITrainingSource train
             throw new InvalidDataException($"the backbone weights do not fit this network: {missing.Count} parameters are missing or differ in shape " +
                 $"(first: {missing[0]}); give the package or weights the network was trained with");
         parameters.Load(BackboneWeights.Where(kv => parameters.Tensors.ContainsKey(kv.Key)).ToDictionary());
-        Progress?.Report(new TrainingProgress(0, options.Epochs, 0, 0, double.NaN, 0, TimeSpan.Zero,
+        Progress?.Report(new TrainingProgress(0, options.Sgd.Epochs, 0, 0, double.NaN, 0, TimeSpan.Zero,
             $"frozen backbone: {parameters.Tensors.Count(kv => !kv.Key.StartsWith(BoundaryNetwork.ParameterPrefix, StringComparison.Ordinal))} tensors loaded"));
     }
 

@@ -26,34 +26,28 @@ public sealed record SegmenterTrainingOptions
 
     public Augmentation Augmentation { get; init; } = new() { ColourJitter = 0.1f };
 
-    public int Epochs { get; init; } = 12;
+    /// <summary>12 epochs of 8 crops at lr 0.02, weight decay 5e-4 (DeepLab's), the ASPP head at the backbone's rate.</summary>
+    public static SgdSettings DefaultSgd { get; } = new()
+    {
+        Epochs = 12,
+        BatchSize = 8,
+        LearningRate = 0.02f,
+        HeadLearningRateMultiplier = FromScratchHeadLearningRateMultiplier,
+        WeightDecay = 5e-4f,
+    };
 
-    public int BatchSize { get; init; } = 8;
-
-    public float LearningRate { get; init; } = 0.02f;
+    public SgdSettings Sgd { get; init; } = DefaultSgd;
 
     /// <summary>
-    /// The ASPP head's rate relative to the backbone's. DeepLab uses 10 with a pretrained backbone; from scratch at
-    /// 176 px crops, 10 with lr 0.01–0.05 blew the loss up in the first epoch and left a network that predicts
-    /// background everywhere, while 1 trains (docs/training.md, bundled model v2), hence the default.
+    /// The ASPP head's rate relative to the backbone's from scratch. DeepLab uses 10 with a pretrained backbone; from
+    /// scratch at 176 px crops, 10 with lr 0.01–0.05 blew the loss up in the first epoch and left a network that
+    /// predicts background everywhere, while 1 trains (docs/training.md, bundled model v2), hence the default.
     /// </summary>
-    public float HeadLearningRateMultiplier { get; init; } = FromScratchHeadLearningRateMultiplier;
-
     public const float FromScratchHeadLearningRateMultiplier = 1f;
-
-    public float Momentum { get; init; } = 0.9f;
-
-    public float WeightDecay { get; init; } = 5e-4f;
-
-    public int Seed { get; init; }
-
-    public int Threads { get; init; }
-
-    public bool StopOnBadSample { get; init; }
 
     public SegmenterTrainingOptions Validate()
     {
-        SgdRunSettings.Validate(Epochs, BatchSize, LearningRate, HeadLearningRateMultiplier, Threads);
+        Sgd.Validate();
         Augmentation.Validate();
         Network.Validate();
         return this;
@@ -98,7 +92,7 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
     {
         options.Validate();
         var network = NetworkOptions;
-        int crop = options.Augmentation.CropSize, batch = options.BatchSize;
+        int crop = options.Augmentation.CropSize, batch = options.Sgd.BatchSize;
         var g = new GraphBuilder("segmenter_train");
         var image = g.Input("image", DataType.Float, [batch, 3, crop, crop]);
         var labels = g.Input("labels", DataType.Int64, [batch, crop, crop]);
@@ -106,10 +100,9 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
         var scores = g.ResizeBilinear(net.Scores, crop, crop);
         var spec = TrainingGraph.Append(g, Losses.CrossEntropy(g, scores, labels), net.RunningStatUpdates);
         var parameters = new ParameterStore(g);
-        if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, options.Epochs, Progress);
+        if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, options.Sgd.Epochs, Progress);
 
-        var loop = new TrainingLoop(new LoopOptions(options.Epochs, batch, options.LearningRate, options.HeadLearningRateMultiplier, options.Momentum,
-            options.WeightDecay, options.Seed, options.Threads, options.StopOnBadSample), train, runDirectory, Progress);
+        var loop = new TrainingLoop(options.Sgd with { BatchSize = batch }, train, runDirectory, Progress);
         var task = new Task(this, network, HostTensor<float>.Zeros(batch, 3, crop, crop), HostTensor<long>.Zeros(batch, crop, crop));
         var history = loop.Run(g, spec, parameters, task, resume, stopAfterEpoch, cancellation);
         return new SegmenterTrainingResult(history, loop.Problems, parameters, network);

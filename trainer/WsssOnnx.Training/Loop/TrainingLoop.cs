@@ -7,9 +7,6 @@ using WsssOnnx.Training.Optim;
 
 namespace WsssOnnx.Training.Loop;
 
-/// <summary>Common settings of a training run (the optimiser, schedule, batch, seed and failure policy).</summary>
-public sealed record LoopOptions(int Epochs, int BatchSize, float LearningRate, float HeadLearningRateMultiplier, float Momentum, float WeightDecay, int Seed, int Threads, bool StopOnBadSample);
-
 /// <summary>What differs between training tasks: how a sample fills its slot of the batch, and how the run is validated.</summary>
 internal interface ITrainingTask
 {
@@ -33,7 +30,7 @@ internal interface ITrainingTask
 /// a batch prepared in the background while ORT runs the previous step, SGD with the poly schedule, skipping (or
 /// stopping at) unreadable samples, metrics, progress, and a checkpoint after every epoch to resume from.
 /// </summary>
-internal sealed class TrainingLoop(LoopOptions options, ITrainingSource train, string runDirectory, IProgress<TrainingProgress>? progress)
+internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, string runDirectory, IProgress<TrainingProgress>? progress)
 {
     public const string CheckpointFile = "checkpoint.onnx";
 
