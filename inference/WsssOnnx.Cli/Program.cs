@@ -1,5 +1,7 @@
 using System.CommandLine;
 using WsssOnnx.Cli;
+using WsssOnnx.Imaging;
+using WsssOnnx.Packages.Onnx;
 using WsssOnnx.Runtime;
 
 var root = new RootCommand("wsss: weakly supervised semantic segmentation on ONNX Runtime (AdvCAM pseudo-labels, segmentation, gRPC service)")
@@ -14,29 +16,12 @@ var root = new RootCommand("wsss: weakly supervised semantic segmentation on ONN
     ServerBenchCommand.Create(),
 };
 
-// Redirected output (a log file, a pipe) gets plain lines: no colour codes, no redrawn progress bars, whatever TERM says.
-if (Console.IsOutputRedirected)
-{
-    Spectre.Console.AnsiConsole.Profile.Capabilities.Ansi = false;
-    Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive = false;
-}
-
-try
-{
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-}
-catch (OnnxRuntimeUnavailableException e)
-{
-    Console.Error.WriteLine($"wsss: {e.Message}");
-    return ExitCodes.RuntimeMissing;
-}
-catch (CommandFailedException e)
-{
-    Console.Error.WriteLine($"wsss: {e.Message}");
-    return ExitCodes.Failed;
-}
-catch (ModelLoadException e)
-{
-    Console.Error.WriteLine($"wsss: {e.Message}");
-    return ExitCodes.Failed;
-}
+// Commands that stop gracefully on Ctrl+C (relabel, serve) say what they kept themselves, so no interrupt sentence here.
+return new CommandLineProgram("wsss", root)
+    .Fails<ModelLoadException>()
+    .Fails<OnnxFormatException>()
+    .Fails<ImageDecodeException>()
+    .Fails<IOException>()
+    .Fails<UnauthorizedAccessException>()
+    .RuntimeMissing<OnnxRuntimeUnavailableException>()
+    .Run(args);

@@ -46,9 +46,10 @@ internal static class ExportCommand
         command.SetAction(r =>
         {
             int sweepImages = r.GetValue(thresholdImages);
-            if (sweepImages < 0) throw new ArgumentException($"--threshold-images must be 0 or more; got {sweepImages}.");
-            if ((r.GetValue(classifierRun) is null) == (r.GetValue(package) is null))
-                throw new ArgumentException("give either --classifier-run (a new package) or --package (a new version of one), not both and not neither.");
+            UsageException.Check(sweepImages >= 0, $"--threshold-images must be 0 or more; got {sweepImages}.");
+            UsageException.Check((r.GetValue(classifierRun) is null) != (r.GetValue(package) is null),
+                "give either --classifier-run (a new package) or --package (a new version of one), not both and not neither.");
+            UsageException.Validated(() => PackageExporter.CheckNames(r.GetValue(name)!, r.GetValue(version)!));
             if (r.GetValue(package) is { } sourcePackage) return Derive(r, ModelPackage.Open(sourcePackage.FullName), segmenterRun, irnRun, models, name, version, data, valSplit, provenance);
             var clsConfig = RunConfig.Load(r.GetValue(classifierRun)!.FullName);
             var clsNetwork = clsConfig.Classifier ?? throw new InvalidDataException("the classifier run's run.json has no classifier network");
@@ -131,11 +132,11 @@ internal static class ExportCommand
             var network = Run(irnDir, "IRN").Boundary ?? throw new InvalidDataException("the IRN run's run.json has no boundary network");
             boundary = new TrainedBoundary(network, LoadBoundary(irnDir.FullName, network));
         }
-        if (segmenter is null && boundary is null) throw new ArgumentException("--package makes a new version with new networks: give --segmenter-run and/or --irn-run.");
+        UsageException.Check(segmenter is not null || boundary is not null, "--package makes a new version with new networks: give --segmenter-run and/or --irn-run.");
         commands.Add("wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
 
         string dataRoot = r.GetValue(data)?.FullName ?? DatasetRoot(source.Manifest.Provenance.Dataset)
-            ?? throw new ArgumentException($"{source.Directory}'s manifest names no dataset list to measure on: give --data.");
+            ?? throw new UsageException($"{source.Directory}'s manifest names no dataset list to measure on: give --data.");
         var valSet = TrainClassifierCommand.OpenDataset(dataRoot, r.GetValue(valSplit)!, BadSamplePolicy.Skip);
         string written = PackageExporter.Derive(source, r.GetValue(models)!.FullName, r.GetValue(name)!, r.GetValue(version)!, segmenter, boundary, commands,
             staged => PackageEvaluation.MeasureNetworks(staged, new VocTrainingSource(valSet), Console.Out, segmenter: segmenter is not null, walk: boundary is not null));

@@ -61,7 +61,7 @@ internal static class MakeDatasetCommand
         };
         command.SetAction(r =>
         {
-            var options = new SyntheticDatasetOptions
+            var options = UsageException.Validated(new SyntheticDatasetOptions
             {
                 TrainImages = r.GetValue(train),
                 ValImages = r.GetValue(val),
@@ -78,7 +78,7 @@ internal static class MakeDatasetCommand
                 BodySignature = r.GetValue(bodySignature),
                 BodyEcho = r.GetValue(bodyEcho),
                 Overwrite = r.GetValue(overwrite),
-            }.Validate();
+            }.Validate);
             string root = r.GetValue(output)!.FullName;
             SyntheticDatasetSummary? summary = null;
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(context =>
@@ -97,6 +97,6 @@ internal static class MakeDatasetCommand
     {
         null or [] => null,
         [double min, double max] => (min, max),
-        _ => throw new ArgumentException($"{name} takes two numbers, MIN MAX; got {values.Length}"),
+        _ => throw new UsageException($"{name} takes two numbers, MIN MAX; got {values.Length}."),
     };
 }

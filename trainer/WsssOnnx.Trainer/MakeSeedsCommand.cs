@@ -37,7 +37,7 @@ internal static class MakeSeedsCommand
             // The package's normalisation, scales (and AdvCAM's T, xi, lambda, tau) and threshold, as relabel and the service use them.
             var options = ManifestAttribution.Options(pkg.Manifest, climb);
             float bg = r.GetValue(threshold) ?? ManifestAttribution.BackgroundThreshold(pkg.Manifest, options);
-            if (!(bg is >= 0f and <= 1f)) throw new ArgumentException($"--threshold must be in [0, 1]; got {bg}.");
+            UsageException.CheckRange(bg, 0f, 1f, "--threshold");
             var dataset = TrainClassifierCommand.OpenDataset(r.GetValue(data)!.FullName, r.GetValue(split)!, BadSamplePolicy.Skip);
             var source = new VocTrainingSource(dataset);
             string outDir = r.GetValue(output)!.FullName;

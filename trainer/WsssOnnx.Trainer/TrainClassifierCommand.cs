@@ -37,7 +37,7 @@ internal static class TrainClassifierCommand
         command.SetAction(r =>
         {
             int cropSize = r.GetValue(o.Crop);
-            var options = new ClassifierTrainingOptions
+            var options = UsageException.Validated(new ClassifierTrainingOptions
             {
                 Network = new CamClassifierOptions
                 {
@@ -56,7 +56,7 @@ internal static class TrainClassifierCommand
                     Epochs = o.ValueOr(r, o.Epochs, PretrainedRecipe.Epochs),
                     LearningRate = o.ValueOr(r, o.LearningRate, PretrainedRecipe.LearningRate),
                 },
-            }.Validate();
+            }.Validate);
             // Options are checked before the dataset is read, so a bad value fails fast.
             var trainSet = o.TrainingSet(r);
             var valSet = o.ValidationSet(r);

@@ -29,13 +29,13 @@ internal static partial class TrainIrnCommand
         {
             int cropSize = o.ValueOr(r, o.Crop, defaults.Augmentation.CropSize);
             var (weights, init, backbone) = Backbone(r, o, r.GetValue(package));
-            var options = new IrnTrainingOptions
+            var options = UsageException.Validated(new IrnTrainingOptions
             {
                 Network = new BoundaryNetworkOptions { Backbone = backbone, Seed = r.GetValue(o.Seed) },
                 Augmentation = defaults.Augmentation with { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize) },
                 Sgd = o.Sgd(r),
                 Radius = r.GetValue(radius),
-            }.Validate();
+            }.Validate);
             var trainSet = o.TrainingSet(r);
             string runDir = r.GetValue(o.Run)!.FullName;
             var source = new VocTrainingSource(trainSet, r.GetValue(labels)!.FullName, cacheImages: true);
@@ -69,7 +69,7 @@ internal static partial class TrainIrnCommand
         if (package is not null)
         {
             if (o.IsPretrained(r) || r.GetValue(o.InitFrom) is not null)
-                throw new ArgumentException("--package, --pretrained and --init-from each choose the backbone: give one");
+                throw new UsageException("--package, --pretrained and --init-from each choose the backbone: give one.");
             var opened = ModelPackage.Open(package.FullName);
             var weights = ModelFile.FloatInitializers(ModelFile.Read(opened.PathOf(PackageRoles.Classifier)));
             var networks = opened.Manifest.Networks;
@@ -87,7 +87,7 @@ internal static partial class TrainIrnCommand
             });
         }
         var (initial, init) = o.InitialWeights(r, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
-        if (initial is null) throw new ArgumentException("the boundary network trains on a frozen backbone: give --package, --pretrained imagenet or --init-from");
+        if (initial is null) throw new UsageException("the boundary network trains on a frozen backbone: give --package, --pretrained imagenet or --init-from.");
         var options = o.Backbone(r, ResNetLayout.OutputStride16, (ResNetStages.None, TrainAffine: false));
         return (initial, init, options with { TrainableStages = ResNetStages.None, BatchNorm = frozen });
     }

@@ -21,7 +21,7 @@ internal static class TrainSegmenterCommand
         command.SetAction(r =>
         {
             int cropSize = r.GetValue(o.Crop);
-            var options = new SegmenterTrainingOptions
+            var options = UsageException.Validated(new SegmenterTrainingOptions
             {
                 Network = new DeepLabOptions
                 {
@@ -32,7 +32,7 @@ internal static class TrainSegmenterCommand
                 Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize), ColourJitter = 0.1f },
                 // DeepLab's 10x head rate is for a pretrained backbone; from scratch it diverged (SegmenterTrainingOptions).
                 Sgd = o.Sgd(r) with { HeadLearningRateMultiplier = o.ValueOr(r, o.HeadLearningRateMultiplier, 10f) },
-            }.Validate();
+            }.Validate);
             // Options are checked before the dataset is read, so a bad value fails fast.
             var trainSet = o.TrainingSet(r);
             var valSet = o.ValidationSet(r);

@@ -75,7 +75,7 @@ internal sealed class TrainingRunOptions
     /// one, refuses settings that differ from its run.json (only --epochs, and only with --extend, may change), so a
     /// resumed run never silently trains on another schedule or data. Then writes run.json.
     /// </summary>
-    /// <exception cref="ArgumentException">The run would resume with other settings; the message says which and what to do.</exception>
+    /// <exception cref="UsageException">The run would resume with other settings; the message says which and what to do.</exception>
     public void StartRun(ParseResult r, string runDirectory, RunConfig config)
     {
         string checkpoint = Path.Combine(runDirectory, ClassifierTrainer.CheckpointFile);
@@ -89,7 +89,7 @@ internal sealed class TrainingRunOptions
             var conflicts = config.ResumeConflicts(started);
             bool onlyEpochs = conflicts is [{ Name: "epochs" }];
             if (conflicts.Count > 0 && !(onlyEpochs && r.GetValue(Extend)))
-                throw new ArgumentException($"{runDirectory} holds a run started with other settings: {string.Join("; ", conflicts)}. " +
+                throw new UsageException($"{runDirectory} holds a run started with other settings: {string.Join("; ", conflicts)}. " +
                     "Resume it with the same settings, give --restart to start over" + (onlyEpochs ? ", or --extend to train it to the new --epochs." : "."));
         }
         config.Save(runDirectory);
@@ -146,7 +146,14 @@ internal sealed class TrainingRunOptions
 
     public BadSamplePolicy Policy(ParseResult r) => r.GetValue(StopOnBadSample) ? BadSamplePolicy.Stop : BadSamplePolicy.Skip;
 
-    public VocDataset TrainingSet(ParseResult r) => TrainClassifierCommand.OpenDataset(r.GetValue(Data)!.FullName, r.GetValue(Split)!, Policy(r));
+    /// <summary>The training list; one with fewer images than a batch is refused, as a training step needs a whole batch.</summary>
+    public VocDataset TrainingSet(ParseResult r)
+    {
+        var set = TrainClassifierCommand.OpenDataset(r.GetValue(Data)!.FullName, r.GetValue(Split)!, Policy(r));
+        int batch = r.GetValue(Batch);
+        UsageException.Check(set.Samples.Count >= batch, $"--batch {batch} is more than the {set.Samples.Count} images of {set.ListPath}; give a smaller --batch.");
+        return set;
+    }
 
     public VocDataset? ValidationSet(ParseResult r)
     {
@@ -162,7 +169,7 @@ internal sealed class TrainingRunOptions
     public ResNetOptions Backbone(ParseResult r, ResNetLayout layout, (ResNetStages Stages, bool TrainAffine) pretrained)
     {
         if (IsPretrained(r) && r.GetValue(InitFrom) is not null)
-            throw new ArgumentException("--pretrained and --init-from both choose the starting weights: give one");
+            throw new UsageException("--pretrained and --init-from both choose the starting weights: give one.");
         if (!IsPretrained(r))
         {
             return new()
@@ -176,7 +183,7 @@ internal sealed class TrainingRunOptions
             };
         }
         if (Given(r, Depth) && r.GetValue(Depth) != 18 || Given(r, Width) && r.GetValue(Width) != 64)
-            throw new ArgumentException("--pretrained imagenet is a ResNet-18 of width 64: leave out --depth and --width, or give 18 and 64");
+            throw new UsageException("--pretrained imagenet is a ResNet-18 of width 64: leave out --depth and --width, or give 18 and 64.");
         return new()
         {
             Depth = 18,

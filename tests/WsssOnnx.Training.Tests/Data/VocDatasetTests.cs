@@ -83,7 +83,9 @@ public sealed class VocDatasetTests : IDisposable
         Assert.Equal((24, 16), (read.Width, read.Height));
         Assert.Equal(mask.Pixels, read.Pixels);
         Assert.Null(without.MaskPath);
-        Assert.Throws<InvalidOperationException>(() => dataset.LoadMask(without));
+        var missing = Assert.Throws<DatasetException>(() => dataset.LoadMask(without));
+        Assert.Equal(DatasetProblemKind.MissingFile, missing.Kind);
+        Assert.Contains("without", missing.Message);
     }
 
     [Fact]

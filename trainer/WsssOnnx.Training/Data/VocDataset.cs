@@ -131,12 +131,12 @@ public sealed class VocDataset
     /// <summary>
     /// Reads the sample's segmentation mask as label values (palette indices): 0 background, 1..C classes, 255 ignore.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The sample has no mask (<see cref="VocSample.MaskPath"/> is null).</exception>
-    /// <exception cref="DatasetException">Missing or unreadable file, not a palette/grey PNG, or a value above C other than 255.</exception>
+    /// <exception cref="DatasetException">The sample has no mask (<see cref="VocSample.MaskPath"/> is null); missing or unreadable file, not a palette/grey PNG, or a value above C other than 255.</exception>
     public GrayImage LoadMask(VocSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        string path = sample.MaskPath ?? throw new InvalidOperationException($"sample {sample.Id} has no segmentation mask");
+        string path = sample.MaskPath
+            ?? throw new DatasetException(new DatasetProblem(DatasetProblemKind.MissingFile, ListPath, $"sample {sample.Id} has no segmentation mask", sample.Id));
         byte[] data = DatasetFiles.ReadBytes(path, "segmentation mask", sample.Id);
         GrayImage mask;
         try

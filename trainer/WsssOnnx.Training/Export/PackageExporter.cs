@@ -106,6 +106,15 @@ public static class PackageExporter
         }, keepMetrics: true);
     }
 
+    /// <summary>Refuses a package name or version that is not a plain folder name.</summary>
+    /// <exception cref="ArgumentException">The name or version is empty or holds a path separator (or a dot: the name; a leading dot: the version).</exception>
+    public static void CheckNames(string name, string version)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"package name '{name}' must be a plain folder name");
+        if (string.IsNullOrWhiteSpace(version) || version.IndexOfAny(['/', '\\']) >= 0 || version.StartsWith('.'))
+            throw new ArgumentException($"package version '{version}' must be a plain folder name");
+    }
+
     /// <summary>
     /// Writes a package into final.partial (<paramref name="write"/> puts the networks there and returns the manifest),
     /// measures it, then seals it with its manifest and renames it into place; nothing is left behind on failure.
@@ -113,9 +122,7 @@ public static class PackageExporter
     private static string Staged(string modelsRoot, string name, string version, Func<ModelPackage, PackageMeasurement>? evaluate, Func<string, ModelManifest> write,
         bool keepMetrics = false)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"package name '{name}' must be a plain folder name");
-        if (string.IsNullOrWhiteSpace(version) || version.IndexOfAny(['/', '\\']) >= 0 || version.StartsWith('.'))
-            throw new ArgumentException($"package version '{version}' must be a plain folder name");
+        CheckNames(name, version);
         string final = Path.Combine(modelsRoot, name, version);
         if (Directory.Exists(final)) throw new IOException($"{final} exists: a package version is immutable, choose a new version");
         string staging = final + ".partial";

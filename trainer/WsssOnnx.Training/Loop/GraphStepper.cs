@@ -36,7 +36,7 @@ internal sealed class GraphStepper : IDisposable
     {
         using var result = _session.Run(_inputs, _outputs);
         float loss = result.Span<float>(_spec.LossOutput)[0];
-        if (!float.IsFinite(loss)) throw new InvalidOperationException($"the training loss became {loss}; lower the learning rate");
+        if (!float.IsFinite(loss)) throw new TrainingDivergedException(loss);
         for (int i = 0; i < _spec.Parameters.Count; i++)
         {
             string name = _spec.Parameters[i];
