@@ -44,10 +44,10 @@ internal static class AttributeCommand
             var confidentOptions = result.GetValue(confident) ? new ConfidentChoice(result.GetValue(fg), result.GetValue(bg)) : null;
             string? servers = result.GetValue(server);
             if ((servers is null) == (result.GetValue(package) is null))
-                throw new CommandFailedException("give either --package (attribute here) or --server (ask running servers), not both and not neither.");
+                throw new UsageException("give either --package (attribute here) or --server (ask running servers), not both and not neither.");
             if (servers is not null)
             {
-                if (result.GetValue(traceSteps)) throw new CommandFailedException("--trace works with --package only: the server does not return per-step diagnostics.");
+                if (result.GetValue(traceSteps)) throw new UsageException("--trace works with --package only: the server does not return per-step diagnostics.");
                 return RunRemote(servers, result.GetValue(retries), result.GetValue(model), result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
                     result.GetValue(steps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(rw), result.GetValue(output)!);
             }
@@ -63,7 +63,7 @@ internal static class AttributeCommand
         using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, randomWalk ? LabelMode.Rw : crf ? LabelMode.Crf : LabelMode.Seeds, confident,
             stepSize: stepSize, maskWeight: maskWeight);
         var classes = attribution.ResolveClasses(classList.Split(','));
-        if (classes.Count == 0) throw new CommandFailedException("--classes names no class; give at least one, e.g. --classes disc.");
+        if (classes.Count == 0) throw new UsageException("--classes names no class; give at least one, e.g. --classes disc.");
         var image = attribution.ReadImage(imageFile.FullName);
 
         var trace = traceSteps ? new ClimbingTrace { RecordMaps = true } : null;

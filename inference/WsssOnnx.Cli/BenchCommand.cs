@@ -48,15 +48,15 @@ internal static class BenchCommand
 
     private static int Run(DirectoryInfo? packageDirectory, FileInfo? imageFile, int? size, string? classList, int? steps, int repeats, int threads, bool json)
     {
-        if (repeats is < 1 or > 1000) throw new CommandFailedException($"--repeats must be in [1, 1000]; got {repeats}.");
-        if (threads is < 0 or > 1024) throw new CommandFailedException($"--threads must be in [0, 1024] (0: ORT's choice); got {threads}.");
-        if (size is < 16 or > 1024) throw new CommandFailedException($"--size must be in [16, 1024]; got {size}.");
+        if (repeats is < 1 or > 1000) throw new UsageException($"--repeats must be in [1, 1000]; got {repeats}.");
+        if (threads is < 0 or > 1024) throw new UsageException($"--threads must be in [0, 1024] (0: ORT's choice); got {threads}.");
+        if (size is < 16 or > 1024) throw new UsageException($"--size must be in [16, 1024]; got {size}.");
         string directory = packageDirectory?.FullName ?? NewestDefaultPackage();
         var sessions = new SessionConfig { IntraOpThreads = threads, WarmUp = false };
         using var attribution = PackageAttribution.Open(directory, AttributionMethod.AdvCam, steps, threshold: null, LabelMode.Seeds, sessions: sessions);
         var manifest = attribution.Package.Manifest;
         var targets = classList is null ? [.. Enumerable.Range(0, Math.Min(2, attribution.ForegroundClasses.Count))] : attribution.ResolveClasses(classList.Split(','));
-        if (targets.Count == 0) throw new CommandFailedException("--classes names no class; give at least one, e.g. --classes disc.");
+        if (targets.Count == 0) throw new UsageException("--classes names no class; give at least one, e.g. --classes disc.");
         var picture = imageFile is null ? SyntheticImage.Shapes(size ?? manifest.Networks.TrainingSize) : attribution.ReadImage(imageFile.FullName);
 
         var advCam = attribution.Options;

@@ -34,10 +34,10 @@ internal static class EvalCommand
         command.SetAction(result =>
         {
             var (l, m) = (result.GetValue(labels), result.GetValue(maps));
-            if ((l is null) == (m is null)) throw new CommandFailedException("give either --labels (label PNGs) or --maps (saved class maps), not both or neither.");
-            if (l is not null && result.GetValue(crf)) throw new CommandFailedException("--crf refines seeds made from saved maps; it needs --maps.");
-            if (l is not null && result.GetValue(baselineMaps) is not null) throw new CommandFailedException("--baseline-maps compares seeds made from saved maps; it needs --maps.");
-            if (result.GetValue(baselineThreshold) is { } bt && !(bt is >= 0f and <= 1f)) throw new CommandFailedException($"--baseline-threshold must be in [0, 1]; got {bt}.");
+            if ((l is null) == (m is null)) throw new UsageException("give either --labels (label PNGs) or --maps (saved class maps), not both or neither.");
+            if (l is not null && result.GetValue(crf)) throw new UsageException("--crf refines seeds made from saved maps; it needs --maps.");
+            if (l is not null && result.GetValue(baselineMaps) is not null) throw new UsageException("--baseline-maps compares seeds made from saved maps; it needs --maps.");
+            if (result.GetValue(baselineThreshold) is { } bt && !(bt is >= 0f and <= 1f)) throw new UsageException($"--baseline-threshold must be in [0, 1]; got {bt}.");
             return l is not null
                 ? Run(l, result.GetValue(data)!, result.GetValue(split)!)
                 : Sweep(m!, ParseThresholds(result.GetValue(thresholds)!), result.GetValue(crf), result.GetValue(baselineMaps), result.GetValue(baselineThreshold),
@@ -190,15 +190,15 @@ internal static class EvalCommand
     {
         static float Parse(string s) => float.TryParse(s.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float v)
             ? v
-            : throw new CommandFailedException($"--thresholds: \"{s}\" is not a number.");
+            : throw new UsageException($"--thresholds: \"{s}\" is not a number.");
         var values = new List<float>();
         string[] range = text.Split(':');
         if (range.Length == 3)
         {
             float start = Parse(range[0]), stop = Parse(range[1]), step = Parse(range[2]);
-            if (!(step > 0) || stop < start) throw new CommandFailedException($"--thresholds {text}: the step must be positive and stop at least start.");
+            if (!(step > 0) || stop < start) throw new UsageException($"--thresholds {text}: the step must be positive and stop at least start.");
             int count = (int)Math.Floor((stop - start) / step + 1e-3) + 1;
-            if (count > 1000) throw new CommandFailedException($"--thresholds {text} gives {count} thresholds; at most 1000.");
+            if (count > 1000) throw new UsageException($"--thresholds {text} gives {count} thresholds; at most 1000.");
             for (int i = 0; i < count; i++) values.Add((float)Math.Round(start + i * (double)step, 6));
         }
         else if (range.Length == 1)
@@ -207,11 +207,11 @@ internal static class EvalCommand
         }
         else
         {
-            throw new CommandFailedException($"--thresholds {text}: give start:stop:step or a comma list.");
+            throw new UsageException($"--thresholds {text}: give start:stop:step or a comma list.");
         }
         foreach (float v in values)
         {
-            if (!(v is >= 0f and <= 1f)) throw new CommandFailedException($"--thresholds: every threshold must be in [0, 1]; got {v}.");
+            if (!(v is >= 0f and <= 1f)) throw new UsageException($"--thresholds: every threshold must be in [0, 1]; got {v}.");
         }
         return values;
     }

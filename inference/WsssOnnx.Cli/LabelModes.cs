@@ -9,7 +9,7 @@ internal static class LabelModes
     public static LabelMode Resolve(LabelMode? mode, bool crf)
     {
         if (crf && mode is { } m && m != LabelMode.Crf)
-            throw new CommandFailedException($"--crf and --mode {m.ToString().ToLowerInvariant()} contradict each other; give one of them.");
+            throw new UsageException($"--crf and --mode {m.ToString().ToLowerInvariant()} contradict each other; give one of them.");
         return mode ?? (crf ? LabelMode.Crf : LabelMode.Seeds);
     }
 }

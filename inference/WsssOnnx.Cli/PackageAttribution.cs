@@ -93,10 +93,10 @@ internal sealed class PackageAttribution : IDisposable
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new CommandFailedException($"invalid AdvCAM option: {e.Message}", e);
+            throw new UsageException($"invalid AdvCAM option: {e.Message}", e);
         }
         float bg = threshold ?? ManifestAttribution.BackgroundThreshold(package.Manifest, options);
-        if (!(bg is >= 0f and <= 1f)) throw new CommandFailedException($"--threshold must be in [0, 1]; got {bg}.");
+        if (!(bg is >= 0f and <= 1f)) throw new UsageException($"--threshold must be in [0, 1]; got {bg}.");
         var confident = (confidentChoice ?? new ConfidentChoice(null, null)).Resolve(bg);
         try
         {
@@ -104,7 +104,7 @@ internal sealed class PackageAttribution : IDisposable
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new CommandFailedException($"invalid confident-label threshold (--fg-threshold, --bg-threshold): {e.Message}", e);
+            throw new UsageException($"invalid confident-label threshold (--fg-threshold, --bg-threshold): {e.Message}", e);
         }
         if (options.Steps > 1 && !package.Has(PackageRoles.Climber))
             throw new CommandFailedException($"AdvCAM needs the package's climber.onnx, which {directory} does not have; use --method cam.");

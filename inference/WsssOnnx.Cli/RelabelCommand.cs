@@ -50,10 +50,10 @@ internal static class RelabelCommand
             var confident = new ConfidentChoice(result.GetValue(fg), result.GetValue(bg));
             string? servers = result.GetValue(server);
             if ((servers is null) == (result.GetValue(package) is null))
-                throw new CommandFailedException("give either --package (label here) or --server (label on running servers), not both and not neither.");
+                throw new UsageException("give either --package (label here) or --server (label on running servers), not both and not neither.");
             if (servers is not null)
             {
-                if (result.GetValue(saveMaps) is not null) throw new CommandFailedException("--save-maps needs --package: servers return label maps, not class maps.");
+                if (result.GetValue(saveMaps) is not null) throw new UsageException("--save-maps needs --package: servers return label maps, not class maps.");
                 var remote = RemoteRelabelCommand.Options(result.GetValue(model), result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), labelMode, confident,
                     result.GetValue(stepSize), result.GetValue(maskWeight));
                 return RemoteRelabelCommand.Run(servers, result.GetValue(window), result.GetValue(retries), remote,
@@ -69,7 +69,7 @@ internal static class RelabelCommand
     private static int Run(DirectoryInfo packageDirectory, DirectoryInfo data, string splitName, DirectoryInfo output, AttributionMethod method,
         int? steps, float? threshold, LabelMode mode, ConfidentChoice confident, DirectoryInfo? saveMaps, int parallel, float? stepSize, float? maskWeight)
     {
-        if (parallel is < 1 or > 256) throw new CommandFailedException($"--parallel must be in [1, 256]; got {parallel}.");
+        if (parallel is < 1 or > 256) throw new UsageException($"--parallel must be in [1, 256]; got {parallel}.");
         var split = VocSplit.Open(data.FullName, splitName);
         using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, mode, confident,
             stepSize: stepSize, maskWeight: maskWeight);

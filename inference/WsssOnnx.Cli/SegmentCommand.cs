@@ -36,7 +36,7 @@ internal static class SegmentCommand
             string? servers = result.GetValue(server);
             var packageDirectory = result.GetValue(package);
             if ((servers is null) == (packageDirectory is null))
-                throw new CommandFailedException("give either --package (segment here) or --server (ask running servers), not both and not neither.");
+                throw new UsageException("give either --package (segment here) or --server (ask running servers), not both and not neither.");
             var work = Work(result.GetValue(images)!, result.GetValue(data), result.GetValue(split));
             var outputDirectory = result.GetValue(output)!;
             Directory.CreateDirectory(outputDirectory.FullName);
@@ -97,12 +97,12 @@ internal static class SegmentCommand
     {
         if (data is null)
         {
-            if (split is not null) throw new CommandFailedException("--split needs --data.");
-            if (images.Length == 0) throw new CommandFailedException("give images to segment, or --data and --split.");
+            if (split is not null) throw new UsageException("--split needs --data.");
+            if (images.Length == 0) throw new UsageException("give images to segment, or --data and --split.");
             return [.. images.Select(f => (f, Path.GetFileNameWithoutExtension(f.Name) + "_segment.png"))];
         }
-        if (images.Length > 0) throw new CommandFailedException("give images or --data and --split, not both.");
-        if (split is null) throw new CommandFailedException("--data needs --split (e.g. val).");
+        if (images.Length > 0) throw new UsageException("give images or --data and --split, not both.");
+        if (split is null) throw new UsageException("--data needs --split (e.g. val).");
         var voc = VocSplit.Open(data.FullName, split);
         return [.. voc.Ids.Select(id => (new FileInfo(voc.ImagePath(id)), id + ".png"))];
     }

@@ -90,15 +90,15 @@ internal static class ServeCommand
         };
         command.SetAction(result =>
         {
-            if (!IPAddress.TryParse(result.GetValue(host), out var address)) throw new CommandFailedException($"--host must be an IP address; got \"{result.GetValue(host)}\".");
+            if (!IPAddress.TryParse(result.GetValue(host), out var address)) throw new UsageException($"--host must be an IP address; got \"{result.GetValue(host)}\".");
             if (!IPAddress.TryParse(result.GetValue(metricsHost), out var metricsAddress))
-                throw new CommandFailedException($"--metrics-host must be an IP address; got \"{result.GetValue(metricsHost)}\".");
+                throw new UsageException($"--metrics-host must be an IP address; got \"{result.GetValue(metricsHost)}\".");
             int grpcPort = result.GetValue(port), httpPort = result.GetValue(metricsPort);
-            if (grpcPort is < 0 or > 65535) throw new CommandFailedException($"--port must be in [0, 65535]; got {grpcPort}.");
-            if (httpPort is < -1 or > 65535) throw new CommandFailedException($"--metrics-port must be in [-1, 65535]; got {httpPort}.");
-            if (result.GetValue(maxMessage) is < 1 or > 1024) throw new CommandFailedException($"--max-message-mb must be in [1, 1024]; got {result.GetValue(maxMessage)}.");
+            if (grpcPort is < 0 or > 65535) throw new UsageException($"--port must be in [0, 65535]; got {grpcPort}.");
+            if (httpPort is < -1 or > 65535) throw new UsageException($"--metrics-port must be in [-1, 65535]; got {httpPort}.");
+            if (result.GetValue(maxMessage) is < 1 or > 1024) throw new UsageException($"--max-message-mb must be in [1, 1024]; got {result.GetValue(maxMessage)}.");
             string format = result.GetValue(logFormat)!;
-            if (format is not ("simple" or "json")) throw new CommandFailedException($"--log-format must be simple or json; got \"{format}\".");
+            if (format is not ("simple" or "json")) throw new UsageException($"--log-format must be simple or json; got \"{format}\".");
             var options = new ServiceOptions
             {
                 ModelsRoot = result.GetValue(models)!.FullName,
@@ -124,15 +124,11 @@ internal static class ServeCommand
                 IncompleteMessageIdleTimeout = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(messageIdle), -1, 1e6)),
                 MinMessageDataRate = (int)Math.Clamp(result.GetValue(messageRate) * 1024L, 0, int.MaxValue),
             };
-            try
+            UsageException.Validated(() =>
             {
                 options.Validate();
                 transportLimits.Validate();
-            }
-            catch (ArgumentOutOfRangeException e)
-            {
-                throw new CommandFailedException(e.Message.Split(" (Parameter")[0].Split('\n')[0], e);
-            }
+            });
             string? certificate = result.GetValue(cert)?.FullName;
             string? password = TlsPassword(result.GetValue(certPassword), result.GetValue(certPasswordFile));
             // Before any model loads: a TLS mistake is one sentence, not a stack trace after a minute of loading.
@@ -156,7 +152,7 @@ internal static class ServeCommand
 
     private static string? TlsPassword(string? onCommandLine, FileInfo? file)
     {
-        if (onCommandLine is not null && file is not null) throw new CommandFailedException("give --tls-password or --tls-password-file, not both.");
+        if (onCommandLine is not null && file is not null) throw new UsageException("give --tls-password or --tls-password-file, not both.");
         if (file is not null) return ReadSecret(file, "--tls-password-file");
         return onCommandLine ?? Environment.GetEnvironmentVariable(TlsPasswordVariable);
     }

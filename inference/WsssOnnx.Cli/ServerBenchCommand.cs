@@ -72,10 +72,10 @@ internal static class ServerBenchCommand
             var levels = ParseConcurrency(result.GetValue(concurrency)!);
             var settings = new Settings(result.GetValue(requests), result.GetValue(advCamRequests), result.GetValue(warmUp), levels,
                 result.GetValue(skipAdvCam), result.GetValue(image), result.GetValue(size));
-            if (settings.Requests is < 1 or > 1_000_000) throw new CommandFailedException($"--requests must be in [1, 1000000]; got {settings.Requests}.");
-            if (settings.AdvCamRequests is < 1 or > 10_000) throw new CommandFailedException($"--advcam-requests must be in [1, 10000]; got {settings.AdvCamRequests}.");
-            if (settings.WarmUp is < 0 or > 10_000) throw new CommandFailedException($"--warmup must be in [0, 10000]; got {settings.WarmUp}.");
-            if (settings.Size is < 16 or > 1024) throw new CommandFailedException($"--size must be in [16, 1024]; got {settings.Size}.");
+            if (settings.Requests is < 1 or > 1_000_000) throw new UsageException($"--requests must be in [1, 1000000]; got {settings.Requests}.");
+            if (settings.AdvCamRequests is < 1 or > 10_000) throw new UsageException($"--advcam-requests must be in [1, 10000]; got {settings.AdvCamRequests}.");
+            if (settings.WarmUp is < 0 or > 10_000) throw new UsageException($"--warmup must be in [0, 10000]; got {settings.WarmUp}.");
+            if (settings.Size is < 16 or > 1024) throw new UsageException($"--size must be in [16, 1024]; got {settings.Size}.");
             if (settings.Image is { Exists: false } missing) throw new CommandFailedException($"--image {missing.FullName} does not exist.");
             if (result.GetValue(server) is { } address)
                 return RunRemote(address, settings, result.GetValue(json)).GetAwaiter().GetResult();
@@ -88,14 +88,7 @@ internal static class ServerBenchCommand
                 ShutdownGrace = TimeSpan.Zero, // nobody health-checks a bench's own server
                 WatchModels = false,
             };
-            try
-            {
-                options.Validate();
-            }
-            catch (ArgumentOutOfRangeException e)
-            {
-                throw new CommandFailedException(e.Message.Split(" (Parameter")[0], e);
-            }
+            UsageException.Validated(options.Validate);
             return RunInProcess(options, settings, result.GetValue(json)).GetAwaiter().GetResult();
         });
         return command;
@@ -106,7 +99,7 @@ internal static class ServerBenchCommand
         int colon = address.LastIndexOf(':');
         if (colon < 1 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535
             || !Uri.TryCreate($"http://{address}/", UriKind.Absolute, out _))
-            throw new CommandFailedException($"--server must be host:port, e.g. 127.0.0.1:50051; got \"{address}\".");
+            throw new UsageException($"--server must be host:port, e.g. 127.0.0.1:50051; got \"{address}\".");
         using var channel = new GrpcClientChannel($"http://{address}");
         var target = new Target("server", address, IntraOpThreads: null);
         return await RunAsync(channel, target, settings, memory: null, json).ConfigureAwait(false);
@@ -307,7 +300,7 @@ internal static class ServerBenchCommand
         foreach (string item in list.Split(',', StringSplitOptions.TrimEntries))
         {
             if (!int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n is < 1 or > 1024)
-                throw new CommandFailedException($"--concurrency must be comma-separated numbers in [1, 1024]; got \"{list}\".");
+                throw new UsageException($"--concurrency must be comma-separated numbers in [1, 1024]; got \"{list}\".");
             levels.Add(n);
         }
         return levels;

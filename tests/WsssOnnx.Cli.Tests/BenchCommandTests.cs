@@ -49,10 +49,10 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
-    public void Zero_repeats_is_one_sentence_and_exit_1()
+    public void Zero_repeats_is_a_usage_error_in_one_sentence_and_exit_2()
     {
         var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "bench", "--package", SyntheticDataset.Package, "--repeats", "0");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("--repeats must be in [1, 1000]", stderr);
         Assert.DoesNotContain("   at ", stderr + stdout);
     }

@@ -27,16 +27,16 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
     }
 
     [Fact]
-    public void Contradicting_label_options_are_one_sentence_and_exit_1()
+    public void Contradicting_label_options_are_one_sentence_and_exit_2()
     {
         var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
             "--split", "val", "--method", "cam", "--crf", "--mode", "confident", "--out", Path.Combine(data.Root, "unused"));
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("--crf and --mode confident contradict", stderr);
 
         (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
             "--split", "val", "--method", "cam", "--mode", "confident", "--fg-threshold", "0.1", "--bg-threshold", "0.2", "--out", Path.Combine(data.Root, "unused"));
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("BackgroundThreshold must be in [0, ForegroundThreshold = 0.1]", stderr);
         Assert.DoesNotContain("   at ", stderr + stdout);
     }
@@ -105,7 +105,7 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
             Assert.DoesNotContain("eval val (with CRF):", stdout);
 
             (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", crfLabels, "--crf", "--data", data.Root, "--split", "val");
-            Assert.Equal(1, code);
+            Assert.Equal(2, code);
             Assert.Contains("--crf refines seeds made from saved maps; it needs --maps.", stderr);
         }
         finally
@@ -139,7 +139,7 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
             Assert.Equal(100, shares, 0.35);
 
             (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", labels, "--baseline-maps", maps, "--data", data.Root, "--split", "val");
-            Assert.Equal(1, code);
+            Assert.Equal(2, code);
             Assert.Contains("--baseline-maps compares seeds made from saved maps; it needs --maps.", stderr);
         }
         finally
@@ -153,10 +153,10 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
     public void Eval_needs_exactly_one_of_labels_and_maps()
     {
         var (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--data", data.Root, "--split", "val");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("give either --labels", stderr);
         (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", data.Root, "--thresholds", "0.5:0.1:0.1", "--data", data.Root, "--split", "val");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("stop at least start", stderr);
     }
 

@@ -35,11 +35,11 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
             Assert.Equal(ids.Take(2).Select(id => id + ".png").Order(), Directory.GetFiles(two).Select(Path.GetFileName).Order());
 
             var refused = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--out", two);
-            Assert.Equal(1, refused.ExitCode);
+            Assert.Equal(2, refused.ExitCode);
             Assert.Contains("--data needs --split", refused.Stderr);
             refused = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", "val",
                 "--out", two, Path.Combine(data.Root, "JPEGImages", ids[0] + ".jpg"));
-            Assert.Equal(1, refused.ExitCode);
+            Assert.Equal(2, refused.ExitCode);
             Assert.Contains("not both", refused.Stderr);
         }
         finally
@@ -111,7 +111,7 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
 
             (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
                 "--split", "val", "--mask-weight", "-1", "--out", still);
-            Assert.Equal(1, code);
+            Assert.Equal(2, code);
             Assert.Contains("MaskWeight", stderr);
         }
         finally

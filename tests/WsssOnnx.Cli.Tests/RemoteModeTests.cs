@@ -164,7 +164,7 @@ public sealed class RemoteModeTests(SyntheticDataset data) : IClassFixture<Synth
             Assert.DoesNotContain("   at ", stderr);
 
             (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", cls, "--trace", "--out", output);
-            Assert.Equal(1, code);
+            Assert.Equal(2, code);
             Assert.Contains("--trace works with --package only", stderr);
 
             (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--server", DeadServer, "--retries", "1", "--out", output, image);

@@ -31,9 +31,10 @@ public sealed class ServePolicyTests : IDisposable
         return path;
     }
 
-    private static void AssertOneSentence(int code, string stdout, string stderr, string expected)
+    /// <summary>Exit <paramref name="expectedCode"/> (1: a file or the environment is wrong, 2: an option value is) and one line on stderr.</summary>
+    private static void AssertOneSentence(int code, string stdout, string stderr, string expected, int expectedCode = 1)
     {
-        Assert.Equal(1, code);
+        Assert.Equal(expectedCode, code);
         Assert.Contains(expected, stderr);
         Assert.DoesNotContain("   at ", stderr + stdout);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -71,7 +72,7 @@ public sealed class ServePolicyTests : IDisposable
     public void Bad_policy_options_are_one_sentence(string option, string value, string expected)
     {
         var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "serve", "--models", NoModels, "--port", "0", option, value);
-        AssertOneSentence(code, stdout, stderr, expected);
+        AssertOneSentence(code, stdout, stderr, expected, expectedCode: 2);
     }
 
     [Fact]
@@ -79,7 +80,7 @@ public sealed class ServePolicyTests : IDisposable
     {
         var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "serve", "--models", NoModels, "--port", "0",
             "--admin-token-file", SecretFile("short"));
-        AssertOneSentence(code, stdout, stderr, "admin token");
+        AssertOneSentence(code, stdout, stderr, "admin token", expectedCode: 2);
         Assert.DoesNotContain("short", stderr);   // the token itself is never printed
     }
 

@@ -40,7 +40,7 @@ internal static class RemoteRelabelCommand
         var parameters = new AdvCamParameters();
         if (steps is int t)
         {
-            if (t < 1) throw new CommandFailedException($"--steps must be at least 1; got {t}.");
+            if (t < 1) throw new UsageException($"--steps must be at least 1; got {t}.");
             parameters.Steps = (uint)t;
         }
         if (stepSize is float xi) parameters.StepSize = xi;
@@ -60,7 +60,7 @@ internal static class RemoteRelabelCommand
 
     public static int Run(string servers, int window, int retries, RegenerateOptions options, VocSplit split, DirectoryInfo output)
     {
-        if (window is < 1 or > 64) throw new CommandFailedException($"--window must be in [1, 64]; got {window}.");
+        if (window is < 1 or > 64) throw new UsageException($"--window must be in [1, 64]; got {window}.");
         using var pool = ServerPool.Parse(servers, retries);
         options.MaxInFlight = (uint)window;
         Directory.CreateDirectory(output.FullName);

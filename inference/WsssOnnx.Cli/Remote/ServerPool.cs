@@ -45,7 +45,7 @@ internal sealed class ServerPool : IDisposable
         || (e.StatusCode is GrpcStatusCode.ResourceExhausted && e.Trailers.GetValue(WsssOnnx.Server.Handlers.ServiceErrors.MaxRequestCostTrailer) is null);
 
     /// <summary>Parses "host:port[,host:port...]" (an http:// or https:// prefix is kept; plain means h2c).</summary>
-    /// <exception cref="CommandFailedException">An entry is not host:port.</exception>
+    /// <exception cref="UsageException">An entry is not host:port, none is given, or retries is out of range.</exception>
     public static ServerPool Parse(string list, int retries, int maxMessageBytes = 64 * 1024 * 1024)
     {
         var addresses = new List<string>();
@@ -53,11 +53,11 @@ internal sealed class ServerPool : IDisposable
         {
             string address = raw.Contains("://", StringComparison.Ordinal) ? raw : "http://" + raw;
             if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.Scheme is not ("http" or "https") || raw.EndsWith(':'))
-                throw new CommandFailedException($"--server: \"{raw}\" is not host:port (e.g. 127.0.0.1:50051).");
+                throw new UsageException($"--server: \"{raw}\" is not host:port (e.g. 127.0.0.1:50051).");
             addresses.Add(uri.GetLeftPart(UriPartial.Authority));
         }
-        if (addresses.Count == 0) throw new CommandFailedException("--server names no server; give host:port[,host:port...].");
-        if (retries is < 0 or > 100) throw new CommandFailedException($"--retries must be in [0, 100]; got {retries}.");
+        if (addresses.Count == 0) throw new UsageException("--server names no server; give host:port[,host:port...].");
+        if (retries is < 0 or > 100) throw new UsageException($"--retries must be in [0, 100]; got {retries}.");
         var options = new GrpcClientOptions { MaxReceiveMessageSize = maxMessageBytes };
         return new ServerPool([.. addresses.Select(a => new GrpcClientChannel(a, options))], retries);
     }
