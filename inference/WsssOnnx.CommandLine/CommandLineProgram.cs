@@ -64,7 +64,7 @@ public sealed class CommandLineProgram
         try
         {
             var parsed = _root.Parse(args);
-            int code = parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            int code = parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error });
             // The parser prints its errors and the help; a bad command line is a usage error, not a failure.
             return parsed.Errors.Count > 0 && code != ExitCodes.Ok ? ExitCodes.Usage : code;
         }
