@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace WsssOnnx.Cli.Tests;
 
 /// <summary>
-/// `wsss serve` configuration mistakes end in one sentence and exit 1 before any model loads (the models folder here
+/// `wsss serve` configuration mistakes end in one sentence and exit 1 (a file) or 2 (an option value) before any model loads (the models folder here
 /// does not exist, so a message about it means the TLS settings were accepted), and /metrics stays on loopback.
 /// </summary>
 public sealed class ServePolicyTests : IDisposable

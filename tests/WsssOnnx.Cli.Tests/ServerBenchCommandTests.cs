@@ -60,10 +60,10 @@ public sealed class ServerBenchCommandTests
     }
 
     [Fact]
-    public void Malformed_server_address_is_one_sentence_and_exit_1()
+    public void Malformed_server_address_is_one_sentence_and_exit_2()
     {
         var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "bench-server", "--server", "localhost");
-        Assert.True(code == 1, $"exit {code}: {stdout}{stderr}");
+        Assert.True(code == 2, $"exit {code}: {stdout}{stderr}");
         Assert.Contains("--server must be host:port", stderr);
         Assert.DoesNotContain("   at ", stderr + stdout);
     }

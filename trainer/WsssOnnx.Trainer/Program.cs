@@ -18,10 +18,8 @@ var root = new RootCommand("wsss-train: build, train and export the WsssOnnx net
 
 // Ctrl+C or SIGTERM ends the process as before (exit 130 / 143), but says what was kept: checkpoints and label files are
 // written whole (AtomicFile), so the same command resumes a training run and skips finished label maps.
-return new CommandLineProgram("wsss-train", root)
-    {
-        InterruptSentence = "interrupted. A training run keeps its last epoch's checkpoint and make-seeds its finished label maps; run the same command again to go on.",
-    }
+const string interrupted = "interrupted. A training run keeps its last epoch's checkpoint and make-seeds its finished label maps; run the same command again to go on.";
+return new CommandLineProgram("wsss-train", root) { InterruptSentence = interrupted }
     .Fails<DatasetException>()
     .Fails<TrainingDivergedException>()
     .Fails<OnnxFormatException>()

@@ -131,7 +131,9 @@ public sealed class VocDataset
     /// <summary>
     /// Reads the sample's segmentation mask as label values (palette indices): 0 background, 1..C classes, 255 ignore.
     /// </summary>
-    /// <exception cref="DatasetException">The sample has no mask (<see cref="VocSample.MaskPath"/> is null); missing or unreadable file, not a palette/grey PNG, or a value above C other than 255.</exception>
+    /// <exception cref="DatasetException">
+    /// The sample has no mask (<see cref="VocSample.MaskPath"/> is null); missing or unreadable file, not a palette/grey PNG, or a value above C other than 255.
+    /// </exception>
     public GrayImage LoadMask(VocSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
