@@ -1,4 +1,5 @@
 using System.CommandLine;
+using WsssOnnx.CommandLine;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
@@ -39,11 +40,11 @@ internal static class MicroBenchmarks
                 "random-walk" => [typeof(RandomWalkBenchmark)],
                 "dense-crf" => [typeof(DenseCrfBenchmark)],
                 "all" => [typeof(RandomWalkBenchmark), typeof(DenseCrfBenchmark)],
-                _ => throw new PerfUsageException($"the benchmark must be random-walk, dense-crf or all; got '{name}'"),
+                _ => throw new UsageException($"the benchmark must be random-walk, dense-crf or all; got '{name}'"),
             };
             string photo = r.GetValue(image)?.FullName ?? Path.Combine(RepositoryRoot(), ".deps", "photos", "dog.jpg");
             if (chosen.Contains(typeof(DenseCrfBenchmark)) && !File.Exists(photo))
-                throw new PerfUsageException($"{photo} does not exist (scripts/setup.sh extracts it; or give --image)");
+                throw new CommandFailedException($"{photo} does not exist (scripts/setup.sh extracts it; or give --image)");
             DenseCrfBenchmark.PhotoPath = photo;
 
             // In-process: no generated project to build, so it runs offline from the built tool.

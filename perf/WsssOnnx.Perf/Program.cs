@@ -1,5 +1,7 @@
 using System.CommandLine;
+using WsssOnnx.CommandLine;
 using WsssOnnx.Perf;
+using WsssOnnx.Runtime;
 
 // wsss-perf: the project's performance measurements, one verb each; they print figures and assert nothing
 // (docs/benchmarks.md lists them with the numbers measured so far).
@@ -9,20 +11,8 @@ var root = new RootCommand("wsss-perf: timings of the autodiff graphs, training 
     TrainingThroughput.Create(),
     MicroBenchmarks.Create(),
 };
-
-// Redirected output gets plain lines: no colour codes, no redrawn tables.
-if (Console.IsOutputRedirected)
-{
-    Spectre.Console.AnsiConsole.Profile.Capabilities.Ansi = false;
-    Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive = false;
-}
-
-try
-{
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-}
-catch (PerfUsageException e)
-{
-    Console.Error.WriteLine($"wsss-perf: {e.Message}");
-    return 2;
-}
+return new CommandLineProgram("wsss-perf", root)
+    .Fails<IOException>()
+    .Fails<InvalidDataException>()
+    .RuntimeMissing<OnnxRuntimeUnavailableException>()
+    .Run(args);

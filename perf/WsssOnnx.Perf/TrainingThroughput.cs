@@ -1,4 +1,5 @@
 using System.CommandLine;
+using WsssOnnx.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
 using WsssOnnx.Graph.Networks;
@@ -35,7 +36,7 @@ internal static class TrainingThroughput
         {
             string name = r.GetValue(preset)!;
             var chosen = name == "all" ? Presets : Presets.Where(p => p.Name == name).ToArray();
-            if (chosen.Length == 0) throw new PerfUsageException($"--preset must be one of {string.Join(", ", Presets.Select(p => p.Name))} or all; got '{name}'");
+            if (chosen.Length == 0) throw new UsageException($"--preset must be one of {string.Join(", ", Presets.Select(p => p.Name))} or all; got '{name}'");
             var table = new Table().AddColumns("network", "crop", "batch", "steps", "images/s", "ms/step");
             foreach (var p in chosen)
             {

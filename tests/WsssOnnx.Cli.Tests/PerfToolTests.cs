@@ -52,7 +52,7 @@ public sealed class PerfToolTests
     {
         string missing = Path.Combine(Path.GetTempPath(), "wsss-perf-no-such-photo.jpg");
         var (code, _, stderr) = CliProcess.RunPerf("micro", "dense-crf", "--image", missing, "--quick");
-        Assert.Equal(2, code);
+        Assert.Equal(1, code);
         Assert.Contains(missing, stderr);
     }
 }
