@@ -2,6 +2,7 @@ using System.CommandLine;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Crf;
 using WsssOnnx.Attribution.Evaluation;
+using WsssOnnx.Datasets;
 using WsssOnnx.Imaging;
 
 namespace WsssOnnx.Cli;
@@ -25,8 +26,8 @@ internal static class EvalCommand
         var crf = new Option<bool>("--crf") { Description = "With --maps: also refine each threshold's seeds by dense CRF over the image and score them" };
         var baselineMaps = new Option<DirectoryInfo?>("--baseline-maps") { Description = "With --maps: saved maps of a baseline (e.g. CAM's); break down the foreground --maps' seeds add over its seeds" };
         var baselineThreshold = new Option<float?>("--baseline-threshold") { Description = "With --baseline-maps: the baseline's seed threshold (default: each row's threshold)" };
-        var data = new Option<DirectoryInfo>("--data") { Description = "VOC-layout dataset root (SegmentationClass, ImageSets/Segmentation, classes.txt)", Required = true };
-        var split = new Option<string>("--split") { Description = "Split list under ImageSets/Segmentation", DefaultValueFactory = _ => "val" };
+        var data = new Option<DirectoryInfo>("--data") { Description = VocLayout.RootHelp, Required = true };
+        var split = SplitOption.Create("The split to score (truth: a list line's mask, else SegmentationClass/<id>.png)", "val");
         var command = new Command("eval", "Confusion-matrix mIoU of label maps against a dataset split's ground truth, or of saved class maps over a threshold sweep")
         {
             labels, maps, thresholds, crf, baselineMaps, baselineThreshold, data, split,
@@ -48,13 +49,10 @@ internal static class EvalCommand
 
     private static (VocSplit Split, IReadOnlyList<string> Names) OpenSplit(DirectoryInfo data, string splitName, DirectoryInfo predictions)
     {
-        var split = VocSplit.Open(data.FullName, splitName);
+        var split = SplitOption.Open(data, splitName);
         if (!predictions.Exists) throw new CommandFailedException($"the folder {predictions.FullName} does not exist.");
-        // Real VOC has no classes.txt: its label values are VOC 2012's classes.
-        var names = split.ClassNames() ?? VocClassNames.Voc2012;
-        if (names.Count is < 2 or > ConfusionMatrix.IgnoreLabel)
-            throw new CommandFailedException($"classes.txt names {names.Count} classes; it needs 2 to {ConfusionMatrix.IgnoreLabel - 1}, background first.");
-        return (split, names);
+        // Real VOC has no classes.txt: its label values are then VOC 2012's classes.
+        return (split, SplitOption.Classes(split).All);
     }
 
     private static int Run(DirectoryInfo labels, DirectoryInfo data, string splitName)
@@ -75,7 +73,7 @@ internal static class EvalCommand
             }
             try
             {
-                var truth = decoder.DecodeLabels(File.ReadAllBytes(split.GroundTruthPath(id)));
+                var truth = decoder.DecodeLabels(File.ReadAllBytes(split.MaskPath(id)));
                 var predicted = decoder.DecodeLabels(File.ReadAllBytes(prediction));
                 matrix.Accumulate(predicted, truth);
             }
@@ -86,12 +84,12 @@ internal static class EvalCommand
         }
 
         int scored = split.Ids.Count - missing.Count - failures.Count;
-        Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {scored} scored, {missing.Count} predictions missing, {failures.Count} unreadable");
+        Console.WriteLine($"{split.Name}: {split.Ids.Count} images, {scored} scored, {missing.Count} predictions missing, {failures.Count} unreadable");
         Console.Write(matrix.ToTable(names));
         if (missing.Count > 0)
             Console.WriteLine($"missing predictions ({missing.Count}): {string.Join(", ", missing.Take(20))}{(missing.Count > 20 ? ", ..." : "")}");
         foreach (string failure in failures) Console.Error.WriteLine($"wsss eval: {failure}");
-        if (scored == 0) throw new CommandFailedException($"no prediction in {labels.FullName} could be scored against the {split.Split} split.");
+        if (scored == 0) throw new CommandFailedException($"no prediction in {labels.FullName} could be scored against the {split.Name} split.");
         return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
@@ -107,7 +105,7 @@ internal static class EvalCommand
         var decoder = new ImageDecoder();
         var missing = new List<string>();
         var failures = new List<string>();
-        var progress = new ProgressLines(Console.Error, $"eval {split.Split}" + (withCrf ? " (with CRF)" : ""), split.Ids.Count);
+        var progress = new ProgressLines(Console.Error, $"eval {split.Name}" + (withCrf ? " (with CRF)" : ""), split.Ids.Count);
         int done = 0;
         foreach (string id in split.Ids)
         {
@@ -121,7 +119,7 @@ internal static class EvalCommand
             }
             try
             {
-                var truth = decoder.DecodeLabels(File.ReadAllBytes(split.GroundTruthPath(id)));
+                var truth = decoder.DecodeLabels(File.ReadAllBytes(split.MaskPath(id)));
                 void RequireTruthSize(string what, int width, int height)
                 {
                     if (width != truth.Width || height != truth.Height)
@@ -152,9 +150,9 @@ internal static class EvalCommand
 
         progress.Report(split.Ids.Count);
         int scored = split.Ids.Count - missing.Count - failures.Count;
-        Console.WriteLine($"{split.Split}: {split.Ids.Count} images, {scored} scored, {missing.Count} maps missing, {failures.Count} unreadable");
+        Console.WriteLine($"{split.Name}: {split.Ids.Count} images, {scored} scored, {missing.Count} maps missing, {failures.Count} unreadable");
         foreach (string failure in failures) Console.Error.WriteLine($"wsss eval: {failure}");
-        if (scored == 0) throw new CommandFailedException($"no class maps in {mapsDirectory.FullName} could be scored against the {split.Split} split.");
+        if (scored == 0) throw new CommandFailedException($"no class maps in {mapsDirectory.FullName} could be scored against the {split.Name} split.");
         int best = Best(matrices), bestCrf = crfMatrices is null ? 0 : Best(crfMatrices);
         Console.WriteLine(crfMatrices is null ? "threshold  mIoU %" : "threshold  mIoU %  CRF mIoU %");
         for (int t = 0; t < thresholds.Count; t++)

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using Spectre.Console;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Cli.Remote;
+using WsssOnnx.Datasets;
 using WsssOnnx.Imaging;
 using WsssOnnx.Packages;
 
@@ -26,8 +27,8 @@ internal static class RelabelCommand
         var model = new Option<string?>("--model") { Description = "With --server: the package name[/version] to use (default: the server's default, active version)" };
         var window = new Option<int>("--window") { Description = "With --server: images in flight per server", DefaultValueFactory = _ => 4 };
         var retries = new Option<int>("--retries") { Description = "With --server: consecutive failures of a server's stream before it is given up", DefaultValueFactory = _ => 5 };
-        var data = new Option<DirectoryInfo>("--data") { Description = "VOC-layout dataset root (JPEGImages, Annotations, ImageSets/Segmentation)", Required = true };
-        var split = new Option<string>("--split") { Description = "Split list under ImageSets/Segmentation", DefaultValueFactory = _ => "train" };
+        var data = new Option<DirectoryInfo>("--data") { Description = VocLayout.RootHelp, Required = true };
+        var split = SplitOption.Create("The split to label (image-level labels: Annotations/<id>.xml)", "train");
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the <id>.png label maps (created if missing)", Required = true };
         var method = new Option<AttributionMethod>("--method") { Description = "cam (plain CAM) or advcam (anti-adversarial climbing)", DefaultValueFactory = _ => AttributionMethod.AdvCam };
         var steps = new Option<int?>("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };
@@ -57,7 +58,7 @@ internal static class RelabelCommand
                 var remote = RemoteRelabelCommand.Options(result.GetValue(model), result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), labelMode, confident,
                     result.GetValue(stepSize), result.GetValue(maskWeight));
                 return RemoteRelabelCommand.Run(servers, result.GetValue(window), result.GetValue(retries), remote,
-                    VocSplit.Open(result.GetValue(data)!.FullName, result.GetValue(split)!), result.GetValue(output)!);
+                    SplitOption.Open(result.GetValue(data)!, result.GetValue(split)), result.GetValue(output)!);
             }
             return Run(result.GetValue(package)!, result.GetValue(data)!, result.GetValue(split)!, result.GetValue(output)!,
             result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), labelMode,
@@ -70,7 +71,7 @@ internal static class RelabelCommand
         int? steps, float? threshold, LabelMode mode, ConfidentChoice confident, DirectoryInfo? saveMaps, int parallel, float? stepSize, float? maskWeight)
     {
         if (parallel is < 1 or > 256) throw new UsageException($"--parallel must be in [1, 256]; got {parallel}.");
-        var split = VocSplit.Open(data.FullName, splitName);
+        var split = SplitOption.Open(data, splitName);
         using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, mode, confident,
             stepSize: stepSize, maskWeight: maskWeight);
         Directory.CreateDirectory(output.FullName);
@@ -90,7 +91,7 @@ internal static class RelabelCommand
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
-                var task = context.AddTask($"relabel {split.Split}", maxValue: Math.Max(1, todo.Count));
+                var task = context.AddTask($"relabel {split.Name}", maxValue: Math.Max(1, todo.Count));
                 try
                 {
                     Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = interrupt.Token }, id =>
@@ -104,7 +105,7 @@ internal static class RelabelCommand
                         {
                             return;
                         }
-                        catch (Exception e) when (e is CommandFailedException or InvalidDataException or IOException or UnauthorizedAccessException)
+                        catch (Exception e) when (e is CommandFailedException or DatasetException or InvalidDataException or IOException or UnauthorizedAccessException)
                         {
                             failures[id] = e.Message;
                         }
@@ -137,7 +138,7 @@ internal static class RelabelCommand
     /// <summary>The summary line, per-image failures and the exit code: 130 interrupted, 1 if anything failed or is left.</summary>
     internal static int Report(RelabelOutcome o)
     {
-        Console.WriteLine($"{o.Split.Split}: {o.Split.Ids.Count} images, {o.Written} written, {o.Skipped} already done (skipped), {o.Failures.Count} failed" +
+        Console.WriteLine($"{o.Split.Name}: {o.Split.Ids.Count} images, {o.Written} written, {o.Skipped} already done (skipped), {o.Failures.Count} failed" +
             (o.Left > 0 ? $", {o.Left} not done" + (o.Interrupted ? " (interrupted)" : "") : "") + $", in {o.Elapsed.TotalSeconds:F1} s -> {o.Output}");
         foreach (string note in o.Notes) Console.WriteLine(note);
         if (o.Failures.Count > 0)

@@ -28,7 +28,7 @@ internal static class SegmentCommand
         var retries = new Option<int>("--retries") { Description = "With --server: retries on UNAVAILABLE or RESOURCE_EXHAUSTED", DefaultValueFactory = _ => 5 };
         var images = new Argument<FileInfo[]>("images") { Description = "JPEG or PNG images (or --data and --split)", Arity = ArgumentArity.ZeroOrMore };
         var data = new Option<DirectoryInfo?>("--data") { Description = "A dataset in VOC layout: segment a split of it and write <id>.png, as `wsss eval --labels` reads" };
-        var split = new Option<string?>("--split") { Description = "With --data: the split (a name in ImageSets/Segmentation, or a list file's path)" };
+        var split = SplitOption.Create("With --data: the split to segment");
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the label maps (created if missing)", Required = true };
         var command = new Command("segment", "Label maps of images from the package's segmentation network") { package, server, model, retries, data, split, output, images };
         command.SetAction(result =>
@@ -103,7 +103,7 @@ internal static class SegmentCommand
         }
         if (images.Length > 0) throw new UsageException("give images or --data and --split, not both.");
         if (split is null) throw new UsageException("--data needs --split (e.g. val).");
-        var voc = VocSplit.Open(data.FullName, split);
+        var voc = SplitOption.Open(data, split);
         return [.. voc.Ids.Select(id => (new FileInfo(voc.ImagePath(id)), id + ".png"))];
     }
 

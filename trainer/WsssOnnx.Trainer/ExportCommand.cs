@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using WsssOnnx.Datasets;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Packages;
-using WsssOnnx.Training.Data;
 using WsssOnnx.Training.Export;
 using WsssOnnx.Training.Loop;
 using WsssOnnx.Training.Metrics;
@@ -32,7 +32,7 @@ internal static class ExportCommand
         var name = new Option<string>("--name") { DefaultValueFactory = _ => "default" };
         var version = new Option<string>("--version") { Required = true, Description = "New version folder (packages are immutable)" };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Dataset to measure the package on (default: the classifier run's)" };
-        var valSplit = new Option<string>("--val-split") { DefaultValueFactory = _ => "val" };
+        var valSplit = new Option<string>("--val-split") { Description = $"The split to measure on: {VocLayout.SplitHelp}", DefaultValueFactory = _ => "val" };
         var provenance = new Option<string[]>("--provenance-command") { Description = "Commands that made the data and runs, recorded in the manifest", AllowMultipleArgumentsPerToken = true };
         var thresholdImages = new Option<int>("--threshold-images")
         {

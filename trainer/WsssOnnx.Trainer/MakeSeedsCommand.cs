@@ -2,10 +2,10 @@ using System.CommandLine;
 using Spectre.Console;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Datasets;
 using WsssOnnx.Imaging;
 using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
-using WsssOnnx.Training.Data;
 using WsssOnnx.Training.Loop;
 
 namespace WsssOnnx.Trainer;
@@ -22,8 +22,8 @@ internal static class MakeSeedsCommand
     public static Command Create()
     {
         var package = new Option<DirectoryInfo>("--package") { Description = "Model package folder (models/<name>/<version>)", Required = true };
-        var data = new Option<DirectoryInfo>("--data") { Description = "VOC-layout dataset root", Required = true };
-        var split = new Option<string>("--split") { DefaultValueFactory = _ => "train" };
+        var data = new Option<DirectoryInfo>("--data") { Description = VocLayout.RootHelp, Required = true };
+        var split = new Option<string>("--split") { Description = $"The split to label: {VocLayout.SplitHelp}", DefaultValueFactory = _ => "train" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for <id>.png label maps", Required = true };
         var method = new Option<string>("--method") { Description = "cam (plain CAM) or advcam (the package's climber and AdvCAM defaults)", DefaultValueFactory = _ => Cam };
         method.AcceptOnlyFromAmong(Cam, AdvCam);

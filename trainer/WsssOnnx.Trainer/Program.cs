@@ -1,8 +1,8 @@
 using System.CommandLine;
+using WsssOnnx.Datasets;
 using WsssOnnx.Packages.Onnx;
 using WsssOnnx.Runtime;
 using WsssOnnx.Trainer;
-using WsssOnnx.Training.Data;
 using WsssOnnx.Training.Loop;
 
 var root = new RootCommand("wsss-train: build, train and export the WsssOnnx networks (ONNX graphs with explicit gradients, run on ONNX Runtime)")

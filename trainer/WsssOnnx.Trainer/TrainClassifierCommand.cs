@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Spectre.Console;
+using WsssOnnx.Datasets;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
-using WsssOnnx.Training.Data;
 using WsssOnnx.Training.Loop;
 
 namespace WsssOnnx.Trainer;
@@ -90,7 +90,7 @@ internal static class TrainClassifierCommand
     internal static VocDataset OpenDataset(string root, string split, BadSamplePolicy policy)
     {
         var options = new VocDatasetOptions { BadSamples = policy, CheckImagesOnOpen = false };
-        var dataset = File.Exists(split) ? VocDataset.OpenList(root, split, options) : VocDataset.Open(root, split, options);
+        var dataset = VocDataset.Open(root, split, options);
         ReportProblems([.. dataset.Problems.Select(p => p.ToString())]);
         return dataset;
     }

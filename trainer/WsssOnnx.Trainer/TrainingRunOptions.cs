@@ -1,8 +1,8 @@
 using System.CommandLine;
+using WsssOnnx.Datasets;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Packages;
-using WsssOnnx.Training.Data;
 using WsssOnnx.Training.Loop;
 using WsssOnnx.Training.Pretrained;
 
@@ -27,14 +27,18 @@ internal sealed class TrainingRunOptions
             Description = "Backbone learning rate at step 0 (the head gets --head-lr-multiplier times it; poly decay)",
             DefaultValueFactory = _ => defaults.LearningRate,
         };
-        ValidationSplit = new Option<string?>("--val-split") { Description = $"Validation list for {validationPurpose} after each epoch (none: skip)", DefaultValueFactory = _ => "val" };
+        ValidationSplit = new Option<string?>("--val-split")
+        {
+            Description = $"Validation split for {validationPurpose} after each epoch (none: skip): {VocLayout.SplitHelp}",
+            DefaultValueFactory = _ => "val",
+        };
     }
 
-    public Option<DirectoryInfo> Data { get; } = new("--data") { Description = "VOC-layout dataset root (JPEGImages, Annotations, ImageSets/Segmentation)", Required = true };
+    public Option<DirectoryInfo> Data { get; } = new("--data") { Description = VocLayout.RootHelp, Required = true };
 
     public Option<DirectoryInfo> Run { get; } = new("--run") { Description = "Run folder: checkpoint.onnx, run.json, metrics.csv/jsonl (resumed if it holds a checkpoint)", Required = true };
 
-    public Option<string> Split { get; } = new("--split") { Description = "Training list (ImageSets/Segmentation/<split>.txt) or a list file path", DefaultValueFactory = _ => "train" };
+    public Option<string> Split { get; } = new("--split") { Description = $"Training split: {VocLayout.SplitHelp}", DefaultValueFactory = _ => "train" };
 
     public Option<string?> ValidationSplit { get; }
 

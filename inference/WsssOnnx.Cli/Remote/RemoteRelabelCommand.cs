@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Spectre.Console;
 using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Datasets;
 using WsssOnnx.Grpc;
 using WsssOnnx.Packages;
 using WsssOnnx.Protos.Wsss.V1;
@@ -83,7 +84,7 @@ internal static class RemoteRelabelCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(context =>
                 {
-                    var task = context.AddTask($"relabel {split.Split} on {pool.Channels.Count} server(s)", maxValue: Math.Max(1, todo.Count));
+                    var task = context.AddTask($"relabel {split.Name} on {pool.Channels.Count} server(s)", maxValue: Math.Max(1, todo.Count));
                     relabeler.Answered += reply =>
                     {
                         if (reply.ResultCase == RegenerateLabelsResponse.ResultOneofCase.Labels)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using WsssOnnx.Datasets;
 using WsssOnnx.Grpc;
 using WsssOnnx.Grpc.Client;
 using WsssOnnx.Protos.Wsss.V1;
@@ -127,7 +128,7 @@ internal sealed class RemoteRelabeler(ServerPool pool, RegenerateOptions options
                 {
                     message = item(id);
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or CommandFailedException or InvalidDataException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or CommandFailedException or DatasetException or InvalidDataException)
                 {
                     Failed?.Invoke(id, e.Message);
                     Interlocked.Decrement(ref _remaining);

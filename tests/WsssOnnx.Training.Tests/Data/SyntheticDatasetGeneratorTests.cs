@@ -1,3 +1,4 @@
+using WsssOnnx.Datasets;
 using WsssOnnx.Imaging;
 using WsssOnnx.Training.Data;
 using Xunit.Abstractions;

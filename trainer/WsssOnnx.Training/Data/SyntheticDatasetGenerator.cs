@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Xml;
+using WsssOnnx.Datasets;
 using WsssOnnx.Imaging;
 
 namespace WsssOnnx.Training.Data;

@@ -1,3 +1,4 @@
+using WsssOnnx.Datasets;
 using WsssOnnx.Imaging;
 
 namespace WsssOnnx.Training.Data;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using WsssOnnx.Datasets;
 using WsssOnnx.Imaging;
-using WsssOnnx.Training.Data;
 
 namespace WsssOnnx.Training.Loop;
 

@@ -1,9 +1,10 @@
-namespace WsssOnnx.Training.Data;
+namespace WsssOnnx.Datasets;
 
 /// <summary>
 /// Reads a sample list. A line is either an id ("2007_000032", VOC's ImageSets and IRN's train_aug.txt), an image path,
 /// or an "image mask" pair of paths relative to the root ("/JPEGImages/x.jpg /SegmentationClassAug/x.png", the
-/// DeepLab/SBD lists). Blank lines are skipped.
+/// DeepLab/SBD lists; the id is the first path's file name without extension). Blank lines are skipped; a line with
+/// more than two fields, a path escaping the root, or a repeated id is refused with a problem naming the line.
 /// </summary>
 internal static class VocListFile
 {
@@ -31,7 +32,7 @@ internal static class VocListFile
             if (fields.Length == 1 && fields[0].IndexOfAny(['/', '\\']) < 0)
             {
                 id = fields[0];
-                imagePath = Path.Combine(root, "JPEGImages", id + ".jpg");
+                imagePath = VocLayout.ImagePath(root, id);
             }
             else
             {

@@ -1,4 +1,4 @@
-namespace WsssOnnx.Training.Data;
+namespace WsssOnnx.Datasets;
 
 /// <summary>How <see cref="VocDataset"/> reads a dataset and what it does with bad samples.</summary>
 public sealed record VocDatasetOptions
@@ -24,7 +24,7 @@ public sealed record VocDatasetOptions
     public bool IncludeDifficult { get; init; } = true;
 
     /// <summary>Folder under the root holding &lt;id&gt;.png masks for lists of bare ids (default "SegmentationClass"; SBD users may give "SegmentationClassAug").</summary>
-    public string MaskFolder { get; init; } = "SegmentationClass";
+    public string MaskFolder { get; init; } = VocLayout.MaskFolder;
 
     /// <summary>The class list; null (default) reads the root's classes.txt when present, else uses <see cref="VocClasses.Voc2012"/>.</summary>
     public VocClasses? Classes { get; init; }

@@ -1,8 +1,8 @@
 using WsssOnnx.Imaging;
-using WsssOnnx.Training.Data;
+using WsssOnnx.Datasets;
 using Xunit.Abstractions;
 
-namespace WsssOnnx.Training.Tests.Data;
+namespace WsssOnnx.Datasets.Tests;
 
 /// <summary>
 /// Every kind of bad input, under both policies: Stop throws a <see cref="DatasetException"/> naming the file and the

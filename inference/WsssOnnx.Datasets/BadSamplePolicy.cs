@@ -1,4 +1,4 @@
-namespace WsssOnnx.Training.Data;
+namespace WsssOnnx.Datasets;
 
 /// <summary>What a dataset does with a sample whose files are missing or malformed.</summary>
 public enum BadSamplePolicy

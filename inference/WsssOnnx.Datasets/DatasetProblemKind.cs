@@ -1,4 +1,4 @@
-namespace WsssOnnx.Training.Data;
+namespace WsssOnnx.Datasets;
 
 /// <summary>Why a dataset file was refused.</summary>
 public enum DatasetProblemKind

@@ -1,7 +1,7 @@
 using System.Text;
 using WsssOnnx.Imaging;
 
-namespace WsssOnnx.Training.Tests.Data;
+namespace WsssOnnx.Datasets.Tests;
 
 /// <summary>A small PASCAL VOC-layout tree in a fresh temporary folder, written file by file by a test; deleted on dispose.</summary>
 internal sealed class VocTree : IDisposable

@@ -1,4 +1,4 @@
-namespace WsssOnnx.Training.Data;
+namespace WsssOnnx.Datasets;
 
 /// <summary>
 /// One image of a VOC-layout dataset with its image-level labels.

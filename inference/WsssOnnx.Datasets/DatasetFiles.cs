@@ -1,4 +1,4 @@
-namespace WsssOnnx.Training.Data;
+namespace WsssOnnx.Datasets;
 
 /// <summary>File reads that report failure as a <see cref="DatasetException"/> naming the file.</summary>
 internal static class DatasetFiles

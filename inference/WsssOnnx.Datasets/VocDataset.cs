@@ -1,12 +1,12 @@
 using System.Diagnostics.CodeAnalysis;
 using WsssOnnx.Imaging;
 
-namespace WsssOnnx.Training.Data;
+namespace WsssOnnx.Datasets;
 
 /// <summary>
 /// A PASCAL VOC 2012-layout dataset (the real one, SBD's augmented lists, or our synthetic sets):
 /// <c>JPEGImages/&lt;id&gt;.jpg</c>, <c>Annotations/&lt;id&gt;.xml</c>, <c>SegmentationClass/&lt;id&gt;.png</c> (palette indices,
-/// 255 = ignore), lists under <c>ImageSets/Segmentation/</c>, and an optional <c>classes.txt</c>.
+/// 255 = ignore), lists under <c>ImageSets/Segmentation/</c>, and an optional <c>classes.txt</c> (<see cref="VocLayout"/>).
 /// <para>
 /// Image-level labels come from the annotation XML: the distinct &lt;object&gt;&lt;name&gt; values, difficult objects
 /// included by default. This is how IRN, PSA and AdvCAM build their cls_labels.npy (make_cls_labels.py reads the XML,
@@ -55,16 +55,16 @@ public sealed class VocDataset
         }
     }
 
-    /// <summary>Opens the split <c>ImageSets/Segmentation/&lt;split&gt;.txt</c> ("train", "val", "trainval", ...) of <paramref name="root"/>.</summary>
-    /// <exception cref="ArgumentException">The split is not a plain file name.</exception>
+    /// <summary>
+    /// Opens a split of <paramref name="root"/>: a name under ImageSets/Segmentation ("train", "val", "trainval", ...)
+    /// or a list file's path (SBD's train_aug.txt), by <see cref="VocLayout.IsListPath"/>'s rule.
+    /// </summary>
+    /// <exception cref="ArgumentException">The split is empty.</exception>
     /// <exception cref="DatasetException">The root or list is missing, the list is empty, classes.txt is bad, or (under Stop) a sample is bad.</exception>
     public static VocDataset Open(string root, string split, VocDatasetOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(root);
-        ArgumentException.ThrowIfNullOrWhiteSpace(split);
-        if (split.IndexOfAny(['/', '\\']) >= 0 || split is "." or "..")
-            throw new ArgumentException($"a split is a list name such as 'train' or 'val'; for a list file use {nameof(OpenList)}; got '{split}'", nameof(split));
-        return OpenList(root, Path.Combine(root, "ImageSets", "Segmentation", split + ".txt"), options);
+        return OpenList(root, VocLayout.RequireSplitList(root, split), options);
     }
 
     /// <summary>
@@ -78,8 +78,7 @@ public sealed class VocDataset
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(listPath);
         options = (options ?? VocDatasetOptions.Default).Validate();
-        if (!Directory.Exists(root))
-            throw new DatasetException(new DatasetProblem(DatasetProblemKind.MissingFile, root, "The dataset root folder does not exist."));
+        VocLayout.RequireRoot(root);
         VocClasses classes = options.Classes ?? VocClasses.ForRoot(root);
         List<(VocListEntry? Entry, DatasetProblem? Problem)> lines = VocListFile.Read(root, listPath);
 
@@ -182,7 +181,7 @@ public sealed class VocDataset
 
     private static (VocSample?, DatasetProblem?, Exception?) Check(string root, VocListEntry entry, VocClasses classes, VocDatasetOptions options)
     {
-        string annotationPath = Path.Combine(root, "Annotations", entry.Id + ".xml");
+        string annotationPath = VocLayout.AnnotationPath(root, entry.Id);
         (int[]? present, DatasetProblem? problem, Exception? cause) = VocAnnotation.Read(annotationPath, classes, options.IncludeDifficult, entry.Id);
         if (problem is not null) return (null, problem, cause);
 
@@ -190,7 +189,7 @@ public sealed class VocDataset
             return (null, DatasetFiles.Missing(entry.ImagePath, "image", entry.Id), null);
 
         // A pair line names its mask; a bare id looks in MaskFolder. Either way the mask is optional unless required.
-        string maskPath = entry.MaskPath ?? Path.Combine(root, options.MaskFolder, entry.Id + ".png");
+        string maskPath = VocSplit.MaskPath(root, entry, options.MaskFolder);
         bool hasMask = File.Exists(maskPath);
         if (!hasMask && options.RequireMasks)
             return (null, DatasetFiles.Missing(maskPath, "segmentation mask", entry.Id), null);

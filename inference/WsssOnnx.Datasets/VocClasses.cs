@@ -1,6 +1,4 @@
-using WsssOnnx.Imaging;
-
-namespace WsssOnnx.Training.Data;
+namespace WsssOnnx.Datasets;
 
 /// <summary>
 /// The classes of a VOC-layout dataset. Label maps hold 0 for background, k for foreground class k (1 ≤ k ≤ C) and
@@ -29,8 +27,15 @@ public sealed class VocClasses
             foregroundIndex.Add(foreground[i], i);
     }
 
-    /// <summary>PASCAL VOC 2012's 20 object classes in the devkit's order, after "background" (<see cref="VocClassNames.Voc2012"/>).</summary>
-    public static VocClasses Voc2012 { get; } = new(VocClassNames.Voc2012[0], [.. VocClassNames.Voc2012.Skip(1)]);
+    /// <summary>
+    /// PASCAL VOC 2012: "background" (label 0), then its 20 object classes in the devkit's order (labels 1 to 20); the
+    /// classes of a dataset without classes.txt, as real VOC 2012 is.
+    /// </summary>
+    public static VocClasses Voc2012 { get; } = new("background",
+    [
+        "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+        "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+    ]);
 
     /// <summary>The background's name (index 0 of a label map).</summary>
     public string Background { get; }

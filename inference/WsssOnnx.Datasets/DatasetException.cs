@@ -1,4 +1,4 @@
-namespace WsssOnnx.Training.Data;
+namespace WsssOnnx.Datasets;
 
 /// <summary>
 /// A dataset file that cannot be used. The message is "path: reason"; <see cref="Problem"/> holds the same as data,
