@@ -57,6 +57,18 @@ public static class VocLayout
     /// <summary>A split's short name for reports: the name itself, or the list file's name without .txt ("train_aug").</summary>
     public static string SplitName(string split) => IsListPath(split) ? Path.GetFileNameWithoutExtension(split) : split.Trim();
 
+    /// <summary>
+    /// The dataset root of a list file in its <see cref="SplitFolder"/> (root/ImageSets/Segmentation/name.txt), or null
+    /// for a list elsewhere (SBD's train_aug.txt) or a root that does not exist.
+    /// </summary>
+    public static string? RootOfSplitList(string listPath)
+    {
+        ArgumentNullException.ThrowIfNull(listPath);
+        DirectoryInfo? segmentation = new FileInfo(listPath).Directory, imageSets = segmentation?.Parent, root = imageSets?.Parent;
+        bool inSplitFolder = segmentation?.Name == "Segmentation" && imageSets?.Name == "ImageSets";
+        return inSplitFolder && root is { Exists: true } ? root.FullName : null;
+    }
+
     /// <summary>The list file of <paramref name="split"/>, checked to exist, in a dataset root checked to exist.</summary>
     /// <exception cref="DatasetException">The root or the list file does not exist (<see cref="DatasetProblemKind.MissingFile"/>).</exception>
     internal static string RequireSplitList(string root, string split)

@@ -120,6 +120,14 @@ public sealed class VocSplitTests : IDisposable
     }
 
     [Fact]
+    public void The_root_of_a_list_is_known_only_for_lists_in_ImageSets_Segmentation()
+    {
+        Assert.Equal(Path.GetFullPath(tree.Root), VocLayout.RootOfSplitList(tree.AddList("train", "a")));
+        Assert.Null(VocLayout.RootOfSplitList(tree.WriteFile(Path.Combine("lists", "train_aug.txt"), "a\n")));
+        Assert.Null(VocLayout.RootOfSplitList(Path.Combine(tree.Root, "gone", "ImageSets", "Segmentation", "train.txt")));
+    }
+
+    [Fact]
     public void A_list_of_blank_lines_names_no_samples()
     {
         string list = tree.AddList("train", "", "  ", "");

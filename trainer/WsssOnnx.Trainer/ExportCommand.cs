@@ -72,7 +72,8 @@ internal static class ExportCommand
                 boundary = new TrainedBoundary(irnNetwork, LoadBoundary(irnDir.FullName, irnNetwork));
             }
 
-            string dataRoot = r.GetValue(data)?.FullName ?? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(clsConfig.Dataset)!)!)!;
+            string dataRoot = r.GetValue(data)?.FullName ?? VocLayout.RootOfSplitList(clsConfig.Dataset)
+                ?? throw new UsageException($"the classifier run's list {clsConfig.Dataset} is not in a dataset's ImageSets/Segmentation: give --data.");
             var valSet = TrainClassifierCommand.OpenDataset(dataRoot, r.GetValue(valSplit)!, BadSamplePolicy.Skip);
             var source = new VocTrainingSource(valSet);
             var commands = (r.GetValue(provenance) ?? []).Concat([clsConfig.Command]).Concat(segConfig is null ? [] : [segConfig.Command]).Concat(irnConfig is null ? [] : [irnConfig.Command])
@@ -135,7 +136,7 @@ internal static class ExportCommand
         UsageException.Check(segmenter is not null || boundary is not null, "--package makes a new version with new networks: give --segmenter-run and/or --irn-run.");
         commands.Add("wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
 
-        string dataRoot = r.GetValue(data)?.FullName ?? DatasetRoot(source.Manifest.Provenance.Dataset)
+        string dataRoot = r.GetValue(data)?.FullName ?? VocLayout.RootOfSplitList(source.Manifest.Provenance.Dataset)
             ?? throw new UsageException($"{source.Directory}'s manifest names no dataset list to measure on: give --data.");
         var valSet = TrainClassifierCommand.OpenDataset(dataRoot, r.GetValue(valSplit)!, BadSamplePolicy.Skip);
         string written = PackageExporter.Derive(source, r.GetValue(models)!.FullName, r.GetValue(name)!, r.GetValue(version)!, segmenter, boundary, commands,
@@ -143,13 +144,6 @@ internal static class ExportCommand
         AnsiConsole.MarkupLine(Markup.Escape($"wrote {written} (classifier and climber from {source.Directory})"));
         Console.WriteLine(File.ReadAllText(Path.Combine(written, ModelManifest.FileName)));
         return 0;
-    }
-
-    /// <summary>The dataset root of a split list path (root/ImageSets/Segmentation/split.txt), or null if it is not one.</summary>
-    private static string? DatasetRoot(string listPath)
-    {
-        string? root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(listPath)));
-        return string.IsNullOrEmpty(root) || !Directory.Exists(root) ? null : root;
     }
 
     internal static Dictionary<string, HostTensor<float>> LoadClassifier(string run, CamClassifierOptions network)
