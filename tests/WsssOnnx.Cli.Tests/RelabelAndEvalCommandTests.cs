@@ -49,7 +49,7 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
     }
 
     [Fact]
-    public void Eval_without_classes_txt_names_the_classes_as_voc_2012_does()
+    public void Eval_on_a_voc_folder_without_classes_txt_takes_an_sbd_list_by_relative_path()
     {
         string work = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
         try
@@ -62,6 +62,31 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
             Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
             Assert.Contains("aeroplane", eval.Stdout);
             Assert.Contains("mIoU 100.00 %", eval.Stdout);
+
+            // SBD's layout: train_aug.txt outside the dataset, "/JPEGImages/<id>.jpg /SegmentationClassAug/<id>.png" lines, masks
+            // only in SegmentationClassAug (moved, so reading SegmentationClass instead would fail), given relative to the working directory.
+            var ids = data.Ids("train").Take(3).ToList();
+            string aug = Path.Combine(copy, "SegmentationClassAug");
+            Directory.CreateDirectory(aug);
+            foreach (string id in ids) File.Move(Path.Combine(copy, "SegmentationClass", id + ".png"), Path.Combine(aug, id + ".png"));
+            string list = Path.Combine(work, "some", "path", "train_aug.txt");
+            Directory.CreateDirectory(Path.GetDirectoryName(list)!);
+            File.WriteAllLines(list, [.. ids.Select(id => $"/JPEGImages/{id}.jpg /SegmentationClassAug/{id}.png"), ""]);
+            string relative = Path.GetRelativePath(CliProcess.RepoRoot, list); // the CLI runs in the repository root
+            Assert.False(Path.IsPathRooted(relative));
+
+            eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", aug, "--data", copy, "--split", relative);
+            Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
+            Assert.Contains($"train_aug: {ids.Count} images, {ids.Count} scored, 0 predictions missing, 0 unreadable", eval.Stdout);
+            Assert.Contains("mIoU 100.00 %", eval.Stdout);
+
+            File.AppendAllText(list, "JPEGImages/x.jpg SegmentationClassAug/x.png extra\n");
+            eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", aug, "--data", copy, "--split", relative);
+            Assert.Equal(1, eval.ExitCode);
+            Assert.Contains($"{list}: Line {ids.Count + 2} has 3 fields", eval.Stderr);
+            eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", aug, "--data", copy, "--split", "train_aug");
+            Assert.Equal(1, eval.ExitCode);
+            Assert.Contains("'train_aug' is a name", eval.Stderr);
         }
         finally
         {
