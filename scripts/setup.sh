@@ -12,6 +12,8 @@ apt_packages=(
   python3-onnx       # onnx.checker and shape inference in tests
   libonnx-testdata   # ONNX's own node tests, run through our runtime layer
   python3-grpcio     # an independent gRPC client (Python, C core) for the interop tests
+  python3-torch      # torch.onnx.export and autograd: the reference of the bring-your-own-classifier tests
+  python3-torchvision # the ResNet-50 and MobileNetV2 those tests export
   libpcre2-8-0       # nginx (load-balancer test): regular expressions
   libssl3            # nginx: OpenSSL
 )

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using WsssOnnx.Datasets;
+using WsssOnnx.Graph.Import;
 using WsssOnnx.Packages.Onnx;
 using WsssOnnx.Runtime;
 using WsssOnnx.Trainer;
@@ -14,6 +15,7 @@ var root = new RootCommand("wsss-train: build, train and export the WsssOnnx net
     TrainSegmenterCommand.Create(),
     TrainIrnCommand.Create(),
     ExportCommand.Create(),
+    PackageClassifierCommand.Create(),
 };
 
 // Ctrl+C or SIGTERM ends the process as before (exit 130 / 143), but says what was kept: checkpoints and label files are
@@ -25,6 +27,7 @@ return new CommandLineProgram("wsss-train", root) { InterruptSentence = interrup
     .Fails<OnnxFormatException>()
     .Fails<ModelLoadException>()
     .Fails<InvalidDataException>()
+    .Fails<OnnxImportException>()
     .Fails<IOException>()
     .Fails<UnauthorizedAccessException>()
     .RuntimeMissing<OnnxRuntimeUnavailableException>()

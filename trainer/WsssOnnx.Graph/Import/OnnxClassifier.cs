@@ -78,7 +78,12 @@ public sealed class OnnxClassifier
 
         var constants = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
         foreach (var t in graph.Initializer) constants[t.Name] = t;
-        foreach (var node in graph.Node.Where(n => n.OpType == "Constant")) constants[node.Output[0]] = ConstantValue(node);
+        foreach (var node in graph.Node)
+        {
+            // Constants, and Identity of a constant (torch.onnx.export writes one for each shared weight), are read at import.
+            if (node.OpType == "Constant") constants[node.Output[0]] = ConstantValue(node);
+            else if (node.OpType == "Identity" && constants.TryGetValue(node.Input[0], out var aliased)) constants[node.Output[0]] = aliased;
+        }
 
         var images = graph.Input.Where(i => !constants.ContainsKey(i.Name)).ToList();
         if (images.Count != 1) throw new OnnxImportException($"The ONNX model has {images.Count} non-constant inputs; a classifier has one, the image.");
@@ -103,7 +108,7 @@ public sealed class OnnxClassifier
         var backbone = new List<NodeProto>();
         foreach (var node in graph.Node.Reverse())
         {
-            if (!node.Output.Any(needed.Contains) || node.OpType == "Constant") continue;
+            if (!node.Output.Any(needed.Contains) || constants.ContainsKey(node.Output[0])) continue;
             backbone.Add(node);
             foreach (var i in node.Input.Where(i => i.Length > 0)) needed.Add(i);
         }

@@ -1,5 +1,6 @@
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Climbing;
+using WsssOnnx.Graph.Import;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Packages;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
@@ -67,6 +68,47 @@ public static class PackageExporter
                 Provenance = provenance,
             };
         });
+
+    /// <summary>
+    /// A package from an external classifier (`package-classifier`): classifier.onnx and climber.onnx built on its replayed
+    /// backbone, the manifest with the given normalisation, the stride measured from the graph, AdvCAM's defaults, and
+    /// <paramref name="provenance"/> (dataset "imported").
+    /// </summary>
+    public static string ExportImported(string modelsRoot, string name, string version, IReadOnlyList<string> foregroundClasses, OnnxClassifier classifier,
+        InputNormalization normalization, int trainingSize, Provenance provenance, Func<ModelPackage, PackageMeasurement>? evaluate = null)
+    {
+        if (foregroundClasses.Count != classifier.Classes)
+            throw new InvalidDataException($"the classifier has {classifier.Classes} classes but {foregroundClasses.Count} class names were given");
+        int stride = classifier.MeasureStride();
+        return Staged(modelsRoot, name, version, evaluate, staging =>
+        {
+            var files = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
+            var cls = new GraphBuilder("classifier");
+            var image = cls.Input(ClassifierContract.Image, DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
+            var (logits, classMaps, w) = classifier.BuildClassifier(cls, image);
+            cls.Output(logits, ClassifierContract.Logits);
+            cls.Output(classMaps, ClassifierContract.ClassMaps);
+            // K_pos(c), as for our own classifier (ADVCAM.md "Scale g").
+            cls.Output(cls.ReduceSum(cls.Cast(cls.Greater(w, cls.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false), ClassifierContract.PositiveWeights);
+            files[PackageRoles.Classifier] = Write(cls, staging, PackageRoles.FileName(PackageRoles.Classifier));
+
+            var climb = new GraphBuilder("climber");
+            AdvCamGraph.Build(climb, classifier.Backbone, classifier.Classes);
+            files[PackageRoles.Climber] = Write(climb, staging, PackageRoles.FileName(PackageRoles.Climber));
+
+            return new ModelManifest
+            {
+                Name = name,
+                Version = version,
+                Classes = ["background", .. foregroundClasses],
+                Normalization = normalization,
+                Files = files,
+                Networks = new PackageNetworks("imported", 0, classifier.FeatureChannels, stride, stride, trainingSize),
+                AdvCam = new AdvCamDefaults(),
+                Provenance = provenance,
+            };
+        });
+    }
 
     /// <summary>
     /// A new version of <paramref name="source"/> with its classifier and climber files as they are (so its CAM and AdvCAM
@@ -196,6 +238,12 @@ public static class PackageExporter
         var missing = known.Where(n => !weights.ContainsKey(n)).ToList();
         if (missing.Count > 0) throw new InvalidDataException($"{file}: no trained value for {missing.Count} parameters, e.g. '{missing[0]}'");
         g.SetParameters(weights.Where(kv => known.Contains(kv.Key)).ToDictionary());
+        return Write(g, directory, file);
+    }
+
+    /// <summary>Writes <paramref name="g"/> with the weights it was built with (an imported network's).</summary>
+    private static PackageFile Write(GraphBuilder g, string directory, string file)
+    {
         string path = Path.Combine(directory, file);
         ModelFile.Write(g.ToModel(), path);
         return new PackageFile(file, ModelPackage.Sha256(path), new FileInfo(path).Length);
