@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace WsssOnnx.Cli.Tests;
 
-/// <summary>`wsss serve` as a process, on the bundled models, for the remote modes of the CLI.</summary>
+/// <summary>`wsss serve` as a process, on the bundled models (or --models in the extra arguments), for the remote modes of the CLI.</summary>
 public sealed class ServeProcess : IDisposable
 {
     private readonly Process _process;
@@ -20,7 +20,8 @@ public sealed class ServeProcess : IDisposable
     public ServeProcess(IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
         string[] metrics = extra.Contains("--metrics-port") ? [] : ["--metrics-port", "-1"];
-        _process = CliProcess.Start(environment, ["serve", "--models", Path.Combine(CliProcess.RepoRoot, "models"), "--port", "0", .. metrics, "--no-watch", .. extra]);
+        string[] models = extra.Contains("--models") ? [] : ["--models", Path.Combine(CliProcess.RepoRoot, "models")];
+        _process = CliProcess.Start(environment, ["serve", .. models, "--port", "0", .. metrics, "--no-watch", .. extra]);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         while (true)
         {

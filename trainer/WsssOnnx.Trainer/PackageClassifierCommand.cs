@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Google.Protobuf;
-using Spectre.Console;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Import;
 using WsssOnnx.Onnx;
@@ -77,8 +76,9 @@ internal static class PackageClassifierCommand
             };
             string written = PackageExporter.ExportImported(root, name, version, names, imported, normalization, size, provenance,
                 staged => Compare(staged, model, size, r.GetValue(dilate)));
-            AnsiConsole.MarkupLine(Markup.Escape($"wrote {written}: {imported.Classes} classes, {imported.FeatureChannels} feature channels at stride {stride}, " +
-                $"{imported.BackboneNodes} backbone nodes ({imported.FoldedNorms} BatchNormalization folded)"));
+            // One unwrapped line (Spectre wraps at the console width), for logs and scripts.
+            Console.WriteLine($"wrote {written}: {imported.Classes} classes, {imported.FeatureChannels} feature channels at stride {stride}, " +
+                $"{imported.BackboneNodes} backbone nodes ({imported.FoldedNorms} BatchNormalization folded)");
             return 0;
         });
         return command;
