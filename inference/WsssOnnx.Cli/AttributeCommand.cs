@@ -1,6 +1,7 @@
 using System.CommandLine;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Cli.Remote;
 using WsssOnnx.Protos.Wsss.V1;
 using WsssOnnx.Imaging;
@@ -60,16 +61,28 @@ internal static class AttributeCommand
     private static int Run(DirectoryInfo packageDirectory, FileInfo imageFile, string classList, AttributionMethod method, int? steps, float? threshold, bool crf,
         ConfidentChoice? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight, bool randomWalk)
     {
-        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, randomWalk ? LabelMode.Rw : crf ? LabelMode.Crf : LabelMode.Seeds, confident,
-            stepSize: stepSize, maskWeight: maskWeight);
-        var classes = attribution.ResolveClasses(classList.Split(','));
+        var kinds = new List<PseudoLabelKind> { PseudoLabelKind.Seeds };
+        if (crf) kinds.Add(PseudoLabelKind.Crf);
+        if (confident is not null) kinds.Add(PseudoLabelKind.Confident);
+        if (randomWalk) kinds.Add(PseudoLabelKind.RandomWalk);
+        using var pipeline = LocalPackage.Open(packageDirectory.FullName, method, kinds);
+        var parameters = LocalPackage.Parameters(pipeline, method, new LabelOverrides
+        {
+            Steps = steps,
+            StepSize = stepSize,
+            MaskWeight = maskWeight,
+            BackgroundThreshold = threshold,
+            ConfidentForeground = confident?.Foreground,
+            ConfidentBackground = confident?.Background,
+        }, kinds);
+        var classes = LocalPackage.ResolveClasses(pipeline, classList.Split(','));
         if (classes.Count == 0) throw new UsageException("--classes names no class; give at least one, e.g. --classes disc.");
-        var image = attribution.ReadImage(imageFile.FullName);
+        var image = LocalPackage.ReadImage(imageFile.FullName, parameters.Maps.MaxSide);
 
         var trace = traceSteps ? new ClimbingTrace { RecordMaps = true } : null;
-        var maps = trace is null ? attribution.Maps(image, classes) : attribution.Maps(image, classes, attribution.Options, trace);
+        var maps = pipeline.Maps(image, classes, parameters.Maps, trace);
         Directory.CreateDirectory(output.FullName);
-        var names = attribution.ForegroundClasses;
+        var names = pipeline.ForegroundClasses;
         string stem = Path.GetFileNameWithoutExtension(imageFile.Name);
         var written = new List<string>();
         void Write(string name, byte[] bytes)
@@ -85,16 +98,20 @@ internal static class AttributeCommand
             Write($"{stem}_{name}_heatmap.png", PngEncoder.EncodeRgb(HeatMap.Overlay(image, maps.Full.Data, k)));
             Write($"{stem}_{name}_map.png", PngEncoder.EncodeGray(HeatMap.Gray(maps.Full.Data, k, maps.Width, maps.Height)));
         }
-        var seeds = attribution.Seeds(maps);
-        Write($"{stem}_seeds.png", PngEncoder.EncodeVocLabels(seeds));
-        if (crf) Write($"{stem}_crf.png", PngEncoder.EncodeVocLabels(attribution.Refine(image, maps)));
-        if (confident is not null) Write($"{stem}_confident.png", PngEncoder.EncodeVocLabels(attribution.ConfidentLabels(image, maps)));
-        if (randomWalk) Write($"{stem}_rw.png", PngEncoder.EncodeVocLabels(attribution.RandomWalkLabels(image, maps)));
+        var files = new Dictionary<PseudoLabelKind, string>
+        {
+            [PseudoLabelKind.Seeds] = "seeds",
+            [PseudoLabelKind.Crf] = "crf",
+            [PseudoLabelKind.Confident] = "confident",
+            [PseudoLabelKind.RandomWalk] = "rw",
+        };
+        foreach (var kind in kinds) Write($"{stem}_{files[kind]}.png", PngEncoder.EncodeVocLabels(pipeline.Labels(kind, image, maps, parameters)));
 
-        Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : $"AdvCAM, {attribution.Options.Steps} steps, xi {attribution.Options.StepSize:G3}, lambda {attribution.Options.MaskWeight:G3}")}, " +
-            $"classes {string.Join(", ", classes.Select(c => names[c]))}, background threshold {attribution.BackgroundThreshold:G3}");
+        var o = parameters.Maps;
+        Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : $"AdvCAM, {o.Steps} steps, xi {o.StepSize:G3}, lambda {o.MaskWeight:G3}")}, " +
+            $"classes {string.Join(", ", classes.Select(c => names[c]))}, background threshold {parameters.BackgroundThreshold:G3}");
         foreach (string path in written) Console.WriteLine($"  {path}");
-        if (trace is not null) Console.Write(ClimbingTraceTable.Format(trace, classes.Select(c => names[c]).ToList(), attribution.Options.MaskThreshold));
+        if (trace is not null) Console.Write(ClimbingTraceTable.Format(trace, classes.Select(c => names[c]).ToList(), o.MaskThreshold));
         return ExitCodes.Ok;
     }
 

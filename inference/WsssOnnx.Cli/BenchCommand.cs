@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Imaging;
 using WsssOnnx.Onnx;
 using WsssOnnx.Packages;
@@ -53,13 +54,13 @@ internal static class BenchCommand
         if (size is < 16 or > 1024) throw new UsageException($"--size must be in [16, 1024]; got {size}.");
         string directory = packageDirectory?.FullName ?? NewestDefaultPackage();
         var sessions = new SessionConfig { IntraOpThreads = threads, WarmUp = false };
-        using var attribution = PackageAttribution.Open(directory, AttributionMethod.AdvCam, steps, threshold: null, LabelMode.Seeds, sessions: sessions);
+        using var attribution = LocalPackage.Open(directory, AttributionMethod.AdvCam, [PseudoLabelKind.Seeds], sessions);
+        var advCam = LocalPackage.Parameters(attribution, AttributionMethod.AdvCam, new LabelOverrides { Steps = steps }, [PseudoLabelKind.Seeds]).Maps;
         var manifest = attribution.Package.Manifest;
-        var targets = classList is null ? [.. Enumerable.Range(0, Math.Min(2, attribution.ForegroundClasses.Count))] : attribution.ResolveClasses(classList.Split(','));
+        var targets = classList is null ? [.. Enumerable.Range(0, Math.Min(2, attribution.ForegroundClasses.Count))] : LocalPackage.ResolveClasses(attribution, classList.Split(','));
         if (targets.Count == 0) throw new UsageException("--classes names no class; give at least one, e.g. --classes disc.");
-        var picture = imageFile is null ? SyntheticImage.Shapes(size ?? manifest.Networks.TrainingSize) : attribution.ReadImage(imageFile.FullName);
+        var picture = imageFile is null ? SyntheticImage.Shapes(size ?? manifest.Networks.TrainingSize) : LocalPackage.ReadImage(imageFile.FullName, advCam.MaxSide);
 
-        var advCam = attribution.Options;
         var cam = advCam with { Steps = 1 };
         var unbatched = advCam with { PairsPerCall = 1 };
         if (!json) Console.Error.WriteLine($"wsss bench: {manifest.Name}/{manifest.Version}, {picture.Width}x{picture.Height}, {targets.Count} classes, T = {advCam.Steps}, {repeats} repeats ...");

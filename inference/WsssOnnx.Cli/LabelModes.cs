@@ -1,5 +1,3 @@
-using WsssOnnx.Attribution.Cam;
-
 namespace WsssOnnx.Cli;
 
 /// <summary>The label options relabel and attribute share: --mode with the older --crf, and the confident-label thresholds.</summary>
@@ -14,11 +12,5 @@ internal static class LabelModes
     }
 }
 
-/// <summary>
-/// --fg-threshold and --bg-threshold as given (null: not given); <see cref="Resolve"/> fills the others from the maps'
-/// seed background threshold (<see cref="ConfidentLabelOptions.ForSeedThreshold"/>: IRN's 0.30 and 0.05 at 0.15).
-/// </summary>
-internal sealed record ConfidentChoice(float? Foreground, float? Background)
-{
-    public ConfidentLabelOptions Resolve(float seedThreshold) => ConfidentLabelOptions.ForSeedThreshold(seedThreshold, Foreground, Background);
-}
+/// <summary>--fg-threshold and --bg-threshold as given (null: not given: they follow the seed background threshold, IRN's 0.30 and 0.05 at 0.15).</summary>
+internal sealed record ConfidentChoice(float? Foreground, float? Background);

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Spectre.Console;
 using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Cli.Remote;
 using WsssOnnx.Datasets;
 using WsssOnnx.Imaging;
@@ -72,8 +73,17 @@ internal static class RelabelCommand
     {
         if (parallel is < 1 or > 256) throw new UsageException($"--parallel must be in [1, 256]; got {parallel}.");
         var split = SplitOption.Open(data, splitName);
-        using var attribution = PackageAttribution.Open(packageDirectory.FullName, method, steps, threshold, mode, confident,
-            stepSize: stepSize, maskWeight: maskWeight);
+        PseudoLabelKind[] kinds = [LocalPackage.KindOf(mode)];
+        using var pipeline = LocalPackage.Open(packageDirectory.FullName, method, kinds);
+        var parameters = LocalPackage.Parameters(pipeline, method, new LabelOverrides
+        {
+            Steps = steps,
+            StepSize = stepSize,
+            MaskWeight = maskWeight,
+            BackgroundThreshold = threshold,
+            ConfidentForeground = confident.Foreground,
+            ConfidentBackground = confident.Background,
+        }, kinds);
         Directory.CreateDirectory(output.FullName);
         if (saveMaps is not null) Directory.CreateDirectory(saveMaps.FullName);
 
@@ -98,7 +108,7 @@ internal static class RelabelCommand
                     {
                         try
                         {
-                            Label(attribution, split, id, OutputPath(output.FullName, id), saveMaps is null ? null : MapsPath(saveMaps.FullName, id), interrupt.Token);
+                            Label(pipeline, parameters, kinds[0], split, id, OutputPath(output.FullName, id), saveMaps is null ? null : MapsPath(saveMaps.FullName, id), interrupt.Token);
                             Interlocked.Increment(ref written);
                         }
                         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
@@ -163,12 +173,13 @@ internal static class RelabelCommand
 
     private static string MapsPath(string directory, string id) => Path.Combine(directory, id + ClassMapsFile.Extension);
 
-    private static void Label(PackageAttribution attribution, VocSplit split, string id, string path, string? mapsPath, CancellationToken cancellation)
+    private static void Label(PackagePipeline pipeline, LabelParameters parameters, PseudoLabelKind kind, VocSplit split, string id, string path, string? mapsPath,
+        CancellationToken cancellation)
     {
-        var classes = attribution.ResolveClasses(split.ObjectNames(id));
-        var image = attribution.ReadImage(split.ImagePath(id));
-        var maps = attribution.Maps(image, classes, cancellation);
-        var labels = attribution.Labels(image, maps);
+        var classes = LocalPackage.ResolveClasses(pipeline, split.ObjectNames(id));
+        var image = LocalPackage.ReadImage(split.ImagePath(id), parameters.Maps.MaxSide);
+        var maps = pipeline.Maps(image, classes, parameters, cancellation);
+        var labels = pipeline.Labels(kind, image, maps, parameters, cancellation);
         cancellation.ThrowIfCancellationRequested();
         if (mapsPath is not null) AtomicFile.WriteAllBytes(mapsPath, ClassMapsFile.Write(maps));
         AtomicFile.WriteAllBytes(path, PngEncoder.EncodeVocLabels(labels));

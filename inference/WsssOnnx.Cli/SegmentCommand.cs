@@ -1,11 +1,11 @@
 using System.CommandLine;
+using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Cli.Remote;
 using WsssOnnx.Imaging;
 using WsssOnnx.Protos.Wsss.V1;
 using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using WsssOnnx.Server.Handlers;
-using WsssOnnx.Server.Models;
 
 namespace WsssOnnx.Cli;
 
@@ -57,7 +57,8 @@ internal static class SegmentCommand
                 {
                     var image = ImageFile.Decode(ImageFile.ReadBytes(file), file, limits);
                     var labels = loaded.Segment(image, CancellationToken.None);
-                    return new SegmentResponse { Labels = ReplyEncoding.Labels(labels, LabelEncoding.Png, loaded.Classes), ServedBy = ReplyEncoding.ServedBy(loaded) };
+                    var servedBy = new ServedBy { Name = loaded.Package.Manifest.Name, Version = loaded.Package.Manifest.Version, ExecutionProvider = loaded.ExecutionProvider };
+                    return new SegmentResponse { Labels = ReplyEncoding.Labels(labels, LabelEncoding.Png, loaded.Classes), ServedBy = servedBy };
                 };
                 resource = loaded;
             }
@@ -107,18 +108,11 @@ internal static class SegmentCommand
         return [.. voc.Ids.Select(id => (new FileInfo(voc.ImagePath(id)), id + ".png"))];
     }
 
-    private static LoadedModel Open(DirectoryInfo directory)
+    private static PackagePipeline Open(DirectoryInfo directory)
     {
-        try
-        {
-            var model = LoadedModel.Load(directory.FullName, new SessionConfig());
-            if (model.CanSegment) return model;
-            model.Dispose();
-            throw new CommandFailedException($"{directory.FullName} has no segmenter.onnx.");
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            throw new CommandFailedException(e.Message, e);
-        }
+        var pipeline = LocalPackage.Open(directory.FullName, AttributionMethod.Cam, [], new SessionConfig(), PipelineNetworks.Segmenter);
+        if (pipeline.CanSegment) return pipeline;
+        pipeline.Dispose();
+        throw new CommandFailedException($"{directory.FullName} has no segmenter.onnx.");
     }
 }

@@ -34,7 +34,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(ModelVersionState.Draining, registry.Status("default", "1").State);
         using (var lease = registry.Acquire("default", null)) Assert.Same(second, lease.Model);
         // The old version still works for the request that holds it.
-        var labels = held.Model.Segment(new ImageDecoder().DecodeRgb(TestModels.ImagePng()), CancellationToken.None);
+        var labels = held.Model.Pipeline.Segment(new ImageDecoder().DecodeRgb(TestModels.ImagePng()), CancellationToken.None);
         Assert.Equal(96, labels.Width);
         Assert.False(first.Drained.IsCompleted);
         held.Dispose();
@@ -95,7 +95,7 @@ public sealed class ModelRegistryTests : IDisposable
             while (!stop.IsCancellationRequested)
             {
                 using var lease = registry.Acquire(null, null);
-                lease.Model.Segment(image, CancellationToken.None);
+                lease.Model.Pipeline.Segment(image, CancellationToken.None);
                 Assert.False(lease.Model.Drained.IsCompleted);
                 served.AddOrUpdate(lease.Model.Version, 1, (_, n) => n + 1);
             }

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using Google.Protobuf;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Grpc;
 using WsssOnnx.Imaging;
+using WsssOnnx.Packages;
 using WsssOnnx.Protos.Wsss.V1;
 using WsssOnnx.Server.Models;
 
@@ -86,9 +88,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         double queueMs = queue.Elapsed.TotalMilliseconds;
         using var lease = registry.Acquire(query.Model?.Name, query.Model?.Version);
         var model = lease.Model;
-        var work = Resolve(model, query.Method, query.Parameters, query.BackgroundThreshold, query.Classes);
-        if (query.RandomWalk) RequireBoundary(model);
-        var confidentOptions = query.Confident is null ? null : ConfidentOptions(query.Confident, work.BackgroundThreshold);
+        var work = Resolve(model, query, images.MaxSide);
 
         var decode = Stopwatch.StartNew();
         var image = images.Decode(query.Image);
@@ -99,10 +99,11 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var maps = Climb(model, image, work, cancellation);
         double inferMs = infer.Elapsed.TotalMilliseconds;
         var refine = Stopwatch.StartNew();
-        var seeds = LoadedModel.Seeds(maps, work.BackgroundThreshold);
-        var crf = query.Crf ? LoadedModel.RefineByCrf(image, maps, work.BackgroundThreshold, cancellation) : null;
-        var confident = confidentOptions is null ? null : LoadedModel.Confident(image, maps, confidentOptions, cancellation);
-        var randomWalk = query.RandomWalk ? model.RandomWalk(image, maps, cancellation) : null;
+        var pipeline = model.Pipeline;
+        var seeds = pipeline.Labels(PseudoLabelKind.Seeds, image, maps, work.Parameters, cancellation);
+        var crf = query.Crf ? pipeline.Labels(PseudoLabelKind.Crf, image, maps, work.Parameters, cancellation) : null;
+        var confident = query.Confident is null ? null : pipeline.Labels(PseudoLabelKind.Confident, image, maps, work.Parameters, cancellation);
+        var randomWalk = query.RandomWalk ? pipeline.Labels(PseudoLabelKind.RandomWalk, image, maps, work.Parameters, cancellation) : null;
         double refineMs = refine.Elapsed.TotalMilliseconds;
 
         var timings = new Timings { QueueMs = queueMs, DecodeMs = decodeMs, InferenceMs = inferMs, RefineMs = refineMs };
@@ -113,22 +114,25 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         return result;
     }
 
-    private sealed record Work(IReadOnlyList<int> Classes, AdvCamOptions Options, float BackgroundThreshold);
-
-    private Work Resolve(LoadedModel model, AttributionMethod method, AdvCamParameters? parameters, float? threshold, IEnumerable<string> classNames)
+    private sealed record Work(IReadOnlyList<int> Classes, LabelParameters Parameters)
     {
-        var options = Options(model, method, parameters, images.MaxSide);
-        float bg = threshold ?? model.DefaultBackgroundThreshold(options);
-        if (!(bg is >= 0f and <= 1f)) throw ServiceErrors.InvalidArgument($"background_threshold must be in [0, 1]; got {bg}");
-        var classes = model.ResolveClasses(classNames);
-        return new Work(classes, options, bg);
+        public AdvCamOptions Options => Parameters.Maps;
+
+        public float BackgroundThreshold => Parameters.BackgroundThreshold;
+    }
+
+    private static Work Resolve(LoadedModel model, Query query, int maxSide)
+    {
+        var parameters = Parameters(model, query.Method, query.Parameters, maxSide, query.BackgroundThreshold, query.Confident?.Thresholds, query.Confident?.Field,
+            query.RandomWalk);
+        return new Work(model.Pipeline.ResolveClasses(query.Classes), parameters);
     }
 
     private static ClassMaps Climb(LoadedModel model, RgbImage image, Work work, CancellationToken cancellation)
     {
         try
         {
-            return model.Attribute(image, work.Classes, work.Options, cancellation);
+            return model.Pipeline.Maps(image, work.Classes, work.Parameters, cancellation);
         }
         catch (ArgumentOutOfRangeException e) when (e.ParamName == "image")
         {
@@ -136,64 +140,57 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         }
     }
 
-    /// <summary>The package defaults overridden by the request's set fields, validated; errors name the request field.</summary>
-    public static AdvCamOptions Options(LoadedModel model, AttributionMethod method, AdvCamParameters? p, int maxSide)
+    /// <summary>
+    /// The package defaults overridden by the request's set fields and validated by the pipeline; errors name the request
+    /// field (INVALID_ARGUMENT), a missing climber or boundary network is FAILED_PRECONDITION. Confident thresholds count
+    /// only where <paramref name="confidentField"/> names them (the request asks for confident labels).
+    /// </summary>
+    public static LabelParameters Parameters(LoadedModel model, AttributionMethod method, AdvCamParameters? p, int maxSide, float? threshold = null,
+        ConfidentThresholds? confident = null, string? confidentField = null, bool randomWalk = false)
     {
-        var o = model.Defaults with { MaxSide = maxSide };
-        if (p is not null)
+        var overrides = new LabelOverrides
         {
-            if (p.HasSteps) o = o with { Steps = (int)Math.Min(p.Steps, int.MaxValue) };
-            if (p.HasStepSize) o = o with { StepSize = p.StepSize };
-            if (p.HasMaskWeight) o = o with { MaskWeight = p.MaskWeight };
-            if (p.HasMaskThreshold) o = o with { MaskThreshold = p.MaskThreshold };
-            if (p.Scales.Count > 0) o = o with { Scales = [.. p.Scales] };
-        }
-        if (method == AttributionMethod.Cam) o = o with { Steps = 1 };
+            MaxSide = maxSide,
+            Steps = p is { HasSteps: true } ? (int)Math.Min(p.Steps, int.MaxValue) : null,
+            StepSize = p is { HasStepSize: true } ? p.StepSize : null,
+            MaskWeight = p is { HasMaskWeight: true } ? p.MaskWeight : null,
+            MaskThreshold = p is { HasMaskThreshold: true } ? p.MaskThreshold : null,
+            Scales = p is { Scales.Count: > 0 } ? [.. p.Scales] : null,
+            BackgroundThreshold = threshold,
+            ConfidentForeground = confidentField is not null && confident is { HasForeground: true } ? confident.Foreground : null,
+            ConfidentBackground = confidentField is not null && confident is { HasBackground: true } ? confident.Background : null,
+        };
         try
         {
-            o.Validate();
+            return model.Pipeline.Parameters(method == AttributionMethod.Cam ? MapMethod.Cam : MapMethod.AdvCam, overrides,
+                randomWalk ? [PseudoLabelKind.RandomWalk] : []);
         }
-        catch (ArgumentOutOfRangeException e)
+        catch (LabelParameterException e) when (e.Parameter == LabelParameter.BackgroundThreshold)
         {
-            string field = e.ParamName switch
+            throw ServiceErrors.InvalidArgument($"background_threshold must be in [0, 1]; got {threshold}");
+        }
+        catch (LabelParameterException e)
+        {
+            string field = e.Parameter switch
             {
-                nameof(AdvCamOptions.Steps) => "parameters.steps",
-                nameof(AdvCamOptions.StepSize) => "parameters.step_size",
-                nameof(AdvCamOptions.MaskWeight) => "parameters.mask_weight",
-                nameof(AdvCamOptions.MaskThreshold) => "parameters.mask_threshold",
-                nameof(AdvCamOptions.Scales) => "parameters.scales",
+                LabelParameter.Steps => "parameters.steps",
+                LabelParameter.StepSize => "parameters.step_size",
+                LabelParameter.MaskWeight => "parameters.mask_weight",
+                LabelParameter.MaskThreshold => "parameters.mask_threshold",
+                LabelParameter.Scales => "parameters.scales",
+                LabelParameter.ConfidentForeground or LabelParameter.ConfidentBackground => confidentField ?? "confident_thresholds",
                 _ => "parameters",
             };
-            throw ServiceErrors.InvalidArgument($"{field}: {FirstLine(e.Message)}");
+            throw ServiceErrors.InvalidArgument($"{field}: {e.Message}");
         }
-        if (o.Steps > 1 && !model.CanClimb)
+        catch (MissingNetworkException e) when (e.Role == PackageRoles.Climber)
+        {
             throw new RpcException(GrpcStatusCode.FailedPrecondition, $"{model.Name}/{model.Version} has no climber.onnx; use ATTRIBUTION_METHOD_CAM");
-        return o;
-    }
-
-    /// <summary>FAILED_PRECONDITION unless <paramref name="model"/> can make random-walk labels.</summary>
-    public static void RequireBoundary(LoadedModel model)
-    {
-        if (!model.CanRandomWalk)
+        }
+        catch (MissingNetworkException e) when (e.Role == PackageRoles.Boundary)
+        {
             throw new RpcException(GrpcStatusCode.FailedPrecondition,
                 $"{model.Name}/{model.Version} has no boundary network (boundary.onnx), so it cannot make LABEL_KIND_RANDOM_WALK labels; choose a version that has one or another label kind");
-    }
-
-    /// <summary>
-    /// The set thresholds; unset ones follow the seed threshold <paramref name="seedThreshold"/> (2x and 1/3 of it: IRN's
-    /// 0.30 and 0.05 at 0.15). Errors name the request field.
-    /// </summary>
-    private static ConfidentLabelOptions ConfidentOptions(ConfidentRequest request, float seedThreshold)
-    {
-        var t = request.Thresholds;
-        var o = ConfidentLabelOptions.ForSeedThreshold(seedThreshold, t is { HasForeground: true } ? t.Foreground : null, t is { HasBackground: true } ? t.Background : null);
-        try
-        {
-            return o.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw ServiceErrors.InvalidArgument($"{request.Field}: {FirstLine(e.Message)}");
         }
     }
 

@@ -176,8 +176,7 @@ public sealed class LabelRegenerationHandler
         if (!Enum.IsDefined(options.Label)) throw ServiceErrors.InvalidArgument($"options.label: {(int)options.Label} is not a LabelKind");
         using (var lease = _registry.Acquire(options.Model?.Name, options.Model?.Version))
         {
-            AttributionHandler.Options(lease.Model, options.Method, options.Parameters, _serviceOptions.MaxImageSide);
-            if (options.Label == LabelKind.RandomWalk) AttributionHandler.RequireBoundary(lease.Model);
+            AttributionHandler.Parameters(lease.Model, options.Method, options.Parameters, _serviceOptions.MaxImageSide, randomWalk: options.Label == LabelKind.RandomWalk);
         }
         return options.MaxInFlight == 0 ? _serviceOptions.DefaultStreamInFlight : (int)options.MaxInFlight;
     }

@@ -17,14 +17,14 @@ public sealed class SegmentationHandler(ModelRegistry registry, AdmissionControl
         var timings = new Timings { QueueMs = queue.Elapsed.TotalMilliseconds };
         using var lease = registry.Acquire(request.Model?.Name, request.Model?.Version);
         var model = lease.Model;
-        if (!model.CanSegment)
+        if (!model.Pipeline.CanSegment)
             throw new RpcException(GrpcStatusCode.FailedPrecondition, $"{model.Name}/{model.Version} has no segmenter.onnx");
 
         var decode = Stopwatch.StartNew();
         var image = images.Decode(request.Image);
         timings.DecodeMs = decode.Elapsed.TotalMilliseconds;
         var infer = Stopwatch.StartNew();
-        var labels = model.Segment(image, cancellation);
+        var labels = model.Pipeline.Segment(image, cancellation);
         timings.InferenceMs = infer.Elapsed.TotalMilliseconds;
         var encode = Stopwatch.StartNew();
         var reply = new SegmentResponse

@@ -1,3 +1,4 @@
+using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Grpc;
 using WsssOnnx.Imaging;
 using WsssOnnx.Server.Models;
@@ -29,7 +30,8 @@ public static class ServiceErrors
         ModelLoadFailedException e => new RpcException(GrpcStatusCode.FailedPrecondition, e.Message),
         ModelStateException e => new RpcException(GrpcStatusCode.FailedPrecondition, e.Message),
         ImageDecodeException e => new RpcException(GrpcStatusCode.InvalidArgument, $"image: {e.Message}"),
-        UnknownClassException e => new RpcException(GrpcStatusCode.InvalidArgument, $"classes: {e.Message}"),
+        UnknownClassException e => new RpcException(GrpcStatusCode.InvalidArgument,
+            $"classes: unknown class \"{ClientText.Truncate(e.ClassName)}\"; {e.Package} knows {string.Join(", ", e.KnownClasses)}"),
         _ => null,
     });
 

@@ -1,11 +1,11 @@
 using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 
-namespace WsssOnnx.Server.Models;
+namespace WsssOnnx.Attribution.Pipeline;
 
 /// <summary>
-/// What a package's manifest promises about its networks, checked against the loaded sessions before the version can
-/// serve: the input and output names the service calls, RGB image inputs, and one class count throughout (the
+/// What a package's manifest promises about its networks, checked against the loaded sessions before the package can
+/// label or serve: the input and output names the service calls, RGB image inputs, and one class count throughout (the
 /// manifest's foreground classes C = the classifier's K_pos [C] and the channels of its maps and logits, the climber's
 /// class scores; C + 1 with background = the segmenter's score channels; one channel for the boundary network's B). A manifest whose class list does not match
 /// its networks would label every pixel with the wrong names, or fail requests, so such a package does not load.
