@@ -1,11 +1,9 @@
 using System.CommandLine;
 using Spectre.Console;
-using WsssOnnx.Attribution.Cam;
-using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Datasets;
 using WsssOnnx.Imaging;
 using WsssOnnx.Packages;
-using WsssOnnx.Runtime;
 using WsssOnnx.Training.Loop;
 
 namespace WsssOnnx.Trainer;
@@ -31,20 +29,30 @@ internal static class MakeSeedsCommand
         var command = new Command("make-seeds", "Write CAM or AdvCAM seed label maps for a dataset split (pseudo-labels for the segmenter)") { package, data, split, output, method, threshold };
         command.SetAction(r =>
         {
-            var pkg = ModelPackage.Open(r.GetValue(package)!.FullName);
             bool climb = r.GetValue(method) == AdvCam;
-            if (climb && !pkg.Has(PackageRoles.Climber)) throw new InvalidDataException($"{pkg.Directory} has no climber.onnx, which AdvCAM needs: use --method cam");
-            // The package's normalisation, scales (and AdvCAM's T, xi, lambda, tau) and threshold, as relabel and the service use them.
-            var options = ManifestAttribution.Options(pkg.Manifest, climb);
-            float bg = r.GetValue(threshold) ?? ManifestAttribution.BackgroundThreshold(pkg.Manifest, options);
-            UsageException.CheckRange(bg, 0f, 1f, "--threshold");
+            // The package pipeline, as relabel and the service use it: the manifest's normalisation, scales, AdvCAM's T, xi,
+            // lambda, tau with the package's climber, and the seed threshold of the method.
+            using var pipeline = PackagePipeline.Open(r.GetValue(package)!.FullName, climb ? PipelineNetworks.Climber : PipelineNetworks.Classifier);
+            LabelParameters parameters;
+            try
+            {
+                parameters = pipeline.Parameters(climb ? MapMethod.AdvCam : MapMethod.Cam, new LabelOverrides { BackgroundThreshold = r.GetValue(threshold) });
+            }
+            catch (LabelParameterException e)
+            {
+                if (e.Parameter == LabelParameter.BackgroundThreshold) throw new UsageException($"--threshold: {e.Message}.", e);
+                throw new InvalidDataException($"the package's AdvCAM defaults: {e.Message}.", e);
+            }
+            catch (MissingNetworkException e)
+            {
+                throw new InvalidDataException($"{e.Directory} has no climber.onnx, which AdvCAM needs: use --method cam", e);
+            }
+            var options = parameters.Maps;
+            float bg = parameters.BackgroundThreshold;
             var dataset = TrainClassifierCommand.OpenDataset(r.GetValue(data)!.FullName, r.GetValue(split)!, BadSamplePolicy.Skip);
             var source = new VocTrainingSource(dataset);
             string outDir = r.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
-            using var classifier = ModelSession.Load(pkg.PathOf(PackageRoles.Classifier));
-            using var climber = climb ? ModelSession.Load(pkg.PathOf(PackageRoles.Climber)) : null;
-            var maps = new AdvCamClimber(classifier, climber, ManifestAttribution.Normalization(pkg.Manifest));
             Console.WriteLine($"{(climb ? $"AdvCAM ({options.Steps} steps, xi {options.StepSize:G3}, lambda {options.MaskWeight:G3})" : "CAM")} " +
                 $"at scales {string.Join(", ", options.Scales)}, background threshold {bg:G3} ({(r.GetValue(threshold) is null ? "the package's" : "--threshold")})");
             var problems = new List<string>();
@@ -64,7 +72,7 @@ internal static class MakeSeedsCommand
                     {
                         var sample = source.Load(i);
                         var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
-                        var seeds = Seeds.FromMaps(maps.Climb(sample.Image, classes, options), bg);
+                        var seeds = pipeline.Labels(PseudoLabelKind.Seeds, sample.Image, pipeline.Maps(sample.Image, classes, parameters), parameters);
                         AtomicFile.WriteAllBytes(path, PngEncoder.EncodeVocLabels(seeds));
                         written++;
                     }

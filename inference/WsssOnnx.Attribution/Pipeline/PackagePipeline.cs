@@ -73,9 +73,13 @@ public sealed class PackagePipeline : IDisposable
     /// <exception cref="InvalidDataException">The package is damaged or its manifest does not match its networks.</exception>
     /// <exception cref="ModelLoadException">A network does not load.</exception>
     public static PackagePipeline Open(string directory, PipelineNetworks networks = PipelineNetworks.All, SessionConfig? sessions = null,
+        CancellationToken cancellation = default) =>
+        Open(ModelPackage.Open(directory), networks, sessions, cancellation);
+
+    /// <summary>A package already opened (export measures its staging folder before the manifest is written).</summary>
+    public static PackagePipeline Open(ModelPackage package, PipelineNetworks networks = PipelineNetworks.All, SessionConfig? sessions = null,
         CancellationToken cancellation = default)
     {
-        var package = ModelPackage.Open(directory);
         var config = sessions ?? new SessionConfig { WarmUp = false };
         var loaded = new List<ModelSession>();
         try
@@ -197,6 +201,14 @@ public sealed class PackagePipeline : IDisposable
         if (options.Steps > 1 && !CanClimb)
             throw Package.Has(PackageRoles.Climber) ? NotLoaded(PackageRoles.Climber) : Missing(PackageRoles.Climber);
         return _advCam.Climb(image, classes, options, trace, cancellation);
+    }
+
+    /// <summary>The classifier's logits of <paramref name="image"/> (image-level class scores, foreground classes in order).</summary>
+    public float[] Logits(RgbImage image, CancellationToken cancellation = default)
+    {
+        using var input = SessionInput.Create(ClassifierContract.Image, ImageTensor.FromRgb(image, Normalization));
+        using var result = _classifier.Run([input], [ClassifierContract.Logits], cancellation);
+        return result.Span<float>(ClassifierContract.Logits).ToArray();
     }
 
     /// <summary>The label map of <paramref name="kind"/> from maps of <paramref name="image"/> made with <paramref name="parameters"/>.</summary>

@@ -1,6 +1,5 @@
-using WsssOnnx.Attribution.Cam;
-using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.Evaluation;
+using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Training.Loop;
 
 namespace WsssOnnx.Training.Metrics;
@@ -30,15 +29,16 @@ public static class CamSeedEvaluation
     public static IReadOnlyList<float> SweepThresholds { get; } = [0.005f, 0.01f, 0.02f, 0.03f, 0.04f, .. Enumerable.Range(1, 10).Select(i => i * 0.05f)];
 
     /// <summary>
-    /// Seeds from multi-scale class maps (CAM or AdvCAM, as <paramref name="options"/> say) of the first
+    /// Seeds from the package's multi-scale class maps (CAM or AdvCAM, as <paramref name="parameters"/> say) of the first
     /// <paramref name="maxImages"/> images of <paramref name="source"/> (ground-truth image labels, as WSSS uses them),
-    /// scored against their masks at every threshold of <see cref="SweepThresholds"/> (the best of which it reports) and at <paramref name="defaultThreshold"/>.
-    /// Images without a mask are skipped. <paramref name="progress"/> gets the number of images gone through.
+    /// scored against their masks at every threshold of <see cref="SweepThresholds"/> (the best of which it reports) and at
+    /// the parameters' background threshold. Images without a mask are skipped. <paramref name="progress"/> gets the number of images gone through.
     /// </summary>
-    public static CamSeedScores Evaluate(AdvCamClimber maps, AdvCamOptions options, ITrainingSource source, float defaultThreshold = 0.15f,
-        int maxImages = int.MaxValue, IProgress<int>? progress = null, CancellationToken cancellation = default)
+    public static CamSeedScores Evaluate(PackagePipeline pipeline, LabelParameters parameters, ITrainingSource source, int maxImages = int.MaxValue,
+        IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxImages);
+        float defaultThreshold = parameters.BackgroundThreshold;
         int classCount = source.Classes.Count + 1;
         var matrices = SweepThresholds.Append(defaultThreshold).Distinct().ToDictionary(t => t, _ => new ConfusionMatrix(classCount));
         int images = 0, count = Math.Min(source.Count, maxImages);
@@ -49,8 +49,8 @@ public static class CamSeedEvaluation
             if (sample.Mask is not null)
             {
                 var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
-                var climbed = maps.Climb(sample.Image, classes, options, cancellation: cancellation);
-                foreach (var (threshold, matrix) in matrices) matrix.Accumulate(Seeds.FromMaps(climbed, threshold), sample.Mask);
+                var maps = pipeline.Maps(sample.Image, classes, parameters, cancellation);
+                foreach (var (threshold, matrix) in matrices) matrix.Accumulate(PackagePipeline.Seeds(maps, threshold), sample.Mask);
                 images++;
             }
             progress?.Report(i + 1);

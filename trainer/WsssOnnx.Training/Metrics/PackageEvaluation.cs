@@ -1,8 +1,5 @@
-using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.Evaluation;
-using WsssOnnx.Attribution.RandomWalk;
-using WsssOnnx.Attribution.Segmentation;
-using WsssOnnx.Imaging;
+using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using WsssOnnx.Training.Export;
@@ -26,26 +23,20 @@ public static class PackageEvaluation
     public static PackageMeasurement Measure(ModelPackage package, ITrainingSource validation, int thresholdImages, TextWriter log)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(thresholdImages);
-        var manifest = package.Manifest;
-        var normalization = ManifestAttribution.Normalization(manifest);
         var metrics = new Dictionary<string, double>();
-        using var classifier = ModelSession.Load(package.PathOf(PackageRoles.Classifier));
+        using var pipeline = PackagePipeline.Open(package, PipelineNetworks.All, new SessionConfig());
         var scores = new List<float[]>();
         var truth = new List<float[]>();
         for (int i = 0; i < validation.Count; i++)
         {
             var sample = validation.Load(i);
-            using var input = SessionInput.Create(ClassifierContract.Image, ImageTensor.FromRgb(sample.Image, normalization));
-            using var result = classifier.Run([input], [ClassifierContract.Logits]);
-            scores.Add(result.Span<float>(ClassifierContract.Logits).ToArray());
+            scores.Add(pipeline.Logits(sample.Image));
             truth.Add(sample.Labels);
         }
         metrics["val_map"] = AveragePrecision.Mean(scores, truth);
         log.WriteLine($"val mAP {metrics["val_map"]:F3} on {validation.Count} images; measuring CAM seeds...");
 
-        var camOptions = ManifestAttribution.Options(manifest, climb: false);
-        var cam = CamSeedEvaluation.Evaluate(new AdvCamClimber(classifier, null, normalization), camOptions, validation,
-            ManifestAttribution.BackgroundThreshold(manifest, camOptions));
+        var cam = CamSeedEvaluation.Evaluate(pipeline, pipeline.Parameters(MapMethod.Cam), validation);
         metrics["cam_seed_miou"] = cam.MeanIoUAtDefault;
         metrics["cam_seed_best_miou"] = cam.BestMeanIoU;
         metrics["cam_seed_best_threshold"] = cam.BestThreshold;
@@ -55,9 +46,9 @@ public static class PackageEvaluation
             $"objects covered {cam.ForegroundCoverage:P1}, precision {cam.ForegroundPrecision:P1}");
         log.WriteLine(cam.AtDefault.ToTable(["background", .. validation.Classes]));
 
-        float advCamThreshold = MeasureAdvCam(package, classifier, validation, thresholdImages, metrics, log) ?? cam.BestThreshold;
+        float advCamThreshold = MeasureAdvCam(pipeline, validation, thresholdImages, metrics, log) ?? cam.BestThreshold;
 
-        MeasureNetworks(package, classifier, validation, metrics, log);
+        MeasureNetworks(pipeline, validation, metrics, log);
         log.WriteLine($"seed background thresholds shipped: CAM {cam.BestThreshold}, AdvCAM {advCamThreshold}");
         return new PackageMeasurement(metrics, cam.BestThreshold, advCamThreshold);
     }
@@ -69,31 +60,25 @@ public static class PackageEvaluation
     public static PackageMeasurement MeasureNetworks(ModelPackage package, ITrainingSource validation, TextWriter log, bool segmenter = true, bool walk = true)
     {
         var metrics = new Dictionary<string, double>();
-        using var classifier = ModelSession.Load(package.PathOf(PackageRoles.Classifier));
-        MeasureNetworks(package, classifier, validation, metrics, log, segmenter, walk);
+        var networks = (segmenter ? PipelineNetworks.Segmenter : PipelineNetworks.Classifier) | (walk ? PipelineNetworks.Boundary : PipelineNetworks.Classifier);
+        using var pipeline = PackagePipeline.Open(package, networks, new SessionConfig());
+        MeasureNetworks(pipeline, validation, metrics, log);
         return new PackageMeasurement(metrics);
     }
 
-    private static void MeasureNetworks(ModelPackage package, ModelSession classifier, ITrainingSource validation, Dictionary<string, double> metrics, TextWriter log,
-        bool measureSegmenter = true, bool measureWalk = true)
+    /// <summary>The segmenter's mIoU and the random walk's (from CAM maps), each where the pipeline has loaded the network.</summary>
+    private static void MeasureNetworks(PackagePipeline pipeline, ITrainingSource validation, Dictionary<string, double> metrics, TextWriter log)
     {
-        var manifest = package.Manifest;
-        var normalization = ManifestAttribution.Normalization(manifest);
-        if (measureSegmenter && package.Has(PackageRoles.Segmenter))
+        if (pipeline.CanSegment)
         {
-            using var segmenter = ModelSession.Load(package.PathOf(PackageRoles.Segmenter));
-            var matrix = SegmentationEvaluation.Evaluate(new SegmentationPredictor(segmenter, normalization), validation);
+            var matrix = SegmentationEvaluation.Evaluate(pipeline.Segment, validation);
             metrics["segmenter_miou"] = matrix.MeanIntersectionOverUnion;
             log.WriteLine($"segmenter mIoU {matrix.MeanIntersectionOverUnion:F3}");
         }
-        if (measureWalk && package.Has(PackageRoles.Boundary))
+        if (pipeline.CanRandomWalk)
         {
             log.WriteLine($"measuring random-walk labels (CAM maps walked over the boundary network) on {validation.Count} images...");
-            using var boundary = ModelSession.Load(package.PathOf(PackageRoles.Boundary));
-            var walk = new BoundaryPredictor(boundary, normalization);
-            var options = BoundaryPredictor.Options(manifest);
-            var cam = new AdvCamClimber(classifier, null, normalization);
-            var camOptions = ManifestAttribution.Options(manifest, climb: false);
+            var parameters = pipeline.Parameters(MapMethod.Cam, kinds: [PseudoLabelKind.RandomWalk]);
             var matrix = new ConfusionMatrix(validation.Classes.Count + 1);
             var progress = new ProgressLines(log, "random walk", validation.Count);
             for (int i = 0; i < validation.Count; i++)
@@ -102,8 +87,8 @@ public static class PackageEvaluation
                 if (sample.Mask is not null)
                 {
                     var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
-                    var maps = cam.Climb(sample.Image, classes, camOptions);
-                    matrix.Accumulate(walk.Labels(sample.Image, maps, options), sample.Mask);
+                    var maps = pipeline.Maps(sample.Image, classes, parameters);
+                    matrix.Accumulate(pipeline.Labels(PseudoLabelKind.RandomWalk, sample.Image, maps, parameters), sample.Mask);
                 }
                 progress.Report(i + 1);
             }
@@ -113,20 +98,18 @@ public static class PackageEvaluation
     }
 
     /// <summary>AdvCAM seeds on the first <paramref name="images"/> images with the package's defaults; their best threshold, or null when not measured.</summary>
-    private static float? MeasureAdvCam(ModelPackage package, ModelSession classifier, ITrainingSource validation, int images, Dictionary<string, double> metrics, TextWriter log)
+    private static float? MeasureAdvCam(PackagePipeline pipeline, ITrainingSource validation, int images, Dictionary<string, double> metrics, TextWriter log)
     {
-        if (images == 0 || !package.Has(PackageRoles.Climber))
+        if (images == 0 || !pipeline.CanClimb)
         {
             log.WriteLine($"AdvCAM seeds not measured ({(images == 0 ? "0 threshold images" : "the package has no climber")}): AdvCAM ships CAM's best threshold");
             return null;
         }
-        var manifest = package.Manifest;
-        var options = ManifestAttribution.Options(manifest, climb: true);
+        var parameters = pipeline.Parameters(MapMethod.AdvCam);
+        var options = parameters.Maps;
         int count = Math.Min(images, validation.Count);
         log.WriteLine($"measuring AdvCAM seeds on the first {count} of {validation.Count} images ({options.Steps} steps x {options.Scales.Count} scales per class)...");
-        using var climber = ModelSession.Load(package.PathOf(PackageRoles.Climber));
-        var seeds = CamSeedEvaluation.Evaluate(new AdvCamClimber(classifier, climber, ManifestAttribution.Normalization(manifest)), options, validation,
-            ManifestAttribution.BackgroundThreshold(manifest, options), count, new ProgressLines(log, "AdvCAM seeds", count));
+        var seeds = CamSeedEvaluation.Evaluate(pipeline, parameters, validation, count, new ProgressLines(log, "AdvCAM seeds", count));
         metrics["advcam_seed_miou"] = seeds.MeanIoUAtDefault;
         metrics["advcam_seed_best_miou"] = seeds.BestMeanIoU;
         metrics["advcam_seed_best_threshold"] = seeds.BestThreshold;
