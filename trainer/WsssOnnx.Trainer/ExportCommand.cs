@@ -98,7 +98,8 @@ internal static class ExportCommand
             string written = PackageExporter.Export(r.GetValue(models)!.FullName, r.GetValue(name)!, r.GetValue(version)!, clsConfig.Classes,
                 new TrainedClassifier(clsNetwork, clsWeights, clsConfig.CropSize), segmenter,
                 new Provenance { Dataset = clsConfig.Dataset, Commands = commands, Settings = settings },
-                staged => PackageEvaluation.Measure(staged, source, sweepImages, Console.Out), boundary: boundary);
+                staged => PackageEvaluation.Measure(staged, source, sweepImages, Console.Out), boundary: boundary,
+                normalization: clsConfig.InputNormalization);
             AnsiConsole.MarkupLine(Markup.Escape($"wrote {written}"));
             Console.WriteLine(File.ReadAllText(Path.Combine(written, ModelManifest.FileName)));
             return 0;

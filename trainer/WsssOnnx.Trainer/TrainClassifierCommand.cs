@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Datasets;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
@@ -76,6 +77,7 @@ internal static class TrainClassifierCommand
                 LearningRate = options.Sgd.LearningRate,
                 Seed = options.Sgd.Seed,
                 Init = init,
+                Normalization = ManifestAttribution.ManifestNormalization(options.Augmentation.Normalization),
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             });
             AnsiConsole.MarkupLine(Markup.Escape($"training on {trainSet.Samples.Count} images ({trainSet.Classes.Count} classes), validating on {valSet?.Samples.Count ?? 0}; run folder {runDir}"));

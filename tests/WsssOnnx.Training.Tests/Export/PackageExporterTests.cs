@@ -43,6 +43,30 @@ public sealed class PackageExporterTests
             new Provenance { Dataset = "test", Commands = ["wsss-train test"] }, evaluate, advCam);
 
     [Fact]
+    public void The_manifest_carries_the_classifier_runs_normalisation_and_ImageNets_without_one()
+    {
+        string root = Directory.CreateTempSubdirectory("wsss-pkg-").FullName;
+        try
+        {
+            var weights = RandomWeights(Tiny);
+            var trained = new InputNormalization([0.5f, 0.4f, 0.3f], [0.25f, 0.2f, 0.1f]);
+            string custom = PackageExporter.Export(root, "tiny", "custom", ["a", "b", "c"], new TrainedClassifier(Tiny, weights, 32), null,
+                new Provenance { Dataset = "test" }, normalization: trained);
+            var manifest = ModelPackage.Open(custom).Manifest;
+            Assert.Equal(trained.Mean, manifest.Normalization.Mean);
+            Assert.Equal(trained.Std, manifest.Normalization.Std);
+
+            var imageNet = ModelPackage.Open(Export(root, "imagenet", weights)).Manifest;
+            Assert.Equal(InputNormalization.ImageNet.Mean, imageNet.Normalization.Mean);
+            Assert.Equal(InputNormalization.ImageNet.Std, imageNet.Normalization.Std);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Exported_package_opens_verifies_and_its_folded_classifier_matches_the_frozen_network()
     {
         string root = Directory.CreateTempSubdirectory("wsss-pkg-").FullName;

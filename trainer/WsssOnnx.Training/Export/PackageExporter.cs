@@ -27,9 +27,10 @@ public static class PackageExporter
     /// Measures the package as written: its staging folder with the manifest to be written (no metrics yet, <paramref name="advCam"/>'s
     /// thresholds); the metrics and thresholds it returns go into the manifest.
     /// </param>
+    /// <param name="normalization">The input normalisation the classifier was trained with (its run.json's); null: ImageNet's.</param>
     public static string Export(string modelsRoot, string name, string version, IReadOnlyList<string> foregroundClasses, TrainedClassifier classifier,
         TrainedSegmenter? segmenter, Provenance provenance, Func<ModelPackage, PackageMeasurement>? evaluate = null, AdvCamDefaults? advCam = null,
-        TrainedBoundary? boundary = null) =>
+        TrainedBoundary? boundary = null, InputNormalization? normalization = null) =>
         Staged(modelsRoot, name, version, evaluate, staging =>
         {
             var files = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
@@ -59,7 +60,7 @@ public static class PackageExporter
                 Name = name,
                 Version = version,
                 Classes = ["background", .. foregroundClasses],
-                Normalization = InputNormalization.ImageNet,
+                Normalization = normalization ?? InputNormalization.ImageNet,
                 Files = files,
                 Networks = new PackageNetworks($"resnet{folded.Backbone.Depth}", folded.Backbone.Depth, folded.Backbone.Width,
                     folded.Backbone.OutputStride, SegmenterStride, classifier.TrainingSize),

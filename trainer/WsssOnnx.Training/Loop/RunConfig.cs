@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using WsssOnnx.Graph.Networks;
+using WsssOnnx.Packages;
 
 namespace WsssOnnx.Training.Loop;
 
@@ -36,6 +37,16 @@ public sealed record RunConfig
 
     public int Seed { get; init; }
 
+    /// <summary>
+    /// The input normalisation the run's augmentation used, which export writes into the package's manifest so that every
+    /// user of the package feeds its networks alike. Null in a run.json from before it was recorded: those runs used ImageNet's.
+    /// </summary>
+    public InputNormalization? Normalization { get; init; }
+
+    /// <summary><see cref="Normalization"/>, or ImageNet's for a run from before it was recorded.</summary>
+    [JsonIgnore]
+    public InputNormalization InputNormalization => Normalization ?? InputNormalization.ImageNet;
+
     /// <summary>Where the backbone's weights started: "" from scratch, "imagenet: ..." or "init-from: PATH".</summary>
     public string Init { get; init; } = "";
 
@@ -68,6 +79,9 @@ public sealed record RunConfig
         {
             if (name is "command" or "init") continue;
             var before = then[name];
+            // A run.json from before the normalisation was recorded used ImageNet's.
+            if (name == "normalization" && before is null)
+                before = JsonSerializer.SerializeToNode(InputNormalization.ImageNet, Json);
             if (!System.Text.Json.Nodes.JsonNode.DeepEquals(value, before))
                 conflicts.Add(new RunSettingChange(name, Compact(before), Compact(value)));
         }
