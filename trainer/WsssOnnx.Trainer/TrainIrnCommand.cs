@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using Spectre.Console;
+using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
+using WsssOnnx.Imaging;
 using WsssOnnx.Packages;
 using WsssOnnx.Training.Loop;
 
@@ -28,11 +30,11 @@ internal static partial class TrainIrnCommand
         command.SetAction(r =>
         {
             int cropSize = o.ValueOr(r, o.Crop, defaults.Augmentation.CropSize);
-            var (weights, init, backbone) = Backbone(r, o, r.GetValue(package));
+            var (weights, init, backbone, normalization) = Backbone(r, o, r.GetValue(package));
             var options = UsageException.Validated(new IrnTrainingOptions
             {
                 Network = new BoundaryNetworkOptions { Backbone = backbone, Seed = r.GetValue(o.Seed) },
-                Augmentation = defaults.Augmentation with { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize) },
+                Augmentation = defaults.Augmentation with { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize), Normalization = normalization },
                 Sgd = o.Sgd(r),
                 Radius = r.GetValue(radius),
             }.Validate);
@@ -52,6 +54,7 @@ internal static partial class TrainIrnCommand
                 LearningRate = options.Sgd.LearningRate,
                 Seed = options.Sgd.Seed,
                 Init = init,
+                Normalization = ManifestAttribution.ManifestNormalization(normalization),
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             });
             AnsiConsole.MarkupLine(Markup.Escape($"training the boundary network on {trainSet.Samples.Count} images with confident labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
@@ -62,8 +65,11 @@ internal static partial class TrainIrnCommand
         return command;
     }
 
-    /// <summary>The frozen backbone: a package's classifier (its shape from the manifest and weights), or --pretrained / --init-from.</summary>
-    private static (IReadOnlyDictionary<string, HostTensor<float>> Weights, string Init, ResNetOptions Options) Backbone(ParseResult r, TrainingRunOptions o, DirectoryInfo? package)
+    /// <summary>
+    /// The frozen backbone: a package's classifier (its shape from the manifest and weights; its input normalisation the
+    /// manifest's, which the boundary network is then fed with), or --pretrained / --init-from (ImageNet's normalisation).
+    /// </summary>
+    private static (IReadOnlyDictionary<string, HostTensor<float>> Weights, string Init, ResNetOptions Options, ImageNormalization Normalization) Backbone(ParseResult r, TrainingRunOptions o, DirectoryInfo? package)
     {
         var frozen = new BatchNormOptions { Mode = BatchNormMode.Frozen, TrainAffine = false };
         if (package is not null)
@@ -84,12 +90,12 @@ internal static partial class TrainIrnCommand
                 Layout = ResNetLayout.OutputStride16,
                 TrainableStages = ResNetStages.None,
                 BatchNorm = frozen,
-            });
+            }, ManifestAttribution.Normalization(opened.Manifest));
         }
         var (initial, init) = o.InitialWeights(r, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
         if (initial is null) throw new UsageException("the boundary network trains on a frozen backbone: give --package, --pretrained imagenet or --init-from.");
         var options = o.Backbone(r, ResNetLayout.OutputStride16, (ResNetStages.None, TrainAffine: false));
-        return (initial, init, options with { TrainableStages = ResNetStages.None, BatchNorm = frozen });
+        return (initial, init, options with { TrainableStages = ResNetStages.None, BatchNorm = frozen }, ImageNormalization.ImageNet);
     }
 
     [GeneratedRegex(@"^layer4\.(\d+)\.")]
