@@ -70,7 +70,7 @@ public sealed class PackagePipeline : IDisposable
     /// <paramref name="networks"/> the package has, and checks them against the manifest (<see cref="PackageContract"/>).
     /// </summary>
     /// <param name="sessions">ORT session settings; null: ORT's defaults without a warm-up run.</param>
-    /// <exception cref="InvalidDataException">The package is damaged or its manifest does not match its networks.</exception>
+    /// <exception cref="InvalidDataException">The package is damaged, its AdvCAM defaults are out of range or its manifest does not match its networks.</exception>
     /// <exception cref="ModelLoadException">A network does not load.</exception>
     public static PackagePipeline Open(string directory, PipelineNetworks networks = PipelineNetworks.All, SessionConfig? sessions = null,
         CancellationToken cancellation = default) =>
@@ -80,6 +80,14 @@ public sealed class PackagePipeline : IDisposable
     public static PackagePipeline Open(ModelPackage package, PipelineNetworks networks = PipelineNetworks.All, SessionConfig? sessions = null,
         CancellationToken cancellation = default)
     {
+        try
+        {
+            ManifestAttribution.Options(package.Manifest, climb: true);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidDataException($"{package.Directory}: manifest.json's AdvCAM defaults are out of range: {FirstSentence(e.Message)}", e);
+        }
         var config = sessions ?? new SessionConfig { WarmUp = false };
         var loaded = new List<ModelSession>();
         try

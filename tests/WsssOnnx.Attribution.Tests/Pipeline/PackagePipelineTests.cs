@@ -158,6 +158,14 @@ public sealed class PackagePipelineTests(TinyPackage tiny) : IClassFixture<TinyP
         Assert.Contains("3 foreground classes", error.Message);
     }
 
+    [Fact]
+    public void A_manifest_whose_AdvCam_defaults_are_out_of_range_does_not_open()
+    {
+        string package = tiny.Variant("bad-defaults", m => m["adv_cam"]!["steps"] = 0);
+        var error = Assert.Throws<InvalidDataException>(() => PackagePipeline.Open(package));
+        Assert.Contains("AdvCamOptions.Steps must be in [1, 1000]", error.Message);
+    }
+
     /// <summary>The labels are those of the building blocks the CLI, the server and the trainer called before: the climber and the label functions with the manifest's settings.</summary>
     [Theory]
     [InlineData(MapMethod.Cam)]
