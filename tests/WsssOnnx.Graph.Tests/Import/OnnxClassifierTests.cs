@@ -201,7 +201,8 @@ public sealed class OnnxClassifierTests(ITestOutputHelper output)
         var x = g.Input("input", DataType.Float, [1, 3, 8, 8]);
         g.Output(g.Relu(g.Conv(x, g.Parameter("w", GradientCheck.Random(new Random(1), 2, 3, 1, 1)))), "output");
         var e = Assert.Throws<OnnxImportException>(() => Import(g.ToModel()));
-        Assert.Contains("no linear head", e.Message, StringComparison.Ordinal);
+        Assert.Contains("no linear layer", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--features and --head", e.Message, StringComparison.Ordinal);
     }
 
     private static Dictionary<string, (Array Data, long[] Shape)> Step(ModelSession session, HostTensor<float> x, HostTensor<float> a0, float lambda) =>

@@ -169,20 +169,21 @@ public sealed class OnnxClassifier
             // Back from the head through shape-only ops to the pooling; its input is f.
             string pooled = head.Input[0];
             while (producers.TryGetValue(pooled, out var p) && ShapeOnly.Contains(p.OpType)) pooled = p.Input[0];
+            // The reason given is the last candidate's: the layer the model's output comes from.
             if (!producers.TryGetValue(pooled, out var pool) || !IsGlobalPool(pool))
             {
-                why = $"the head '{NodeName(head)}' does not read a global average pooling (GlobalAveragePool or ReduceMean over axes 2, 3)";
+                why ??= $"its last linear layer '{NodeName(head)}' does not read a global average pooling of the features";
                 continue;
             }
             string features = pool.Input[0];
             if (options.Features is { } f && f != features)
             {
-                why = $"the head '{NodeName(head)}' pools '{features}', not '{f}'";
+                why ??= $"the linear layer '{NodeName(head)}' pools '{features}', not '{f}'";
                 continue;
             }
             if (!constants.TryGetValue(head.Input[1], out var weightProto))
             {
-                why = $"the head '{NodeName(head)}' has a computed weight, not an initializer";
+                why ??= $"the linear layer '{NodeName(head)}' has a computed weight, not an initializer";
                 continue;
             }
             var weight = ReadFloat(weightProto, head);
@@ -210,9 +211,11 @@ public sealed class OnnxClassifier
             }
             return (features, NodeName(head), new HostTensor<float>(w, classes, channels, 1, 1), bias);
         }
-        throw new OnnxImportException(why is null
-            ? "The ONNX model has no linear head (Gemm or MatMul) after a global average pooling; name them with --features and --head."
-            : $"No CAM-style head found: {why}.");
+        // One sentence for every case: what was found, the form a CAM needs (Zhou et al. 2016), and the options that name its parts.
+        throw new OnnxImportException((why is null ? "The ONNX model has no linear layer (Gemm or MatMul)" : $"The ONNX model is not a CAM-style classifier: {why}") +
+            "; package-classifier needs features f, then global average pooling (GlobalAveragePool, or ReduceMean over H and W), then one linear layer " +
+            "(Gemm or MatMul) as the head, so a multi-layer head (VGG's) must be replaced by that form and retrained; " +
+            "when the model has this form but it is not found, name the feature map and the head with --features and --head.");
     }
 
     private static bool IsGlobalPool(NodeProto n)
