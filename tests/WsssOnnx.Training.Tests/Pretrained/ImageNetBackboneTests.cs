@@ -39,7 +39,8 @@ public sealed class ImageNetBackboneTests(ITestOutputHelper output, ImageNetBack
 
     private readonly Imported _imported = imported;
 
-    private static string PhotoFolder
+    /// <summary>.deps/photos of the repository the tests run from.</summary>
+    internal static string PhotoFolder
     {
         get
         {
@@ -51,8 +52,9 @@ public sealed class ImageNetBackboneTests(ITestOutputHelper output, ImageNetBack
 
     public static TheoryData<string> Photos => new(["dog", "eagle", "giraffe", "horses", "person", "scream"]);
 
-    private static RgbImage Photo(string name) =>
-        ImageResize.Resize(new ImageDecoder().DecodeRgb(File.ReadAllBytes(System.IO.Path.Combine(PhotoFolder, name + ".jpg"))), Size, Size, Interpolation.Bilinear);
+    /// <summary>A photo of .deps/photos resized (bilinear) to <paramref name="size"/> x <paramref name="size"/>.</summary>
+    internal static RgbImage Photo(string name, int size = Size) =>
+        ImageResize.Resize(new ImageDecoder().DecodeRgb(File.ReadAllBytes(System.IO.Path.Combine(PhotoFolder, name + ".jpg"))), size, size, Interpolation.Bilinear);
 
     /// <summary>
     /// The export's pooled features. With <paramref name="meanImage"/> its own preprocessing model runs (RGB to BGR, minus
