@@ -1,12 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using Google.Protobuf;
+using WsssOnnx.Datasets;
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Import;
 using WsssOnnx.Onnx;
 using WsssOnnx.Packages;
 using WsssOnnx.Runtime;
 using WsssOnnx.Training.Export;
+using WsssOnnx.Training.Loop;
+using WsssOnnx.Training.Metrics;
 
 namespace WsssOnnx.Trainer;
 
@@ -40,9 +43,19 @@ internal static class PackageClassifierCommand
         var trainingSize = new Option<int>("--training-size") { Description = "Image side the classifier was trained at (the server's warm-up size)", DefaultValueFactory = _ => 224 };
         var dilate = new Option<bool>("--dilate-last-stage") { Description = "Halve the output stride (32 to 16): the last stage's downsampling convolution at stride 1, later ones dilated by 2" };
         var output = new Option<DirectoryInfo>("--out") { Required = true, Description = "The package folder to write, models/NAME/VERSION (must not exist)" };
+        var data = new Option<DirectoryInfo?>("--data")
+        {
+            Description = "A VOC-layout dataset with the same classes to measure the package on, as export does (mAP, CAM and AdvCAM seeds); its best seed thresholds become the defaults",
+        };
+        var split = new Option<string>("--split") { Description = $"With --data, the split to measure on: {VocLayout.SplitHelp}", DefaultValueFactory = _ => "val" };
+        var thresholdImages = new Option<int>("--threshold-images")
+        {
+            Description = "With --data, the first N images measure AdvCAM's seed threshold (CAM's uses all); 0: skip, AdvCAM ships CAM's threshold",
+            DefaultValueFactory = _ => PackageEvaluation.DefaultThresholdImages,
+        };
         var command = new Command("package-classifier", "Write a model package (classifier and AdvCAM climber ONNX + manifest) from your own ONNX classifier")
         {
-            onnx, classes, features, head, mean, std, trainingSize, dilate, output,
+            onnx, classes, features, head, mean, std, trainingSize, dilate, output, data, split, thresholdImages,
         };
         command.SetAction(r =>
         {
@@ -54,9 +67,19 @@ internal static class PackageClassifierCommand
             string version = outDir.Name, name = outDir.Parent?.Name ?? "", root = outDir.Parent?.Parent?.FullName ?? "";
             if (root.Length == 0) throw new UsageException($"--out {outDir.FullName} must be models/NAME/VERSION.");
 
+            int sweepImages = r.GetValue(thresholdImages);
+            UsageException.Check(sweepImages >= 0, $"--threshold-images must be 0 or more; got {sweepImages}.");
+
             string sourcePath = r.GetValue(onnx)!.FullName;
             var model = ModelFile.Read(sourcePath);
             var names = File.ReadAllLines(r.GetValue(classes)!.FullName).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+            VocTrainingSource? validation = null;
+            if (r.GetValue(data) is { } dataRoot)
+            {
+                validation = new VocTrainingSource(TrainClassifierCommand.OpenDataset(dataRoot.FullName, r.GetValue(split)!, BadSamplePolicy.Skip));
+                if (!validation.Classes.SequenceEqual(names))
+                    throw new InvalidDataException($"the dataset {dataRoot.FullName} has classes {string.Join(", ", validation.Classes)}, but --classes names {string.Join(", ", names)}");
+            }
             var imported = OnnxClassifier.Read(model, new OnnxImportOptions { Features = r.GetValue(features), Head = r.GetValue(head), DilateLastStage = r.GetValue(dilate) });
             int stride = imported.MeasureStride();
             var settings = new Dictionary<string, string>
@@ -75,7 +98,7 @@ internal static class PackageClassifierCommand
                 Settings = settings,
             };
             string written = PackageExporter.ExportImported(root, name, version, names, imported, normalization, size, provenance,
-                staged => Compare(staged, model, size, r.GetValue(dilate)));
+                staged => Measure(staged, model, size, r.GetValue(dilate), validation, sweepImages));
             // One unwrapped line (Spectre wraps at the console width), for logs and scripts.
             Console.WriteLine($"wrote {written}: {imported.Classes} classes, {imported.FeatureChannels} feature channels at stride {stride}, " +
                 $"{imported.BackboneNodes} backbone nodes ({imported.FoldedNorms} BatchNormalization folded)");
@@ -86,6 +109,20 @@ internal static class PackageClassifierCommand
 
     private static float[] Triple(float[] values, string option) =>
         values.Length == 3 ? values : throw new UsageException($"{option} takes three values (R G B); got {values.Length}.");
+
+    /// <summary>
+    /// <see cref="Compare"/>, then with a dataset what `wsss-train export` measures (<see cref="PackageEvaluation.Measure"/>):
+    /// mAP, CAM and AdvCAM seed mIoU, and the best seed background thresholds, which the package ships as its defaults.
+    /// </summary>
+    private static PackageMeasurement Measure(ModelPackage staged, ModelProto source, int size, bool dilated, VocTrainingSource? validation, int sweepImages)
+    {
+        var compared = Compare(staged, source, size, dilated);
+        if (validation is null) return compared;
+        var measured = PackageEvaluation.Measure(staged, validation, sweepImages, Console.Out);
+        var metrics = new Dictionary<string, double>(compared.Metrics);
+        foreach (var (key, value) in measured.Metrics) metrics[key] = value;
+        return measured with { Metrics = metrics };
+    }
 
     /// <summary>
     /// The package's logits against the source model's on ONNX Runtime for one random image (the source's input size when fixed),
