@@ -50,10 +50,12 @@ internal static class AttributeCommand
             {
                 if (result.GetValue(traceSteps)) throw new UsageException("--trace works with --package only: the server does not return per-step diagnostics.");
                 return RunRemote(servers, result.GetValue(retries), result.GetValue(model), result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
-                    result.GetValue(steps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(rw), result.GetValue(output)!);
+                    result.GetValue(steps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(threshold), result.GetValue(crf),
+                    confidentOptions, result.GetValue(rw), result.GetValue(output)!);
             }
             return Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
-                result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!, result.GetValue(traceSteps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(rw));
+                result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!, result.GetValue(traceSteps),
+                result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(rw));
         });
         return command;
     }
@@ -169,7 +171,8 @@ internal static class AttributeCommand
         if (reply.Confident is not null) Write($"{stem}_confident.png", reply.Confident.Png.ToByteArray());
         if (reply.RandomWalk is not null) Write($"{stem}_rw.png", reply.RandomWalk.Png.ToByteArray());
         var p = reply.Parameters;
-        Console.WriteLine($"{imageFile.Name}: {(p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps, xi {p.StepSize:G3}, lambda {p.MaskWeight:G3}")}, classes {string.Join(", ", reply.Maps.Select(m => m.Name))}, " +
+        string methodText = p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps, xi {p.StepSize:G3}, lambda {p.MaskWeight:G3}";
+        Console.WriteLine($"{imageFile.Name}: {methodText}, classes {string.Join(", ", reply.Maps.Select(m => m.Name))}, " +
             $"background threshold {reply.BackgroundThreshold:G3}; served by {reply.ServedBy.Name}/{reply.ServedBy.Version} in {reply.Timings.TotalMs:F0} ms");
         foreach (string path in written) Console.WriteLine($"  {path}");
         return ExitCodes.Ok;

@@ -131,13 +131,16 @@ internal static class BenchCommand
     {
         static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
         string copies = $"{2 * f.Classes.Count} copies";
-        var table = new Table().Title($"wsss bench: {f.Package}, {f.Width}x{f.Height}, classes {string.Join(", ", f.Classes)}, T = {f.Steps}, scales {string.Join(", ", f.Scales)}, threads {(f.Threads == 0 ? "ORT default" : f.Threads)}")
+        string threads = f.Threads == 0 ? "ORT default" : $"{f.Threads}";
+        var table = new Table().Title(
+                $"wsss bench: {f.Package}, {f.Width}x{f.Height}, classes {string.Join(", ", f.Classes)}, T = {f.Steps}, scales {string.Join(", ", f.Scales)}, threads {threads}")
             .AddColumn("measure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("unit / note");
         table.AddRow("CAM", F(f.CamImagesPerSecond, "F2"), "images/s (1 classifier call per scale)");
         table.AddRow("AdvCAM", F(f.AdvCamImagesPerSecond, "F3"), $"images/s ({Markup.Escape(copies)} per call, {F(f.AdvCamGflopsPerSecond, "F1")} GFLOP/s overall)");
         table.AddRow("climbing step, median", F(f.ClimbStepMsMedian, "F1"), $"ms (scale 1, {Markup.Escape(copies)}, {f.ClimbStepSamples} steps)");
         table.AddRow("climbing step, p90", F(f.ClimbStepMsP90, "F1"), "ms");
-        table.AddRow("climbing step, work", F(f.ClimbStepGflop, "F3"), $"GFLOP (Conv/ConvTranspose/MatMul/Gemm, 2 per MAC{(f.ClimbStepUncountedNodes > 0 ? $", {f.ClimbStepUncountedNodes} nodes uncounted" : "")})");
+        string uncounted = f.ClimbStepUncountedNodes > 0 ? $", {f.ClimbStepUncountedNodes} nodes uncounted" : "";
+        table.AddRow("climbing step, work", F(f.ClimbStepGflop, "F3"), $"GFLOP (Conv/ConvTranspose/MatMul/Gemm, 2 per MAC{uncounted})");
         table.AddRow("climbing step, achieved", F(f.ClimbStepGflopsPerSecond, "F1"), "GFLOP/s");
         table.AddRow($"MatMul {f.MatMulSize}³ peak", F(f.MatMulGflopsPerSecond, "F1"), $"GFLOP/s ({F(f.MatMulMs, "F1")} ms a product, same threads)");
         table.AddRow("climbing step / peak", F(100 * f.ClimbStepFractionOfPeak, "F1"), "%");

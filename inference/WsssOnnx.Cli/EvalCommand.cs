@@ -24,7 +24,10 @@ internal static class EvalCommand
         var maps = new Option<DirectoryInfo?>("--maps") { Description = "Folder of <id>.maps class maps (wsss relabel --save-maps): sweep seed thresholds instead" };
         var thresholds = new Option<string>("--thresholds") { Description = "With --maps: start:stop:step or a comma list of background thresholds", DefaultValueFactory = _ => "0.05:0.5:0.05" };
         var crf = new Option<bool>("--crf") { Description = "With --maps: also refine each threshold's seeds by dense CRF over the image and score them" };
-        var baselineMaps = new Option<DirectoryInfo?>("--baseline-maps") { Description = "With --maps: saved maps of a baseline (e.g. CAM's); break down the foreground --maps' seeds add over its seeds" };
+        var baselineMaps = new Option<DirectoryInfo?>("--baseline-maps")
+        {
+            Description = "With --maps: saved maps of a baseline (e.g. CAM's); break down the foreground --maps' seeds add over its seeds",
+        };
         var baselineThreshold = new Option<float?>("--baseline-threshold") { Description = "With --baseline-maps: the baseline's seed threshold (default: each row's threshold)" };
         var data = new Option<DirectoryInfo>("--data") { Description = VocLayout.RootHelp, Required = true };
         var split = SplitOption.Create("The split to score (truth: a list line's mask, else SegmentationClass/<id>.png)", "val");
@@ -168,7 +171,8 @@ internal static class EvalCommand
         }
         if (added is not null)
         {
-            Console.WriteLine($"foreground added over {baselineDirectory!.FullName}'s seeds (baseline threshold {(baselineThreshold is { } b ? b.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "as the row's")}):");
+            string baseline = baselineThreshold is { } b ? b.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "as the row's";
+            Console.WriteLine($"foreground added over {baselineDirectory!.FullName}'s seeds (baseline threshold {baseline}):");
             for (int t = 0; t < thresholds.Count; t++) Console.WriteLine($"{thresholds[t],9:F3}  {added[t].Format()}");
         }
         return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;

@@ -36,7 +36,11 @@ internal static class RelabelCommand
         var stepSize = new Option<float?>("--step-size") { Description = "AdvCAM's step size xi (default: the package's, 0.08)" };
         var maskWeight = new Option<float?>("--mask-weight") { Description = "AdvCAM's restriction weight lambda (default: the package's, 7)" };
         var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's for the method, measured by export)" };
-        var mode = new Option<LabelMode?>("--mode") { Description = "seeds (threshold, argmax), crf (seeds refined by dense CRF), confident (IRN's labels, 255 where unsure) or rw (IRN's random walk; needs a package with a boundary network); default seeds" };
+        var mode = new Option<LabelMode?>("--mode")
+        {
+            Description = "seeds (threshold, argmax), crf (seeds refined by dense CRF), confident (IRN's labels, 255 where unsure) " +
+                          "or rw (IRN's random walk; needs a package with a boundary network); default seeds",
+        };
         var crf = new Option<bool>("--crf") { Description = "Same as --mode crf" };
         var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default: 2x the seed threshold, IRN's 0.30 at 0.15)" };
         var bg = new Option<float?>("--bg-threshold") { Description = "Confident labels: background threshold of the background pass (default: 1/3 of the seed threshold, IRN's 0.05 at 0.15)" };

@@ -69,7 +69,8 @@ internal static partial class TrainIrnCommand
     /// The frozen backbone: a package's classifier (its shape from the manifest and weights; its input normalisation the
     /// manifest's, which the boundary network is then fed with), or --pretrained / --init-from (ImageNet's normalisation).
     /// </summary>
-    private static (IReadOnlyDictionary<string, HostTensor<float>> Weights, string Init, ResNetOptions Options, ImageNormalization Normalization) Backbone(ParseResult r, TrainingRunOptions o, DirectoryInfo? package)
+    private static (IReadOnlyDictionary<string, HostTensor<float>> Weights, string Init, ResNetOptions Options, ImageNormalization Normalization) Backbone(
+        ParseResult r, TrainingRunOptions o, DirectoryInfo? package)
     {
         var frozen = new BatchNormOptions { Mode = BatchNormMode.Frozen, TrainAffine = false };
         if (package is not null)

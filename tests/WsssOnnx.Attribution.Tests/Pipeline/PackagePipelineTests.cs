@@ -64,7 +64,14 @@ public sealed class PackagePipelineTests(TinyPackage tiny) : IClassFixture<TinyP
 
         var changed = pipeline.Parameters(MapMethod.AdvCam, new LabelOverrides
         {
-            Steps = 2, StepSize = 0.1f, MaskWeight = 3f, MaskThreshold = 0.4f, Scales = [1f], MaxSide = 64, BackgroundThreshold = 0.2f, ConfidentForeground = 0.5f,
+            Steps = 2,
+            StepSize = 0.1f,
+            MaskWeight = 3f,
+            MaskThreshold = 0.4f,
+            Scales = [1f],
+            MaxSide = 64,
+            BackgroundThreshold = 0.2f,
+            ConfidentForeground = 0.5f,
         });
         Assert.Equal((2, 0.1f, 3f, 0.4f, 64), (changed.Maps.Steps, changed.Maps.StepSize, changed.Maps.MaskWeight, changed.Maps.MaskThreshold, changed.Maps.MaxSide));
         Assert.Equal([1f], changed.Maps.Scales);
