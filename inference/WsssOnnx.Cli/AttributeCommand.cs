@@ -24,38 +24,34 @@ internal static class AttributeCommand
         var retries = new Option<int>("--retries") { Description = "With --server: retries on UNAVAILABLE or RESOURCE_EXHAUSTED", DefaultValueFactory = _ => 5 };
         var image = new Option<FileInfo>("--image") { Description = "A JPEG or PNG image", Required = true };
         var classes = new Option<string>("--classes") { Description = "Comma-separated class names of the image, e.g. disc,ring (the package's names, any case)", Required = true };
-        var method = new Option<AttributionMethod>("--method") { Description = "cam (plain CAM) or advcam (anti-adversarial climbing)", DefaultValueFactory = _ => AttributionMethod.AdvCam };
-        var steps = new Option<int?>("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };
-        var stepSize = new Option<float?>("--step-size") { Description = "AdvCAM's step size xi (default: the package's, 0.08)" };
-        var maskWeight = new Option<float?>("--mask-weight") { Description = "AdvCAM's restriction weight lambda (default: the package's, 7)" };
-        var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's for the method, measured by export)" };
         var crf = new Option<bool>("--crf") { Description = "Also write the seeds refined by dense CRF" };
         var confident = new Option<bool>("--confident") { Description = "Also write IRN's confident labels (foreground and background passes, each CRF-refined; 255 where unsure)" };
         var rw = new Option<bool>("--rw") { Description = "Also write IRN's random-walk labels (needs a package with a boundary network)" };
-        var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default: 2x the seed threshold, IRN's 0.30 at 0.15)" };
-        var bg = new Option<float?>("--bg-threshold") { Description = "Confident labels: background threshold of the background pass (default: 1/3 of the seed threshold, IRN's 0.05 at 0.15)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the pictures (created if missing)", Required = true };
         var traceSteps = new Option<bool>("--trace") { Description = "Print every climbing step: objective, logit term, regulariser, map peak and mass (local only)" };
+        var label = new LabelParameterOptions();
         var command = new Command("attribute", "Class maps, seeds and optionally CRF labels of one image, written as PNGs")
         {
-            package, server, model, retries, image, classes, method, steps, stepSize, maskWeight, threshold, crf, confident, rw, fg, bg, output, traceSteps,
+            package, server, model, retries, image, classes,
         };
+        foreach (var option in label.MethodOptions) command.Options.Add(option);
+        foreach (var option in (Option[])[crf, confident, rw, .. label.ConfidentOptions, output, traceSteps]) command.Options.Add(option);
         command.SetAction(result =>
         {
-            var confidentOptions = result.GetValue(confident) ? new ConfidentChoice(result.GetValue(fg), result.GetValue(bg)) : null;
+            var confidentOptions = result.GetValue(confident) ? label.Confident(result) : null;
             string? servers = result.GetValue(server);
             if ((servers is null) == (result.GetValue(package) is null))
                 throw new UsageException("give either --package (attribute here) or --server (ask running servers), not both and not neither.");
             if (servers is not null)
             {
                 if (result.GetValue(traceSteps)) throw new UsageException("--trace works with --package only: the server does not return per-step diagnostics.");
-                return RunRemote(servers, result.GetValue(retries), result.GetValue(model), result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
-                    result.GetValue(steps), result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(threshold), result.GetValue(crf),
+                return RunRemote(servers, result.GetValue(retries), result.GetValue(model), result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(label.Method),
+                    result.GetValue(label.Steps), result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), result.GetValue(label.Threshold), result.GetValue(crf),
                     confidentOptions, result.GetValue(rw), result.GetValue(output)!);
             }
-            return Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(method),
-                result.GetValue(steps), result.GetValue(threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!, result.GetValue(traceSteps),
-                result.GetValue(stepSize), result.GetValue(maskWeight), result.GetValue(rw));
+            return Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(label.Method),
+                result.GetValue(label.Steps), result.GetValue(label.Threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!, result.GetValue(traceSteps),
+                result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), result.GetValue(rw));
         });
         return command;
     }

@@ -31,43 +31,39 @@ internal static class RelabelCommand
         var data = new Option<DirectoryInfo>("--data") { Description = VocLayout.RootHelp, Required = true };
         var split = SplitOption.Create("The split to label (image-level labels: Annotations/<id>.xml)", "train");
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the <id>.png label maps (created if missing)", Required = true };
-        var method = new Option<AttributionMethod>("--method") { Description = "cam (plain CAM) or advcam (anti-adversarial climbing)", DefaultValueFactory = _ => AttributionMethod.AdvCam };
-        var steps = new Option<int?>("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };
-        var stepSize = new Option<float?>("--step-size") { Description = "AdvCAM's step size xi (default: the package's, 0.08)" };
-        var maskWeight = new Option<float?>("--mask-weight") { Description = "AdvCAM's restriction weight lambda (default: the package's, 7)" };
-        var threshold = new Option<float?>("--threshold") { Description = "Seed background threshold in [0, 1] (default: the package's for the method, measured by export)" };
         var mode = new Option<LabelMode?>("--mode")
         {
             Description = "seeds (threshold, argmax), crf (seeds refined by dense CRF), confident (IRN's labels, 255 where unsure) " +
                           "or rw (IRN's random walk; needs a package with a boundary network); default seeds",
         };
         var crf = new Option<bool>("--crf") { Description = "Same as --mode crf" };
-        var fg = new Option<float?>("--fg-threshold") { Description = "Confident labels: background threshold of the foreground pass (default: 2x the seed threshold, IRN's 0.30 at 0.15)" };
-        var bg = new Option<float?>("--bg-threshold") { Description = "Confident labels: background threshold of the background pass (default: 1/3 of the seed threshold, IRN's 0.05 at 0.15)" };
         var saveMaps = new Option<DirectoryInfo?>("--save-maps") { Description = "Also write each image's class maps as <id>.maps, for `wsss eval --maps` threshold sweeps" };
         var parallel = new Option<int>("--parallel") { Description = "Images labelled at once (they share the ONNX Runtime sessions)", DefaultValueFactory = _ => 2 };
+        var label = new LabelParameterOptions();
         var command = new Command("relabel", "Pseudo-label maps for every image of a dataset split from its image-level labels")
         {
-            package, server, model, window, retries, data, split, output, method, steps, stepSize, maskWeight, threshold, mode, crf, fg, bg, saveMaps, parallel,
+            package, server, model, window, retries, data, split, output,
         };
+        foreach (var option in label.MethodOptions) command.Options.Add(option);
+        foreach (var option in (Option[])[mode, crf, .. label.ConfidentOptions, saveMaps, parallel]) command.Options.Add(option);
         command.SetAction(result =>
         {
             var labelMode = LabelModes.Resolve(result.GetValue(mode), result.GetValue(crf));
-            var confident = new ConfidentChoice(result.GetValue(fg), result.GetValue(bg));
+            var confident = label.Confident(result);
             string? servers = result.GetValue(server);
             if ((servers is null) == (result.GetValue(package) is null))
                 throw new UsageException("give either --package (label here) or --server (label on running servers), not both and not neither.");
             if (servers is not null)
             {
                 if (result.GetValue(saveMaps) is not null) throw new UsageException("--save-maps needs --package: servers return label maps, not class maps.");
-                var remote = RemoteRelabelCommand.Options(result.GetValue(model), result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), labelMode, confident,
-                    result.GetValue(stepSize), result.GetValue(maskWeight));
+                var remote = RemoteRelabelCommand.Options(result.GetValue(model), result.GetValue(label.Method), result.GetValue(label.Steps), result.GetValue(label.Threshold), labelMode, confident,
+                    result.GetValue(label.StepSize), result.GetValue(label.MaskWeight));
                 return RemoteRelabelCommand.Run(servers, result.GetValue(window), result.GetValue(retries), remote,
                     SplitOption.Open(result.GetValue(data)!, result.GetValue(split)), result.GetValue(output)!);
             }
             return Run(result.GetValue(package)!, result.GetValue(data)!, result.GetValue(split)!, result.GetValue(output)!,
-            result.GetValue(method), result.GetValue(steps), result.GetValue(threshold), labelMode,
-            confident, result.GetValue(saveMaps), result.GetValue(parallel), result.GetValue(stepSize), result.GetValue(maskWeight));
+            result.GetValue(label.Method), result.GetValue(label.Steps), result.GetValue(label.Threshold), labelMode,
+            confident, result.GetValue(saveMaps), result.GetValue(parallel), result.GetValue(label.StepSize), result.GetValue(label.MaskWeight));
         });
         return command;
     }

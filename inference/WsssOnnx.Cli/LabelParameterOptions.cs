@@ -1,0 +1,44 @@
+using System.CommandLine;
+
+namespace WsssOnnx.Cli;
+
+/// <summary>
+/// The options attribute and relabel share for how maps and labels are made: the method, AdvCAM's T, xi and lambda,
+/// the seed threshold and the confident-label thresholds. Each left out takes the package's default.
+/// </summary>
+internal sealed class LabelParameterOptions
+{
+    public Option<AttributionMethod> Method { get; } = new("--method")
+    {
+        Description = "cam (plain CAM) or advcam (anti-adversarial climbing)",
+        DefaultValueFactory = _ => AttributionMethod.AdvCam,
+    };
+
+    public Option<int?> Steps { get; } = new("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };
+
+    public Option<float?> StepSize { get; } = new("--step-size") { Description = "AdvCAM's step size xi (default: the package's, 0.08)" };
+
+    public Option<float?> MaskWeight { get; } = new("--mask-weight") { Description = "AdvCAM's restriction weight lambda (default: the package's, 7)" };
+
+    public Option<float?> Threshold { get; } = new("--threshold")
+    {
+        Description = "Seed background threshold in [0, 1] (default: the package's for the method, measured by export)",
+    };
+
+    public Option<float?> ConfidentForeground { get; } = new("--fg-threshold")
+    {
+        Description = "Confident labels: background threshold of the foreground pass (default: 2x the seed threshold, IRN's 0.30 at 0.15)",
+    };
+
+    public Option<float?> ConfidentBackground { get; } = new("--bg-threshold")
+    {
+        Description = "Confident labels: background threshold of the background pass (default: 1/3 of the seed threshold, IRN's 0.05 at 0.15)",
+    };
+
+    /// <summary>The method and AdvCAM options, then the seed threshold (help lists them in this order).</summary>
+    public IEnumerable<Option> MethodOptions => [Method, Steps, StepSize, MaskWeight, Threshold];
+
+    public IEnumerable<Option> ConfidentOptions => [ConfidentForeground, ConfidentBackground];
+
+    public ConfidentChoice Confident(ParseResult r) => new(r.GetValue(ConfidentForeground), r.GetValue(ConfidentBackground));
+}
