@@ -12,13 +12,9 @@ public sealed class GrayImage
     /// <summary>Wraps <paramref name="pixels"/> (not copied), which must hold exactly width × height bytes.</summary>
     public GrayImage(int width, int height, byte[] pixels)
     {
-        ArgumentNullException.ThrowIfNull(pixels);
-        long expected = PixelBytes(width, height);
-        if (pixels.LongLength != expected)
-            throw new ArgumentException($"a {width}x{height} one-channel image needs {expected} bytes but the buffer has {pixels.LongLength}", nameof(pixels));
+        Pixels = PixelBuffer.Checked(pixels, width, height, 1, "one-channel");
         Width = width;
         Height = height;
-        Pixels = pixels;
     }
 
     public int Width { get; }
@@ -33,13 +29,5 @@ public sealed class GrayImage
 
     public override string ToString() => $"GrayImage {Width}x{Height}";
 
-    internal static int PixelBytes(int width, int height)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        long bytes = (long)width * height;
-        if (bytes > Array.MaxLength)
-            throw new ArgumentOutOfRangeException(nameof(width), $"a {width}x{height} image needs {bytes} bytes, more than one array can hold");
-        return (int)bytes;
-    }
+    internal static int PixelBytes(int width, int height) => PixelBuffer.Bytes(width, height, 1, "one-channel");
 }

@@ -14,13 +14,9 @@ public sealed class RgbImage
     /// <summary>Wraps <paramref name="pixels"/> (not copied), which must hold exactly 3 × width × height bytes.</summary>
     public RgbImage(int width, int height, byte[] pixels)
     {
-        ArgumentNullException.ThrowIfNull(pixels);
-        long expected = PixelBytes(width, height);
-        if (pixels.LongLength != expected)
-            throw new ArgumentException($"a {width}x{height} RGB image needs {expected} bytes but the buffer has {pixels.LongLength}", nameof(pixels));
+        Pixels = PixelBuffer.Checked(pixels, width, height, Channels, "RGB");
         Width = width;
         Height = height;
-        Pixels = pixels;
     }
 
     public int Width { get; }
@@ -38,13 +34,5 @@ public sealed class RgbImage
 
     public override string ToString() => $"RgbImage {Width}x{Height}";
 
-    internal static int PixelBytes(int width, int height)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        long bytes = (long)width * height * Channels;
-        if (bytes > Array.MaxLength)
-            throw new ArgumentOutOfRangeException(nameof(width), $"a {width}x{height} RGB image needs {bytes} bytes, more than one array can hold");
-        return (int)bytes;
-    }
+    internal static int PixelBytes(int width, int height) => PixelBuffer.Bytes(width, height, Channels, "RGB");
 }
