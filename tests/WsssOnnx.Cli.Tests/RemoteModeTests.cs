@@ -140,6 +140,37 @@ public sealed class RemoteModeTests(SyntheticDataset data) : IClassFixture<Synth
     }
 
     [Fact]
+    public void An_image_naming_no_object_is_all_background_on_servers_as_it_is_locally()
+    {
+        string root = Directory.CreateTempSubdirectory("wsss-remote-empty-").FullName;
+        try
+        {
+            CopyDirectory(data.Root, root);
+            var ids = data.Ids("val");
+            string xml = Path.Combine(root, "Annotations", ids[0] + ".xml");
+            File.WriteAllText(xml, Regex.Replace(File.ReadAllText(xml), "<object>.*?</object>", "", RegexOptions.Singleline));
+            string remote = Path.Combine(root, "remote"), local = Path.Combine(root, "local");
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--server", _server.Address, "--data", root, "--split", "val",
+                "--out", remote, "--method", "cam", "--mode", "seeds");
+            Assert.True(code == 0, stdout + stderr);
+            Assert.Contains($"{ids.Count} written", stdout);
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", root,
+                "--split", "val", "--out", local, "--method", "cam", "--mode", "seeds");
+            Assert.True(code == 0, stdout + stderr);
+
+            var (width, height, pixels) = TestPng.OneChannelPixels(File.ReadAllBytes(Path.Combine(remote, ids[0] + ".png")));
+            Assert.True(width > 0 && height > 0 && pixels.All(p => p == 0), "all background");
+            Assert.Equal(File.ReadAllBytes(Path.Combine(local, ids[0] + ".png")), File.ReadAllBytes(Path.Combine(remote, ids[0] + ".png")));
+            // The others still come from the server, with foreground.
+            Assert.Contains(ids.Skip(1), id => TestPng.OneChannelPixels(File.ReadAllBytes(Path.Combine(remote, id + ".png"))).Pixels.Any(p => p != 0));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Attribute_and_segment_on_a_server_write_their_pictures_and_errors_are_one_sentence()
     {
         string output = Directory.CreateTempSubdirectory("wsss-remote-att-").FullName;

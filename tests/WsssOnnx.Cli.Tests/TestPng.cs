@@ -29,6 +29,54 @@ internal static class TestPng
     }
 
     /// <summary>Whether <paramref name="bytes"/> start with the PNG signature and end with the IEND chunk: a file written to the end.</summary>
+    /// <summary>
+    /// The pixels of an 8-bit, one-sample-per-pixel PNG (grey or palette, as label maps are written): IDAT inflated
+    /// and each row's filter undone (PNG spec 9.2: None, Sub, Up, Average, Paeth; one byte per pixel).
+    /// </summary>
+    public static (int Width, int Height, byte[] Pixels) OneChannelPixels(byte[] png)
+    {
+        int width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16));
+        int height = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20));
+        Assert.True(png[24] == 8 && png[25] is 0 or 3, "an 8-bit grey or palette PNG");
+        using var idat = new MemoryStream();
+        for (int at = 8; at < png.Length;)
+        {
+            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
+            if (System.Text.Encoding.ASCII.GetString(png, at + 4, 4) == "IDAT") idat.Write(png, at + 8, length);
+            at += 12 + length;
+        }
+        idat.Position = 0;
+        using var inflated = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(idat, System.IO.Compression.CompressionMode.Decompress)) z.CopyTo(inflated);
+        byte[] raw = inflated.ToArray();
+        var pixels = new byte[width * height];
+        for (int y = 0; y < height; y++)
+        {
+            int filter = raw[y * (width + 1)];
+            for (int x = 0; x < width; x++)
+            {
+                int left = x > 0 ? pixels[y * width + x - 1] : 0, up = y > 0 ? pixels[(y - 1) * width + x] : 0;
+                int upLeft = x > 0 && y > 0 ? pixels[(y - 1) * width + x - 1] : 0;
+                int predictor = filter switch
+                {
+                    0 => 0,
+                    1 => left,
+                    2 => up,
+                    3 => (left + up) / 2,
+                    _ => Paeth(left, up, upLeft),
+                };
+                pixels[y * width + x] = (byte)(raw[y * (width + 1) + 1 + x] + predictor);
+            }
+        }
+        return (width, height, pixels);
+
+        static int Paeth(int a, int b, int c)
+        {
+            int p = a + b - c, pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
+            return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        }
+    }
+
     public static bool IsComplete(byte[] bytes) =>
         bytes.Length > 20 && bytes.AsSpan(0, 8).SequenceEqual(Signature) && bytes.AsSpan(bytes.Length - 12).SequenceEqual(IendChunk);
 

@@ -6,6 +6,7 @@ using Spectre.Console;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Datasets;
 using WsssOnnx.Grpc;
+using WsssOnnx.Imaging;
 using WsssOnnx.Packages;
 using WsssOnnx.Protos.Wsss.V1;
 
@@ -71,6 +72,25 @@ internal static class RemoteRelabelCommand
         var versions = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var retried = new ConcurrentQueue<string>();
         int written = 0;
+
+        // An image whose annotation names no object is all background, as a local relabel labels it; the service
+        // takes at least one class, so such images are written here and never sent.
+        var backgroundOnly = todo.Where(id => NamesNoObject(split, id)).ToList();
+        foreach (string id in backgroundOnly)
+        {
+            try
+            {
+                var image = new ImageDecoder().DecodeRgb(File.ReadAllBytes(split.ImagePath(id)));
+                AtomicFile.WriteAllBytes(Path.Combine(output.FullName, id + ".png"), PngEncoder.EncodeVocLabels(new GrayImage(image.Width, image.Height)));
+                written++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImageDecodeException)
+            {
+                failures[id] = e.Message;
+            }
+        }
+        int answeredHere = backgroundOnly.Count;
+        todo = [.. todo.Except(backgroundOnly)];
         var clock = Stopwatch.StartNew();
 
         using var interrupt = new SignalCancellation(PosixSignal.SIGINT);
@@ -127,12 +147,25 @@ internal static class RemoteRelabelCommand
         var notes = new List<string>();
         if (!versions.IsEmpty) notes.Add($"served by: {string.Join(", ", versions.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key} ({v.Value})"))}");
         if (!retried.IsEmpty) notes.Add($"{retried.Count} stream(s) broke and were retried; the first: {retried.First()}");
-        return RelabelCommand.Report(new RelabelCommand.RelabelOutcome(split, todo.Count, written, skipped, failures, interrupt.IsCancellationRequested, clock.Elapsed,
+        return RelabelCommand.Report(new RelabelCommand.RelabelOutcome(split, todo.Count + answeredHere, written, skipped, failures, interrupt.IsCancellationRequested, clock.Elapsed,
             output.FullName)
         {
             Notes = notes,
             Unfinished = unanswered.Count > 0 ? $"no server could take the last {unanswered.Count} images ({lastError})" : null,
         });
+    }
+
+    // An unreadable annotation is left to the item path, which reports it per image.
+    private static bool NamesNoObject(VocSplit split, string id)
+    {
+        try
+        {
+            return split.ObjectNames(id).Count == 0;
+        }
+        catch (DatasetException)
+        {
+            return false;
+        }
     }
 
     private static RegenerateItem Item(VocSplit split, string id)
