@@ -65,4 +65,23 @@ public sealed class FlipAndNormalizeTests(ITestOutputHelper output)
         e = Assert.Throws<ArgumentOutOfRangeException>(() => ImageTensor.FromRgb(new RgbImage(1, 1), new ImageNormalization { Mean = (float.NaN, 0, 0) }));
         Assert.Contains("ImageNormalization.Mean.R", e.Message);
     }
+
+    [Fact]
+    public void The_manifest_form_round_trips_and_imagenet_is_the_manifests_imagenet()
+    {
+        var custom = new ImageNormalization { Mean = (0.1f, 0.2f, 0.3f), Std = (0.4f, 0.5f, 0.6f) };
+        var manifest = custom.ToManifest();
+        Assert.Equal([0.1f, 0.2f, 0.3f], manifest.Mean);
+        Assert.Equal([0.4f, 0.5f, 0.6f], manifest.Std);
+        Assert.Equal(custom, ImageNormalization.From(manifest));
+        Assert.Equal(InputNormalization.ImageNet.Mean, ImageNormalization.ImageNet.ToManifest().Mean);
+        Assert.Equal(InputNormalization.ImageNet.Std, ImageNormalization.ImageNet.ToManifest().Std);
+    }
+
+    [Fact]
+    public void A_manifest_normalisation_without_three_values_per_field_is_invalid_data()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ImageNormalization.From(new InputNormalization([0.5f, 0.5f], [0.2f, 0.2f, 0.2f])));
+        Assert.Contains("got 2 and 3", e.Message);
+    }
 }

@@ -77,7 +77,7 @@ internal static class TrainClassifierCommand
                 LearningRate = options.Sgd.LearningRate,
                 Seed = options.Sgd.Seed,
                 Init = init,
-                Normalization = ManifestAttribution.ManifestNormalization(options.Augmentation.Normalization),
+                Normalization = options.Augmentation.Normalization.ToManifest(),
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             });
             AnsiConsole.MarkupLine(Markup.Escape($"training on {trainSet.Samples.Count} images ({trainSet.Classes.Count} classes), validating on {valSet?.Samples.Count ?? 0}; run folder {runDir}"));

@@ -54,7 +54,7 @@ internal static partial class TrainIrnCommand
                 LearningRate = options.Sgd.LearningRate,
                 Seed = options.Sgd.Seed,
                 Init = init,
-                Normalization = ManifestAttribution.ManifestNormalization(normalization),
+                Normalization = normalization.ToManifest(),
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             });
             AnsiConsole.MarkupLine(Markup.Escape($"training the boundary network on {trainSet.Samples.Count} images with confident labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));

@@ -10,14 +10,7 @@ namespace WsssOnnx.Attribution.Climbing;
 public static class ManifestAttribution
 {
     /// <summary>The input normalisation the manifest names, as the image tensor code takes it.</summary>
-    public static ImageNormalization Normalization(ModelManifest manifest)
-    {
-        var n = manifest.Normalization;
-        return new ImageNormalization { Mean = (n.Mean[0], n.Mean[1], n.Mean[2]), Std = (n.Std[0], n.Std[1], n.Std[2]) };
-    }
-
-    /// <summary>The manifest's form of an image normalisation (what the trainer's augmentation used, written by export).</summary>
-    public static InputNormalization ManifestNormalization(ImageNormalization n) => new([n.Mean.R, n.Mean.G, n.Mean.B], [n.Std.R, n.Std.G, n.Std.B]);
+    public static ImageNormalization Normalization(ModelManifest manifest) => ImageNormalization.From(manifest.Normalization);
 
     /// <summary>
     /// The package's AdvCAM options, or CAM's: the same scales with one step, so that CAM and AdvCAM maps differ only in

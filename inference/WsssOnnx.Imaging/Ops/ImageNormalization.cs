@@ -1,3 +1,5 @@
+using WsssOnnx.Packages;
+
 namespace WsssOnnx.Imaging;
 
 /// <summary>
@@ -8,11 +10,25 @@ public sealed record ImageNormalization
 {
     public static ImageNormalization ImageNet { get; } = new();
 
-    /// <summary>Mean of x / 255 per channel (R, G, B); finite. Default (0.485, 0.456, 0.406).</summary>
-    public (float R, float G, float B) Mean { get; init; } = (0.485f, 0.456f, 0.406f);
+    /// <summary>Mean of x / 255 per channel (R, G, B); finite. Default: ImageNet's (0.485, 0.456, 0.406).</summary>
+    public (float R, float G, float B) Mean { get; init; } = Triple(InputNormalization.ImageNet.Mean);
 
-    /// <summary>Standard deviation of x / 255 per channel (R, G, B); finite and &gt; 0. Default (0.229, 0.224, 0.225).</summary>
-    public (float R, float G, float B) Std { get; init; } = (0.229f, 0.224f, 0.225f);
+    /// <summary>Standard deviation of x / 255 per channel (R, G, B); finite and &gt; 0. Default: ImageNet's (0.229, 0.224, 0.225).</summary>
+    public (float R, float G, float B) Std { get; init; } = Triple(InputNormalization.ImageNet.Std);
+
+    /// <summary>The normalisation a package manifest (or run.json) names.</summary>
+    /// <exception cref="InvalidDataException">Mean or Std does not hold three values.</exception>
+    public static ImageNormalization From(InputNormalization n)
+    {
+        if (n.Mean is not { Length: 3 } || n.Std is not { Length: 3 })
+            throw new InvalidDataException($"a normalisation needs three means and three standard deviations (R, G, B); got {n.Mean?.Length ?? 0} and {n.Std?.Length ?? 0}");
+        return new ImageNormalization { Mean = Triple(n.Mean), Std = Triple(n.Std) };
+    }
+
+    /// <summary>The manifest's (and run.json's) form: arrays in R, G, B order.</summary>
+    public InputNormalization ToManifest() => new([Mean.R, Mean.G, Mean.B], [Std.R, Std.G, Std.B]);
+
+    private static (float, float, float) Triple(float[] values) => (values[0], values[1], values[2]);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first field outside its allowed range.</summary>
     internal void Validate()
