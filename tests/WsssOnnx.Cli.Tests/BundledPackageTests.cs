@@ -25,23 +25,17 @@ public sealed class BundledPackageTests
     [Fact]
     public void A_modified_package_is_refused_with_the_reason()
     {
-        string copy = Directory.CreateTempSubdirectory("wsss-pkg-").FullName;
-        try
+        using var copyFolder = new TempFolder("wsss-pkg-");
+        string copy = copyFolder.Path;
+        foreach (var file in Directory.GetFiles(NewestDefaultPackage()))
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        using (var stream = File.OpenWrite(Path.Combine(copy, "climber.onnx")))
         {
-            foreach (var file in Directory.GetFiles(NewestDefaultPackage()))
-                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-            using (var stream = File.OpenWrite(Path.Combine(copy, "climber.onnx")))
-            {
-                stream.Seek(100, SeekOrigin.Begin);
-                stream.WriteByte(0x42);
-            }
-            var (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "info", "--package", copy);
-            Assert.Equal(1, code);
-            Assert.Contains("climber.onnx does not match its sha256", stderr);
+            stream.Seek(100, SeekOrigin.Begin);
+            stream.WriteByte(0x42);
         }
-        finally
-        {
-            Directory.Delete(copy, recursive: true);
-        }
+        var (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "info", "--package", copy);
+        Assert.Equal(1, code);
+        Assert.Contains("climber.onnx does not match its sha256", stderr);
     }
 }

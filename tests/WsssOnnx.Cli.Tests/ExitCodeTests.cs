@@ -53,28 +53,22 @@ public sealed class ExitCodeTests
     [Fact]
     public void A_batch_larger_than_the_training_list_is_a_usage_error_and_a_diverging_run_says_to_lower_the_learning_rate()
     {
-        string work = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        try
-        {
-            string data = Path.Combine(work, "data");
-            Assert.Equal(0, CliProcess.RunTrainer("make-dataset", "--out", data, "--train", "8", "--val", "2", "--size", "96").ExitCode);
-            string[] Train(string run, params string[] extra) =>
-                ["train-classifier", "--data", data, "--run", Path.Combine(work, run), "--crop", "48", "--width", "4", "--val-split", "none", "--epochs", "2", .. extra];
+        using var workFolder = new TempFolder("wsss-cli-");
+        string work = workFolder.Path;
+        string data = Path.Combine(work, "data");
+        Assert.Equal(0, CliProcess.RunTrainer("make-dataset", "--out", data, "--train", "8", "--val", "2", "--size", "96").ExitCode);
+        string[] Train(string run, params string[] extra) =>
+            ["train-classifier", "--data", data, "--run", Path.Combine(work, run), "--crop", "48", "--width", "4", "--val-split", "none", "--epochs", "2", .. extra];
 
-            var tooBig = CliProcess.RunTrainer(Train("big", "--batch", "16"));
-            Assert.True(tooBig.ExitCode == 2, $"exit {tooBig.ExitCode}: {tooBig.Stdout}{tooBig.Stderr}");
-            Assert.Contains("--batch 16 is more than the 8 images", tooBig.Stderr);
-            AssertStackTraceOnlyForABug(tooBig);
+        var tooBig = CliProcess.RunTrainer(Train("big", "--batch", "16"));
+        Assert.True(tooBig.ExitCode == 2, $"exit {tooBig.ExitCode}: {tooBig.Stdout}{tooBig.Stderr}");
+        Assert.Contains("--batch 16 is more than the 8 images", tooBig.Stderr);
+        AssertStackTraceOnlyForABug(tooBig);
 
-            // A step of 1e30 times the gradient sends the weights past float range: the next loss is NaN or infinite.
-            var diverged = CliProcess.RunTrainer(Train("diverged", "--batch", "4", "--lr", "1e30"));
-            Assert.True(diverged.ExitCode == 1, $"exit {diverged.ExitCode}: {diverged.Stdout}{diverged.Stderr}");
-            Assert.Contains("diverged; lower the learning rate (--lr)", diverged.Stderr);
-            AssertStackTraceOnlyForABug(diverged);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        // A step of 1e30 times the gradient sends the weights past float range: the next loss is NaN or infinite.
+        var diverged = CliProcess.RunTrainer(Train("diverged", "--batch", "4", "--lr", "1e30"));
+        Assert.True(diverged.ExitCode == 1, $"exit {diverged.ExitCode}: {diverged.Stdout}{diverged.Stderr}");
+        Assert.Contains("diverged; lower the learning rate (--lr)", diverged.Stderr);
+        AssertStackTraceOnlyForABug(diverged);
     }
 }

@@ -17,25 +17,19 @@ public sealed class InfoCommandTests
     public void Missing_native_library_gives_one_sentence_naming_the_setup_command()
     {
         // A copy of the build without libonnxruntime.so, as on a machine where set-up never ran.
-        string copy = Directory.CreateTempSubdirectory("wsss-no-ort-").FullName;
-        try
+        using var copyFolder = new TempFolder("wsss-no-ort-");
+        string copy = copyFolder.Path;
+        foreach (var file in Directory.GetFiles(CliProcess.BuildDirectory))
         {
-            foreach (var file in Directory.GetFiles(CliProcess.BuildDirectory))
-            {
-                if (!Path.GetFileName(file).StartsWith("libonnxruntime", StringComparison.Ordinal))
-                    File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-            }
-            var (code, stdout, stderr) = CliProcess.Run(copy, "info");
-            Assert.Equal(3, code);
-            Assert.Contains("libonnxruntime.so", stderr);
-            Assert.Contains("scripts/setup.sh", stderr);
-            Assert.DoesNotContain("DllNotFoundException", stderr + stdout);
-            Assert.DoesNotContain("   at ", stderr); // no stack trace
+            if (!Path.GetFileName(file).StartsWith("libonnxruntime", StringComparison.Ordinal))
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
         }
-        finally
-        {
-            Directory.Delete(copy, recursive: true);
-        }
+        var (code, stdout, stderr) = CliProcess.Run(copy, "info");
+        Assert.Equal(3, code);
+        Assert.Contains("libonnxruntime.so", stderr);
+        Assert.Contains("scripts/setup.sh", stderr);
+        Assert.DoesNotContain("DllNotFoundException", stderr + stdout);
+        Assert.DoesNotContain("   at ", stderr); // no stack trace
     }
 
     [Fact]

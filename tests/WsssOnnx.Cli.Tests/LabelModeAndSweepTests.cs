@@ -10,20 +10,14 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
     public void Attribute_with_confident_writes_the_confident_labels()
     {
         string id = data.Ids("val")[0];
-        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        try
-        {
-            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--package", SyntheticDataset.Package,
-                "--image", Path.Combine(data.Root, "JPEGImages", id + ".jpg"), "--classes", string.Join(",", data.Classes(id)), "--method", "cam",
-                "--confident", "--fg-threshold", "0.4", "--bg-threshold", "0.1", "--out", output);
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            Assert.True(TestPng.IsComplete(File.ReadAllBytes(Path.Combine(output, $"{id}_confident.png"))));
-            Assert.True(File.Exists(Path.Combine(output, $"{id}_seeds.png")));
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
+        using var outputFolder = new TempFolder("wsss-cli-");
+        string output = outputFolder.Path;
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--package", SyntheticDataset.Package,
+            "--image", Path.Combine(data.Root, "JPEGImages", id + ".jpg"), "--classes", string.Join(",", data.Classes(id)), "--method", "cam",
+            "--confident", "--fg-threshold", "0.4", "--bg-threshold", "0.1", "--out", output);
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        Assert.True(TestPng.IsComplete(File.ReadAllBytes(Path.Combine(output, $"{id}_confident.png"))));
+        Assert.True(File.Exists(Path.Combine(output, $"{id}_seeds.png")));
     }
 
     [Fact]

@@ -10,30 +10,24 @@ public sealed class MakeSeedsCommandTests(SyntheticDataset data) : IClassFixture
     [Fact]
     public void Make_seeds_uses_the_packages_settings_and_writes_what_relabel_writes()
     {
-        string root = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        try
-        {
-            // Not the defaults anywhere: another normalisation, two scales, three climbing steps, a threshold per method.
-            string package = TunedCopy(Path.Combine(root, "package"), normalization: new JsonObject { ["mean"] = new JsonArray(0.5, 0.5, 0.5), ["std"] = new JsonArray(0.25, 0.25, 0.25) });
-            string imageNet = TunedCopy(Path.Combine(root, "imagenet"), normalization: null);
+        using var rootFolder = new TempFolder("wsss-cli-");
+        string root = rootFolder.Path;
+        // Not the defaults anywhere: another normalisation, two scales, three climbing steps, a threshold per method.
+        string package = TunedCopy(Path.Combine(root, "package"), normalization: new JsonObject { ["mean"] = new JsonArray(0.5, 0.5, 0.5), ["std"] = new JsonArray(0.25, 0.25, 0.25) });
+        string imageNet = TunedCopy(Path.Combine(root, "imagenet"), normalization: null);
 
-            var cam = MakeSeeds(package, Path.Combine(root, "cam"));
-            Assert.Contains($"background threshold {CamThreshold} (the package's)", cam.Stdout);
-            Assert.Equal(cam.Labels, Relabel(package, "cam", Path.Combine(root, "relabel-cam")));
-            Assert.Equal(cam.Labels, MakeSeeds(package, Path.Combine(root, "cam-at"), "--threshold", $"{CamThreshold}").Labels);
-            Assert.NotEqual(cam.Labels, MakeSeeds(package, Path.Combine(root, "cam-015"), "--threshold", "0.15").Labels);
-            Assert.NotEqual(cam.Labels, MakeSeeds(imageNet, Path.Combine(root, "cam-imagenet")).Labels);
+        var cam = MakeSeeds(package, Path.Combine(root, "cam"));
+        Assert.Contains($"background threshold {CamThreshold} (the package's)", cam.Stdout);
+        Assert.Equal(cam.Labels, Relabel(package, "cam", Path.Combine(root, "relabel-cam")));
+        Assert.Equal(cam.Labels, MakeSeeds(package, Path.Combine(root, "cam-at"), "--threshold", $"{CamThreshold}").Labels);
+        Assert.NotEqual(cam.Labels, MakeSeeds(package, Path.Combine(root, "cam-015"), "--threshold", "0.15").Labels);
+        Assert.NotEqual(cam.Labels, MakeSeeds(imageNet, Path.Combine(root, "cam-imagenet")).Labels);
 
-            var advCam = MakeSeeds(package, Path.Combine(root, "advcam"), "--method", "advcam");
-            Assert.Contains($"AdvCAM (3 steps", advCam.Stdout);
-            Assert.Contains($"background threshold {AdvCamThreshold} (the package's)", advCam.Stdout);
-            Assert.Equal(advCam.Labels, Relabel(package, "advcam", Path.Combine(root, "relabel-advcam")));
-            Assert.NotEqual(cam.Labels, advCam.Labels);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        var advCam = MakeSeeds(package, Path.Combine(root, "advcam"), "--method", "advcam");
+        Assert.Contains($"AdvCAM (3 steps", advCam.Stdout);
+        Assert.Contains($"background threshold {AdvCamThreshold} (the package's)", advCam.Stdout);
+        Assert.Equal(advCam.Labels, Relabel(package, "advcam", Path.Combine(root, "relabel-advcam")));
+        Assert.NotEqual(cam.Labels, advCam.Labels);
     }
 
     [Fact]

@@ -35,41 +35,35 @@ public sealed class PretrainedTrainingTests(SyntheticDataset data) : IClassFixtu
     [Fact]
     public void Classifier_and_segmenter_start_from_the_imagenet_weights_and_record_it()
     {
-        string runs = Directory.CreateTempSubdirectory("wsss-cli-pretrained-").FullName;
-        try
-        {
-            string classifier = Path.Combine(runs, "classifier");
-            var (code, stdout, stderr) = CliProcess.RunTrainer("train-classifier", "--data", data.Root, "--run", classifier, "--pretrained", "imagenet",
-                "--epochs", "1", "--batch", "2", "--crop", "64", "--val-split", "none");
-            Assert.True(code == 0, stdout + stderr);
-            // 110 backbone tensors (conv, BN weight/bias/statistics) of 111 parameters: only the new head starts fresh.
-            Assert.Contains("initialised 110 of 111 parameters", stdout);
-            var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(classifier, "run.json"))).RootElement;
-            Assert.StartsWith("imagenet:", run.GetProperty("init").GetString());
-            var backbone = run.GetProperty("classifier").GetProperty("backbone");
-            Assert.Equal(64, backbone.GetProperty("width").GetInt32());
-            Assert.Equal(3, backbone.GetProperty("layer4_blocks").GetInt32());
-            Assert.Equal("Frozen", backbone.GetProperty("batch_norm").GetProperty("mode").GetString());
-            Assert.Equal("Layer3, Layer4", backbone.GetProperty("trainable_stages").GetString());
-            Assert.Equal(1, run.GetProperty("epochs").GetInt32()); // given, so not the recipe's 5
-            Assert.Equal(0.01, run.GetProperty("learning_rate").GetDouble(), 6); // not given: the recipe's
+        using var runsFolder = new TempFolder("wsss-cli-pretrained-");
+        string runs = runsFolder.Path;
+        string classifier = Path.Combine(runs, "classifier");
+        var (code, stdout, stderr) = CliProcess.RunTrainer("train-classifier", "--data", data.Root, "--run", classifier, "--pretrained", "imagenet",
+            "--epochs", "1", "--batch", "2", "--crop", "64", "--val-split", "none");
+        Assert.True(code == 0, stdout + stderr);
+        // 110 backbone tensors (conv, BN weight/bias/statistics) of 111 parameters: only the new head starts fresh.
+        Assert.Contains("initialised 110 of 111 parameters", stdout);
+        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(classifier, "run.json"))).RootElement;
+        Assert.StartsWith("imagenet:", run.GetProperty("init").GetString());
+        var backbone = run.GetProperty("classifier").GetProperty("backbone");
+        Assert.Equal(64, backbone.GetProperty("width").GetInt32());
+        Assert.Equal(3, backbone.GetProperty("layer4_blocks").GetInt32());
+        Assert.Equal("Frozen", backbone.GetProperty("batch_norm").GetProperty("mode").GetString());
+        Assert.Equal("Layer3, Layer4", backbone.GetProperty("trainable_stages").GetString());
+        Assert.Equal(1, run.GetProperty("epochs").GetInt32()); // given, so not the recipe's 5
+        Assert.Equal(0.01, run.GetProperty("learning_rate").GetDouble(), 6); // not given: the recipe's
 
-            string labels = Path.Combine(runs, "labels");
-            Directory.CreateDirectory(labels);
-            foreach (string id in data.Ids("train"))
-                File.Copy(Path.Combine(data.Root, "SegmentationClass", id + ".png"), Path.Combine(labels, id + ".png"));
-            string segmenter = Path.Combine(runs, "segmenter");
-            (code, stdout, stderr) = CliProcess.RunTrainer("train-segmenter", "--data", data.Root, "--labels", labels, "--run", segmenter, "--pretrained", "imagenet",
-                "--epochs", "1", "--batch", "2", "--crop", "64", "--val-split", "none");
-            Assert.True(code == 0, stdout + stderr);
-            Assert.Contains("initialised 110 of", stdout);
-            var seg = JsonDocument.Parse(File.ReadAllText(Path.Combine(segmenter, "run.json"))).RootElement;
-            Assert.StartsWith("imagenet:", seg.GetProperty("init").GetString());
-            Assert.Contains("--pretrained imagenet", seg.GetProperty("command").GetString());
-        }
-        finally
-        {
-            Directory.Delete(runs, recursive: true);
-        }
+        string labels = Path.Combine(runs, "labels");
+        Directory.CreateDirectory(labels);
+        foreach (string id in data.Ids("train"))
+            File.Copy(Path.Combine(data.Root, "SegmentationClass", id + ".png"), Path.Combine(labels, id + ".png"));
+        string segmenter = Path.Combine(runs, "segmenter");
+        (code, stdout, stderr) = CliProcess.RunTrainer("train-segmenter", "--data", data.Root, "--labels", labels, "--run", segmenter, "--pretrained", "imagenet",
+            "--epochs", "1", "--batch", "2", "--crop", "64", "--val-split", "none");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("initialised 110 of", stdout);
+        var seg = JsonDocument.Parse(File.ReadAllText(Path.Combine(segmenter, "run.json"))).RootElement;
+        Assert.StartsWith("imagenet:", seg.GetProperty("init").GetString());
+        Assert.Contains("--pretrained imagenet", seg.GetProperty("command").GetString());
     }
 }

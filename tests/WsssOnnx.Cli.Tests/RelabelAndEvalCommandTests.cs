@@ -10,112 +10,94 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
     [Fact]
     public void Segment_of_a_split_writes_the_names_eval_reads_and_takes_a_list_file_as_split()
     {
-        string work = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        try
-        {
-            string output = Path.Combine(work, "val");
-            var ids = data.Ids("val");
-            var run = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", "val", "--out", output);
-            Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-            Assert.Equal(ids.Select(id => id + ".png").Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
-            var eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", output, "--data", data.Root, "--split", "val");
-            Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
-            Assert.Contains($"{ids.Count} scored, 0 predictions missing", eval.Stdout);
+        using var workFolder = new TempFolder("wsss-cli-");
+        string work = workFolder.Path;
+        string output = Path.Combine(work, "val");
+        var ids = data.Ids("val");
+        var run = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", "val", "--out", output);
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Equal(ids.Select(id => id + ".png").Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+        var eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", output, "--data", data.Root, "--split", "val");
+        Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
+        Assert.Contains($"{ids.Count} scored, 0 predictions missing", eval.Stdout);
 
-            run = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", "val", "--out", output);
-            Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-            Assert.Contains($"{ids.Count} label maps already there (skipped)", run.Stdout);
+        run = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", "val", "--out", output);
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Contains($"{ids.Count} label maps already there (skipped)", run.Stdout);
 
-            // A list file as the split, in DeepLab's "/JPEGImages/<id>.jpg /SegmentationClassAug/<id>.png" form (SBD's train_aug.txt).
-            string list = Path.Combine(work, "two_aug.txt");
-            File.WriteAllLines(list, ids.Take(2).Select(id => $"/JPEGImages/{id}.jpg /SegmentationClassAug/{id}.png"));
-            string two = Path.Combine(work, "two");
-            run = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", list, "--out", two);
-            Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-            Assert.Equal(ids.Take(2).Select(id => id + ".png").Order(), Directory.GetFiles(two).Select(Path.GetFileName).Order());
+        // A list file as the split, in DeepLab's "/JPEGImages/<id>.jpg /SegmentationClassAug/<id>.png" form (SBD's train_aug.txt).
+        string list = Path.Combine(work, "two_aug.txt");
+        File.WriteAllLines(list, ids.Take(2).Select(id => $"/JPEGImages/{id}.jpg /SegmentationClassAug/{id}.png"));
+        string two = Path.Combine(work, "two");
+        run = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", list, "--out", two);
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Equal(ids.Take(2).Select(id => id + ".png").Order(), Directory.GetFiles(two).Select(Path.GetFileName).Order());
 
-            var refused = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--out", two);
-            Assert.Equal(2, refused.ExitCode);
-            Assert.Contains("--data needs --split", refused.Stderr);
-            refused = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", "val",
-                "--out", two, Path.Combine(data.Root, "JPEGImages", ids[0] + ".jpg"));
-            Assert.Equal(2, refused.ExitCode);
-            Assert.Contains("not both", refused.Stderr);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        var refused = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--out", two);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--data needs --split", refused.Stderr);
+        refused = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--package", SyntheticDataset.Package, "--data", data.Root, "--split", "val",
+            "--out", two, Path.Combine(data.Root, "JPEGImages", ids[0] + ".jpg"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("not both", refused.Stderr);
     }
 
     [Fact]
     public void Eval_on_a_voc_folder_without_classes_txt_takes_an_sbd_list_by_relative_path()
     {
-        string work = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        try
-        {
-            string copy = Path.Combine(work, "voc");
-            data.CopyTo(copy);
-            File.Delete(Path.Combine(copy, "classes.txt"));
-            // The ground truth scored against itself: every class present is perfect, and rows carry VOC's names.
-            var eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", Path.Combine(copy, "SegmentationClass"), "--data", copy, "--split", "val");
-            Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
-            Assert.Contains("aeroplane", eval.Stdout);
-            Assert.Contains("mIoU 100.00 %", eval.Stdout);
+        using var workFolder = new TempFolder("wsss-cli-");
+        string work = workFolder.Path;
+        string copy = Path.Combine(work, "voc");
+        data.CopyTo(copy);
+        File.Delete(Path.Combine(copy, "classes.txt"));
+        // The ground truth scored against itself: every class present is perfect, and rows carry VOC's names.
+        var eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", Path.Combine(copy, "SegmentationClass"), "--data", copy, "--split", "val");
+        Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
+        Assert.Contains("aeroplane", eval.Stdout);
+        Assert.Contains("mIoU 100.00 %", eval.Stdout);
 
-            // SBD's layout: train_aug.txt outside the dataset, "/JPEGImages/<id>.jpg /SegmentationClassAug/<id>.png" lines, masks
-            // only in SegmentationClassAug (moved, so reading SegmentationClass instead would fail), given relative to the working directory.
-            var ids = data.Ids("train").Take(3).ToList();
-            string aug = Path.Combine(copy, "SegmentationClassAug");
-            Directory.CreateDirectory(aug);
-            foreach (string id in ids) File.Move(Path.Combine(copy, "SegmentationClass", id + ".png"), Path.Combine(aug, id + ".png"));
-            string list = Path.Combine(work, "some", "path", "train_aug.txt");
-            Directory.CreateDirectory(Path.GetDirectoryName(list)!);
-            File.WriteAllLines(list, [.. ids.Select(id => $"/JPEGImages/{id}.jpg /SegmentationClassAug/{id}.png"), ""]);
-            string relative = Path.GetRelativePath(CliProcess.RepoRoot, list); // the CLI runs in the repository root
-            Assert.False(Path.IsPathRooted(relative));
+        // SBD's layout: train_aug.txt outside the dataset, "/JPEGImages/<id>.jpg /SegmentationClassAug/<id>.png" lines, masks
+        // only in SegmentationClassAug (moved, so reading SegmentationClass instead would fail), given relative to the working directory.
+        var ids = data.Ids("train").Take(3).ToList();
+        string aug = Path.Combine(copy, "SegmentationClassAug");
+        Directory.CreateDirectory(aug);
+        foreach (string id in ids) File.Move(Path.Combine(copy, "SegmentationClass", id + ".png"), Path.Combine(aug, id + ".png"));
+        string list = Path.Combine(work, "some", "path", "train_aug.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(list)!);
+        File.WriteAllLines(list, [.. ids.Select(id => $"/JPEGImages/{id}.jpg /SegmentationClassAug/{id}.png"), ""]);
+        string relative = Path.GetRelativePath(CliProcess.RepoRoot, list); // the CLI runs in the repository root
+        Assert.False(Path.IsPathRooted(relative));
 
-            eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", aug, "--data", copy, "--split", relative);
-            Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
-            Assert.Contains($"train_aug: {ids.Count} images, {ids.Count} scored, 0 predictions missing, 0 unreadable", eval.Stdout);
-            Assert.Contains("mIoU 100.00 %", eval.Stdout);
+        eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", aug, "--data", copy, "--split", relative);
+        Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
+        Assert.Contains($"train_aug: {ids.Count} images, {ids.Count} scored, 0 predictions missing, 0 unreadable", eval.Stdout);
+        Assert.Contains("mIoU 100.00 %", eval.Stdout);
 
-            File.AppendAllText(list, "JPEGImages/x.jpg SegmentationClassAug/x.png extra\n");
-            eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", aug, "--data", copy, "--split", relative);
-            Assert.Equal(1, eval.ExitCode);
-            Assert.Contains($"{list}: Line {ids.Count + 2} has 3 fields", eval.Stderr);
-            eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", aug, "--data", copy, "--split", "train_aug");
-            Assert.Equal(1, eval.ExitCode);
-            Assert.Contains("'train_aug' is a name", eval.Stderr);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        File.AppendAllText(list, "JPEGImages/x.jpg SegmentationClassAug/x.png extra\n");
+        eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", aug, "--data", copy, "--split", relative);
+        Assert.Equal(1, eval.ExitCode);
+        Assert.Contains($"{list}: Line {ids.Count + 2} has 3 fields", eval.Stderr);
+        eval = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", aug, "--data", copy, "--split", "train_aug");
+        Assert.Equal(1, eval.ExitCode);
+        Assert.Contains("'train_aug' is a name", eval.Stderr);
     }
 
     [Fact]
     public void Relabel_writes_one_png_per_image_and_a_second_run_skips_them_all()
     {
-        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        try
-        {
-            var ids = data.Ids("train");
-            var (code, stdout, stderr) = Relabel(data.Root, output, "train");
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            Assert.Equal(ids.Select(id => id + ".png").Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
-            Assert.Contains($"{ids.Count} written", stdout);
+        using var outputFolder = new TempFolder("wsss-cli-");
+        string output = outputFolder.Path;
+        var ids = data.Ids("train");
+        var (code, stdout, stderr) = Relabel(data.Root, output, "train");
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        Assert.Equal(ids.Select(id => id + ".png").Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+        Assert.Contains($"{ids.Count} written", stdout);
 
-            var stamps = Directory.GetFiles(output).ToDictionary(f => f, File.GetLastWriteTimeUtc);
-            (code, stdout, stderr) = Relabel(data.Root, output, "train");
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            Assert.Contains($"0 written, {ids.Count} already done", stdout);
-            foreach (var (file, stamp) in stamps) Assert.Equal(stamp, File.GetLastWriteTimeUtc(file));
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
+        var stamps = Directory.GetFiles(output).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+        (code, stdout, stderr) = Relabel(data.Root, output, "train");
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        Assert.Contains($"0 written, {ids.Count} already done", stdout);
+        foreach (var (file, stamp) in stamps) Assert.Equal(stamp, File.GetLastWriteTimeUtc(file));
     }
 
     [Fact]
@@ -208,26 +190,20 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
     [Fact]
     public void Eval_of_relabelled_maps_prints_a_miou_table_and_counts_missing_predictions()
     {
-        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        try
-        {
-            var (code, stdout, stderr) = Relabel(data.Root, output, "val");
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            File.Delete(Path.Combine(output, data.Ids("val")[0] + ".png"));
+        using var outputFolder = new TempFolder("wsss-cli-");
+        string output = outputFolder.Path;
+        var (code, stdout, stderr) = Relabel(data.Root, output, "val");
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        File.Delete(Path.Combine(output, data.Ids("val")[0] + ".png"));
 
-            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", output, "--data", data.Root, "--split", "val");
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            Assert.Contains("IoU %", stdout);
-            Assert.Contains("background", stdout);
-            Assert.Contains("hexagon", stdout);
-            Assert.Matches(@"mIoU \d+\.\d\d %", stdout);
-            Assert.Contains("pixel accuracy", stdout);
-            Assert.Contains("1 predictions missing", stdout);
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", output, "--data", data.Root, "--split", "val");
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        Assert.Contains("IoU %", stdout);
+        Assert.Contains("background", stdout);
+        Assert.Contains("hexagon", stdout);
+        Assert.Matches(@"mIoU \d+\.\d\d %", stdout);
+        Assert.Contains("pixel accuracy", stdout);
+        Assert.Contains("1 predictions missing", stdout);
     }
 
     [Fact]

@@ -81,133 +81,109 @@ public sealed class RemoteModeTests(SyntheticDataset data) : IClassFixture<Synth
     [Fact]
     public void Relabel_on_servers_writes_every_label_map_resumes_and_survives_a_dead_server()
     {
-        string output = Directory.CreateTempSubdirectory("wsss-remote-").FullName;
-        try
-        {
-            string[] args = ["relabel", "--server", $"{DeadServer},{_server.Address}", "--retries", "2", "--data", data.Root, "--split", "val",
-                "--out", output, "--method", "cam", "--mode", "crf", "--window", "2"];
-            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, args);
-            Assert.True(code == 0, stdout + stderr);
-            var ids = data.Ids("val");
-            Assert.All(ids, id => Assert.True(File.Exists(Path.Combine(output, id + ".png")), id));
-            Assert.Contains($"{ids.Count} written", stdout);
-            Assert.Matches(@"served by: default/\d+ \(" + ids.Count + @"\)", stdout);
-            Assert.Contains("Unavailable", stdout); // the dead server's stream was retried, then given up
+        using var outputFolder = new TempFolder("wsss-remote-");
+        string output = outputFolder.Path;
+        string[] args = ["relabel", "--server", $"{DeadServer},{_server.Address}", "--retries", "2", "--data", data.Root, "--split", "val",
+            "--out", output, "--method", "cam", "--mode", "crf", "--window", "2"];
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, args);
+        Assert.True(code == 0, stdout + stderr);
+        var ids = data.Ids("val");
+        Assert.All(ids, id => Assert.True(File.Exists(Path.Combine(output, id + ".png")), id));
+        Assert.Contains($"{ids.Count} written", stdout);
+        Assert.Matches(@"served by: default/\d+ \(" + ids.Count + @"\)", stdout);
+        Assert.Contains("Unavailable", stdout); // the dead server's stream was retried, then given up
 
-            File.Delete(Path.Combine(output, ids[0] + ".png"));
-            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, args);
-            Assert.True(code == 0, stdout + stderr);
-            Assert.Contains($"1 written, {ids.Count - 1} already done", stdout);
+        File.Delete(Path.Combine(output, ids[0] + ".png"));
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, args);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains($"1 written, {ids.Count - 1} already done", stdout);
 
-            // The remote labels are the local ones (same package, same method and CRF).
-            string local = Directory.CreateTempSubdirectory("wsss-local-").FullName;
-            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
-                "--split", "val", "--out", local, "--method", "cam", "--mode", "crf");
-            Assert.True(code == 0, stdout + stderr);
-            foreach (string id in ids)
-                Assert.Equal(File.ReadAllBytes(Path.Combine(local, id + ".png")), File.ReadAllBytes(Path.Combine(output, id + ".png")));
-            Directory.Delete(local, recursive: true);
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
+        // The remote labels are the local ones (same package, same method and CRF).
+        string local = Directory.CreateTempSubdirectory("wsss-local-").FullName;
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+            "--split", "val", "--out", local, "--method", "cam", "--mode", "crf");
+        Assert.True(code == 0, stdout + stderr);
+        foreach (string id in ids)
+            Assert.Equal(File.ReadAllBytes(Path.Combine(local, id + ".png")), File.ReadAllBytes(Path.Combine(output, id + ".png")));
+        Directory.Delete(local, recursive: true);
     }
 
     [Fact]
     public void Relabel_reports_a_bad_image_and_an_unknown_class_per_image_and_writes_the_rest()
     {
-        string root = Directory.CreateTempSubdirectory("wsss-remote-bad-").FullName;
-        try
-        {
-            CopyDirectory(data.Root, root);
-            var ids = data.Ids("val");
-            File.WriteAllBytes(Path.Combine(root, "JPEGImages", ids[0] + ".jpg"), [0xFF, 0xD8, 0xFF, 0x00, 0x01]);
-            string xml = Path.Combine(root, "Annotations", ids[1] + ".xml");
-            File.WriteAllText(xml, Regex.Replace(File.ReadAllText(xml), "<name>[^<]*</name>", "<name>zebra</name>"));
-            string output = Path.Combine(root, "labels");
-            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--server", _server.Address, "--data", root, "--split", "val",
-                "--out", output, "--method", "cam", "--mode", "seeds");
-            Assert.Equal(1, code);
-            Assert.Contains($"{ids[0]}: InvalidArgument: image cannot be decoded", stderr);
-            Assert.Contains($"{ids[1]}: InvalidArgument: classes: unknown class \"zebra\"", stderr);
-            Assert.All(ids.Skip(2), id => Assert.True(File.Exists(Path.Combine(output, id + ".png")), id));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        using var rootFolder = new TempFolder("wsss-remote-bad-");
+        string root = rootFolder.Path;
+        CopyDirectory(data.Root, root);
+        var ids = data.Ids("val");
+        File.WriteAllBytes(Path.Combine(root, "JPEGImages", ids[0] + ".jpg"), [0xFF, 0xD8, 0xFF, 0x00, 0x01]);
+        string xml = Path.Combine(root, "Annotations", ids[1] + ".xml");
+        File.WriteAllText(xml, Regex.Replace(File.ReadAllText(xml), "<name>[^<]*</name>", "<name>zebra</name>"));
+        string output = Path.Combine(root, "labels");
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--server", _server.Address, "--data", root, "--split", "val",
+            "--out", output, "--method", "cam", "--mode", "seeds");
+        Assert.Equal(1, code);
+        Assert.Contains($"{ids[0]}: InvalidArgument: image cannot be decoded", stderr);
+        Assert.Contains($"{ids[1]}: InvalidArgument: classes: unknown class \"zebra\"", stderr);
+        Assert.All(ids.Skip(2), id => Assert.True(File.Exists(Path.Combine(output, id + ".png")), id));
     }
 
     [Fact]
     public void An_image_naming_no_object_is_all_background_on_servers_as_it_is_locally()
     {
-        string root = Directory.CreateTempSubdirectory("wsss-remote-empty-").FullName;
-        try
-        {
-            CopyDirectory(data.Root, root);
-            var ids = data.Ids("val");
-            string xml = Path.Combine(root, "Annotations", ids[0] + ".xml");
-            File.WriteAllText(xml, Regex.Replace(File.ReadAllText(xml), "<object>.*?</object>", "", RegexOptions.Singleline));
-            string remote = Path.Combine(root, "remote"), local = Path.Combine(root, "local");
-            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--server", _server.Address, "--data", root, "--split", "val",
-                "--out", remote, "--method", "cam", "--mode", "seeds");
-            Assert.True(code == 0, stdout + stderr);
-            Assert.Contains($"{ids.Count} written", stdout);
-            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", root,
-                "--split", "val", "--out", local, "--method", "cam", "--mode", "seeds");
-            Assert.True(code == 0, stdout + stderr);
+        using var rootFolder = new TempFolder("wsss-remote-empty-");
+        string root = rootFolder.Path;
+        CopyDirectory(data.Root, root);
+        var ids = data.Ids("val");
+        string xml = Path.Combine(root, "Annotations", ids[0] + ".xml");
+        File.WriteAllText(xml, Regex.Replace(File.ReadAllText(xml), "<object>.*?</object>", "", RegexOptions.Singleline));
+        string remote = Path.Combine(root, "remote"), local = Path.Combine(root, "local");
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--server", _server.Address, "--data", root, "--split", "val",
+            "--out", remote, "--method", "cam", "--mode", "seeds");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains($"{ids.Count} written", stdout);
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", root,
+            "--split", "val", "--out", local, "--method", "cam", "--mode", "seeds");
+        Assert.True(code == 0, stdout + stderr);
 
-            var (width, height, pixels) = TestPng.OneChannelPixels(File.ReadAllBytes(Path.Combine(remote, ids[0] + ".png")));
-            Assert.True(width > 0 && height > 0 && pixels.All(p => p == 0), "all background");
-            Assert.Equal(File.ReadAllBytes(Path.Combine(local, ids[0] + ".png")), File.ReadAllBytes(Path.Combine(remote, ids[0] + ".png")));
-            // The others still come from the server, with foreground.
-            Assert.Contains(ids.Skip(1), id => TestPng.OneChannelPixels(File.ReadAllBytes(Path.Combine(remote, id + ".png"))).Pixels.Any(p => p != 0));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        var (width, height, pixels) = TestPng.OneChannelPixels(File.ReadAllBytes(Path.Combine(remote, ids[0] + ".png")));
+        Assert.True(width > 0 && height > 0 && pixels.All(p => p == 0), "all background");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(local, ids[0] + ".png")), File.ReadAllBytes(Path.Combine(remote, ids[0] + ".png")));
+        // The others still come from the server, with foreground.
+        Assert.Contains(ids.Skip(1), id => TestPng.OneChannelPixels(File.ReadAllBytes(Path.Combine(remote, id + ".png"))).Pixels.Any(p => p != 0));
     }
 
     [Fact]
     public void Attribute_and_segment_on_a_server_write_their_pictures_and_errors_are_one_sentence()
     {
-        string output = Directory.CreateTempSubdirectory("wsss-remote-att-").FullName;
-        try
-        {
-            string id = data.Ids("val")[0];
-            string image = Path.Combine(data.Root, "JPEGImages", id + ".jpg");
-            string cls = data.Classes(id)[0];
-            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", cls,
-                "--steps", "2", "--step-size", "0.04", "--mask-weight", "3", "--crf", "--confident", "--out", output);
-            Assert.True(code == 0, stdout + stderr);
-            foreach (string suffix in (string[])[$"_{cls}_heatmap.png", $"_{cls}_map.png", "_seeds.png", "_crf.png", "_confident.png"])
-                Assert.True(File.Exists(Path.Combine(output, id + suffix)), suffix);
-            Assert.Contains("AdvCAM, 2 steps, xi 0.04, lambda 3", stdout);
+        using var outputFolder = new TempFolder("wsss-remote-att-");
+        string output = outputFolder.Path;
+        string id = data.Ids("val")[0];
+        string image = Path.Combine(data.Root, "JPEGImages", id + ".jpg");
+        string cls = data.Classes(id)[0];
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", cls,
+            "--steps", "2", "--step-size", "0.04", "--mask-weight", "3", "--crf", "--confident", "--out", output);
+        Assert.True(code == 0, stdout + stderr);
+        foreach (string suffix in (string[])[$"_{cls}_heatmap.png", $"_{cls}_map.png", "_seeds.png", "_crf.png", "_confident.png"])
+            Assert.True(File.Exists(Path.Combine(output, id + suffix)), suffix);
+        Assert.Contains("AdvCAM, 2 steps, xi 0.04, lambda 3", stdout);
 
-            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--server", _server.Address, "--out", output, image);
-            Assert.True(code == 0, stdout + stderr);
-            Assert.True(File.Exists(Path.Combine(output, id + "_segment.png")));
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--server", _server.Address, "--out", output, image);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.True(File.Exists(Path.Combine(output, id + "_segment.png")));
 
-            (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", "zebra", "--out", output);
-            Assert.Equal(1, code);
-            Assert.Contains("unknown class \"zebra\"", stderr);
-            Assert.DoesNotContain("   at ", stderr);
+        (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", "zebra", "--out", output);
+        Assert.Equal(1, code);
+        Assert.Contains("unknown class \"zebra\"", stderr);
+        Assert.DoesNotContain("   at ", stderr);
 
-            (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", cls, "--trace", "--out", output);
-            Assert.Equal(2, code);
-            Assert.Contains("--trace works with --package only", stderr);
+        (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", cls, "--trace", "--out", output);
+        Assert.Equal(2, code);
+        Assert.Contains("--trace works with --package only", stderr);
 
-            (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--server", DeadServer, "--retries", "1", "--out", output, image);
-            Assert.Equal(1, code);
-            Assert.Contains("Unavailable", stderr);
-            Assert.DoesNotContain("   at ", stderr);
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
+        (code, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "segment", "--server", DeadServer, "--retries", "1", "--out", output, image);
+        Assert.Equal(1, code);
+        Assert.Contains("Unavailable", stderr);
+        Assert.DoesNotContain("   at ", stderr);
     }
 
     [Fact]
