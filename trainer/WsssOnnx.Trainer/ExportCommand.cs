@@ -59,6 +59,7 @@ internal static class ExportCommand
             if (r.GetValue(segmenterRun) is { } segDir)
             {
                 segConfig = RunConfig.Load(segDir.FullName);
+                segConfig.CheckNormalization(clsConfig.InputNormalization, segDir.FullName, "the classifier run");
                 var segNetwork = segConfig.Segmenter ?? throw new InvalidDataException("the segmenter run's run.json has no segmenter network");
                 segmenter = new TrainedSegmenter(segNetwork, LoadSegmenter(segDir.FullName, segNetwork));
             }
@@ -68,6 +69,7 @@ internal static class ExportCommand
             if (r.GetValue(irnRun) is { } irnDir)
             {
                 irnConfig = RunConfig.Load(irnDir.FullName);
+                irnConfig.CheckNormalization(clsConfig.InputNormalization, irnDir.FullName, "the classifier run");
                 var irnNetwork = irnConfig.Boundary ?? throw new InvalidDataException("the IRN run's run.json has no boundary network");
                 boundary = new TrainedBoundary(irnNetwork, LoadBoundary(irnDir.FullName, irnNetwork));
             }
@@ -118,6 +120,7 @@ internal static class ExportCommand
             var config = RunConfig.Load(dir.FullName);
             if (!config.Classes.SequenceEqual(foreground))
                 throw new InvalidDataException($"the {kind} run {dir.FullName} was trained on classes {string.Join(", ", config.Classes)}, but {source.Directory} has {string.Join(", ", foreground)}");
+            config.CheckNormalization(source.Manifest.Normalization, dir.FullName, source.Directory);
             commands.Add(config.Command);
             return config;
         }

@@ -50,10 +50,12 @@ internal static class TrainSegmenterCommand
                 BatchSize = options.Sgd.BatchSize,
                 LearningRate = options.Sgd.LearningRate,
                 Seed = options.Sgd.Seed,
+                Normalization = options.Augmentation.Normalization.ToManifest(),
                 Init = init,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             });
-            var validation = valSet is null ? null : SegmenterTrainer.MeanIoUOn(new VocTrainingSource(valSet, cacheImages: true), ImageNormalization.ImageNet, options.Sgd.Threads);
+            var validation = valSet is null ? null : SegmenterTrainer.MeanIoUOn(
+                new VocTrainingSource(valSet, cacheImages: true), options.Augmentation.Normalization, options.Sgd.Threads);
             AnsiConsole.MarkupLine(Markup.Escape($"training on {trainSet.Samples.Count} images with labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
             var result = ConsoleProgress.Run("segmenter", progress => new SegmenterTrainer(options, source, runDir) { Progress = progress, Validation = validation, InitialWeights = initial }.Train());
             TrainClassifierCommand.ReportProblems(result.Problems);

@@ -55,4 +55,17 @@ public sealed class RunConfigNormalizationTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_run_fed_another_normalisation_than_its_package_is_refused_naming_both()
+    {
+        var custom = new InputNormalization([0.5f, 0.4f, 0.3f], [0.25f, 0.2f, 0.1f]);
+        Run(custom).CheckNormalization(new InputNormalization([0.5f, 0.4f, 0.3f], [0.25f, 0.2f, 0.1f]), "runs/seg", "models/x/1");
+        Run(null).CheckNormalization(InputNormalization.ImageNet, "runs/seg", "models/x/1"); // an older run.json: ImageNet's
+
+        var e = Assert.Throws<InvalidDataException>(() => Run(null).CheckNormalization(custom, "runs/seg", "models/x/1"));
+        Assert.Contains("runs/seg", e.Message);
+        Assert.Contains("models/x/1 feeds its networks mean [0.5, 0.4, 0.3]", e.Message);
+        Assert.Contains("mean [0.485, 0.456, 0.406]", e.Message);
+    }
 }

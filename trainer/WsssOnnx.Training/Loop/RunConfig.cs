@@ -47,6 +47,20 @@ public sealed record RunConfig
     [JsonIgnore]
     public InputNormalization InputNormalization => Normalization ?? InputNormalization.ImageNet;
 
+    /// <summary>
+    /// Refuses to put this run's network beside networks fed with another normalisation (a package's, or its classifier
+    /// run's): served, it would get inputs it was not trained on.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The normalisations differ; the message names both and the run.</exception>
+    public void CheckNormalization(InputNormalization expected, string runDirectory, string expectedSource)
+    {
+        var own = InputNormalization;
+        if (own.Mean.SequenceEqual(expected.Mean) && own.Std.SequenceEqual(expected.Std)) return;
+        static string Show(InputNormalization n) => $"mean [{string.Join(", ", n.Mean)}], std [{string.Join(", ", n.Std)}]";
+        throw new InvalidDataException($"the {Kind} run {runDirectory} was trained on inputs normalised with {Show(own)}, but {expectedSource} " +
+            $"feeds its networks {Show(expected)}; train it with that normalisation (train-irn --package takes it from the package)");
+    }
+
     /// <summary>Where the backbone's weights started: "" from scratch, "imagenet: ..." or "init-from: PATH".</summary>
     public string Init { get; init; } = "";
 
