@@ -38,42 +38,36 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
     [Fact]
     public void A_sweep_over_saved_maps_scores_each_threshold_as_relabelling_at_it_does()
     {
-        string confident = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        string maps = Directory.CreateTempSubdirectory("wsss-cli-maps-").FullName;
-        string seeds = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        try
-        {
-            // One network run: confident labels plus the maps.
-            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
-                "--split", "val", "--method", "cam", "--mode", "confident", "--save-maps", maps, "--out", confident);
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            var ids = data.Ids("val");
-            Assert.Equal(ids.Select(id => id + ".maps").Order(), Directory.GetFiles(maps).Select(Path.GetFileName).Order());
-            Assert.All(Directory.GetFiles(confident), f => Assert.True(TestPng.IsComplete(File.ReadAllBytes(f))));
+        using var confidentFolder = new TempFolder("wsss-cli-");
+        string confident = confidentFolder.Path;
+        using var mapsFolder = new TempFolder("wsss-cli-maps-");
+        string maps = mapsFolder.Path;
+        using var seedsFolder = new TempFolder("wsss-cli-");
+        string seeds = seedsFolder.Path;
+        // One network run: confident labels plus the maps.
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+            "--split", "val", "--method", "cam", "--mode", "confident", "--save-maps", maps, "--out", confident);
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        var ids = data.Ids("val");
+        Assert.Equal(ids.Select(id => id + ".maps").Order(), Directory.GetFiles(maps).Select(Path.GetFileName).Order());
+        Assert.All(Directory.GetFiles(confident), f => Assert.True(TestPng.IsComplete(File.ReadAllBytes(f))));
 
-            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--thresholds", "0.1:0.3:0.1", "--data", data.Root, "--split", "val");
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            var swept = SweepRow().Matches(stdout).ToDictionary(m => m.Groups[1].Value, m => double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
-            Assert.Equal(["0.100", "0.200", "0.300"], swept.Keys.Order());
-            var best = swept.MaxBy(kv => kv.Value);
-            Assert.Contains($"best: threshold {best.Key}, mIoU {best.Value:F2} %", stdout);
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--thresholds", "0.1:0.3:0.1", "--data", data.Root, "--split", "val");
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        var swept = SweepRow().Matches(stdout).ToDictionary(m => m.Groups[1].Value, m => double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        Assert.Equal(["0.100", "0.200", "0.300"], swept.Keys.Order());
+        var best = swept.MaxBy(kv => kv.Value);
+        Assert.Contains($"best: threshold {best.Key}, mIoU {best.Value:F2} %", stdout);
 
-            // The same threshold through relabel's seeds and eval --labels gives the same mIoU (maps are stored as halves,
-            // which may move a pixel within 2^-11 of the threshold: 0.05 points of mIoU is far more than that).
-            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
-                "--split", "val", "--method", "cam", "--threshold", "0.2", "--out", seeds);
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", seeds, "--data", data.Root, "--split", "val");
-            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
-            double direct = double.Parse(Regex.Match(stdout, @"mIoU (\d+\.\d\d) %").Groups[1].Value, CultureInfo.InvariantCulture);
-            Assert.Equal(direct, swept["0.200"], 0.05);
-        }
-        finally
-        {
-            Directory.Delete(confident, recursive: true);
-            Directory.Delete(maps, recursive: true);
-            Directory.Delete(seeds, recursive: true);
-        }
+        // The same threshold through relabel's seeds and eval --labels gives the same mIoU (maps are stored as halves,
+        // which may move a pixel within 2^-11 of the threshold: 0.05 points of mIoU is far more than that).
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+            "--split", "val", "--method", "cam", "--threshold", "0.2", "--out", seeds);
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--labels", seeds, "--data", data.Root, "--split", "val");
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        double direct = double.Parse(Regex.Match(stdout, @"mIoU (\d+\.\d\d) %").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(direct, swept["0.200"], 0.05);
     }
 
     [Fact]

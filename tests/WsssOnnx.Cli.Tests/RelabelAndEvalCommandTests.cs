@@ -167,24 +167,18 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
     /// exactly those two fail, in sentences, and the other two are written; returns stderr.</summary>
     private string RelabelDamagedValCopy(Action<string> damage)
     {
-        string copy = Directory.CreateTempSubdirectory("wsss-cli-data-").FullName;
-        string output = Directory.CreateTempSubdirectory("wsss-cli-").FullName;
-        try
-        {
-            data.CopyTo(copy);
-            damage(copy);
-            var (code, stdout, stderr) = Relabel(copy, output, "val");
-            Assert.Equal(1, code);
-            Assert.Contains("2 of 4 images failed", stderr);
-            Assert.DoesNotContain("   at ", stderr + stdout);
-            Assert.Equal(data.Ids("val").Skip(2).Select(id => id + ".png").Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
-            return stderr;
-        }
-        finally
-        {
-            Directory.Delete(copy, recursive: true);
-            Directory.Delete(output, recursive: true);
-        }
+        using var copyFolder = new TempFolder("wsss-cli-data-");
+        string copy = copyFolder.Path;
+        using var outputFolder = new TempFolder("wsss-cli-");
+        string output = outputFolder.Path;
+        data.CopyTo(copy);
+        damage(copy);
+        var (code, stdout, stderr) = Relabel(copy, output, "val");
+        Assert.Equal(1, code);
+        Assert.Contains("2 of 4 images failed", stderr);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+        Assert.Equal(data.Ids("val").Skip(2).Select(id => id + ".png").Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+        return stderr;
     }
 
     [Fact]
