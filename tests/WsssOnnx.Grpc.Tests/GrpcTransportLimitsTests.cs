@@ -169,15 +169,19 @@ public sealed class GrpcTransportLimitsTests
     public async Task A_message_trickling_in_below_the_minimum_rate_ends_with_resource_exhausted()
     {
         // Never idle for the 3 s idle timeout (a gap of 200 ms, which a loaded machine may stretch, but not to 3 s), but
-        // 4 kB must arrive within 3 s + 4 kB / (1 kB/s) = 7 s, and at 100 bytes every 200 ms it would take 8 s.
+        // 6 kB must arrive within 3 s + 6 kB / (1 kB/s) = 9 s, and at 100 bytes every 200 ms it would take 12 s: 3 s of
+        // slack for a loaded machine to enforce the limit before the message would be complete (and echoed, OK).
+        // Refused after 8.5 s or more, it was the rate and not the idle timeout; no upper bound but the client's patience.
         var server = await Start(new GrpcTransportLimits { IncompleteMessageIdleTimeout = TimeSpan.FromSeconds(3), MinMessageDataRate = 1000 });
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var slow = await RawHttp2.PostAsync(server.Port, EchoService.Unary.FullName, "application/grpc",
-                new RawHttp2.TrickleContent(RawHttp2.PartialFrame(4000, 0), chunks: 40, chunkSize: 100, TimeSpan.FromMilliseconds(200))).WaitAsync(TimeSpan.FromSeconds(15));
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(40) };
+            var trickle = new RawHttp2.TrickleContent(RawHttp2.PartialFrame(6000, 0), chunks: 60, chunkSize: 100, TimeSpan.FromMilliseconds(200));
+            var slow = await RawHttp2.PostAsync(client, server.Port, EchoService.Unary.FullName, "application/grpc", trickle, CancellationToken.None)
+                .WaitAsync(TimeSpan.FromSeconds(45));
             Assert.Equal(ResourceExhausted, RawHttp2.Status(slow));
-            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(6.5), TimeSpan.FromSeconds(10));
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(8.5), $"refused after {clock.Elapsed}: the idle timeout, not the rate");
         }
         finally
         {
