@@ -160,6 +160,23 @@ public sealed partial class GraphBuilder
     public Value ReduceMin(Value x, long[] axes, bool keepDims = true) =>
         Op("ReduceMin", [x], [Attr.Ints("axes", axes), Attr.Int("keepdims", keepDims ? 1 : 0)], (_, _) => [(x.Type, Reduced(x.Shape, axes, keepDims))])[0];
 
+    /// <summary>
+    /// TopK along <paramref name="axis"/>: the <paramref name="k"/> largest (or smallest) values, sorted, and their int64
+    /// indices along that axis. With k the axis' length it sorts (in descending order when <paramref name="largest"/>).
+    /// </summary>
+    public (Value Values, Value Indices) TopK(Value x, long k, long axis = -1, bool largest = true)
+    {
+        long a = axis < 0 ? axis + x.Rank : axis;
+        if (a < 0 || a >= x.Rank) throw new ArgumentOutOfRangeException(nameof(axis), axis, $"TopK axis outside {x}");
+        if (k < 1 || x.Shape[a] >= 0 && k > x.Shape[a]) throw new ArgumentOutOfRangeException(nameof(k), k, $"TopK k must be in [1, {x.Shape[a]}] for {x}");
+        var outputs = Op("TopK", [x, Ints(k)], [Attr.Int("axis", a), Attr.Int("largest", largest ? 1 : 0), Attr.Int("sorted", 1)], (_, _) =>
+        {
+            long[] shape = [.. x.Shape.Select((d, i) => i == a ? k : d)];
+            return [(x.Type, shape), (DataType.Int64, shape)];
+        }, outputs: 2);
+        return (outputs[0], outputs[1]);
+    }
+
     /// <summary>Sum of all elements, as a rank-0 tensor.</summary>
     public Value SumAll(Value x) => ReduceSum(x, [.. Enumerable.Range(0, x.Rank).Select(a => (long)a)], keepDims: false);
 

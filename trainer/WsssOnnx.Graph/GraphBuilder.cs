@@ -231,9 +231,9 @@ public sealed partial class GraphBuilder
             var node = _nodes[n];
             var proto = new NodeProto { Name = node.Name, OpType = node.OpType };
             proto.Input.AddRange(node.Inputs.Select(i => i?.Name ?? string.Empty));
-            // Trailing outputs nothing reads are left out (ONNX optional outputs, e.g. MaxPool's indices).
+            // Trailing outputs nothing reads are left out (ONNX optional outputs, e.g. MaxPool's indices; TopK's are required).
             int used = node.Outputs.Count;
-            while (used > 1 && !needed.Contains(node.Outputs[used - 1].Name)) used--;
+            while (used > 1 && node.OpType != "TopK" && !needed.Contains(node.Outputs[used - 1].Name)) used--;
             proto.Output.AddRange(node.Outputs.Take(used).Select(o => o.Name));
             proto.Attribute.AddRange(node.Attributes);
             graph.Node.Add(proto);

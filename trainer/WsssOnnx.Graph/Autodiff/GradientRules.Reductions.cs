@@ -24,6 +24,14 @@ public static partial class GradientRules
             return [c.Masked(c.G.Equal(x, c.G.ExpandLike(y, x)), c.G.ExpandLike(KeepDims(c, n, dY[0]!, axes), x))];
         });
 
+        // TopK: Y = X at the picked indices along the axis, so dX is dY scattered back there (zeros elsewhere); K gets none.
+        Register("TopK", (c, n, dY) =>
+        {
+            var x = n.In(0);
+            if (dY[0] is not { } dValues) return [null, null];
+            return [c.G.ScatterAdd(c.G.ZerosLike(x), n.Outputs[1], dValues, n.Int("axis", -1)), null];
+        });
+
         // GlobalAveragePool: each of the H*W positions receives dY / (H*W).
         Register("GlobalAveragePool", (c, n, dY) =>
         {
