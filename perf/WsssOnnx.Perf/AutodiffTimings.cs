@@ -40,8 +40,7 @@ internal static class AutodiffTimings
 
     private static int Run(string presetName, int threads, int? repeats)
     {
-        var chosen = presetName == "all" ? Presets : Presets.Where(p => p.Name == presetName).ToArray();
-        if (chosen.Length == 0) throw new UsageException($"--preset must be one of {string.Join(", ", Presets.Select(p => p.Name))} or all; got '{presetName}'");
+        var chosen = PresetChoice.Select(Presets, p => p.Name, presetName);
         AnsiConsole.MarkupLine($"ONNX Runtime {OrtRuntime.Version}, {threads} intra-op threads, {Environment.ProcessorCount} cores; batch of 2 (one image and its flip)");
         foreach (var preset in chosen)
         {

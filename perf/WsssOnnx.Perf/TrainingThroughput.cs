@@ -35,8 +35,7 @@ internal static class TrainingThroughput
         command.SetAction(r =>
         {
             string name = r.GetValue(preset)!;
-            var chosen = name == "all" ? Presets : Presets.Where(p => p.Name == name).ToArray();
-            if (chosen.Length == 0) throw new UsageException($"--preset must be one of {string.Join(", ", Presets.Select(p => p.Name))} or all; got '{name}'");
+            var chosen = PresetChoice.Select(Presets, p => p.Name, name);
             var table = new Table().AddColumns("network", "crop", "batch", "steps", "images/s", "ms/step");
             foreach (var p in chosen)
             {

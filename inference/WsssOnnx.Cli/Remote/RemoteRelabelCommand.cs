@@ -75,7 +75,9 @@ internal static class RemoteRelabelCommand
 
         // An image whose annotation names no object is all background, as a local relabel labels it; the service
         // takes at least one class, so such images are written here and never sent.
-        var backgroundOnly = todo.Where(id => NamesNoObject(split, id)).ToList();
+        // Each annotation is read once here; its names travel with the image when it is sent.
+        var objectNames = todo.ToDictionary(id => id, id => ObjectNamesOrNull(split, id), StringComparer.Ordinal);
+        var backgroundOnly = todo.Where(id => objectNames[id] is { Count: 0 }).ToList();
         foreach (string id in backgroundOnly)
         {
             try
@@ -132,7 +134,7 @@ internal static class RemoteRelabelCommand
                         task.Increment(1);
                     };
                     relabeler.StreamRetried += (server, reason) => retried.Enqueue($"{server}: {reason}");
-                    (unanswered, lastError) = relabeler.RunAsync(todo, id => Item(split, id), interrupt.Token).GetAwaiter().GetResult();
+                    (unanswered, lastError) = relabeler.RunAsync(todo, id => Item(split, id, objectNames[id]), interrupt.Token).GetAwaiter().GetResult();
                     if (todo.Count == 0) task.Increment(1);
                 });
         }
@@ -155,23 +157,23 @@ internal static class RemoteRelabelCommand
         });
     }
 
-    // An unreadable annotation is left to the item path, which reports it per image.
-    private static bool NamesNoObject(VocSplit split, string id)
+    // An unreadable annotation is left to the item path, which reads it again and reports it for that image.
+    private static IReadOnlyList<string>? ObjectNamesOrNull(VocSplit split, string id)
     {
         try
         {
-            return split.ObjectNames(id).Count == 0;
+            return split.ObjectNames(id);
         }
         catch (DatasetException)
         {
-            return false;
+            return null;
         }
     }
 
-    private static RegenerateItem Item(VocSplit split, string id)
+    private static RegenerateItem Item(VocSplit split, string id, IReadOnlyList<string>? objectNames)
     {
         var item = new RegenerateItem { Id = id, Image = ByteString.CopyFrom(File.ReadAllBytes(split.ImagePath(id))) };
-        item.Classes.AddRange(split.ObjectNames(id));
+        item.Classes.AddRange(objectNames ?? split.ObjectNames(id));
         return item;
     }
 }
