@@ -84,10 +84,37 @@ public sealed partial class GraphBuilder
 
     private readonly Dictionary<string, string?[]> _symbols = new(StringComparer.Ordinal);
 
+    private int _sharing;
+
+    /// <summary>
+    /// Inside the returned scope, <see cref="Parameter"/> returns the existing parameter of that name (same shape)
+    /// instead of refusing it: a network built again on another input shares the first build's weights, and autodiff
+    /// sums both uses' gradients (ECS-Net's erased-image branch).
+    /// </summary>
+    public IDisposable ShareParameters()
+    {
+        _sharing++;
+        return new SharingExit(this);
+    }
+
+    /// <summary>Whether a <see cref="ShareParameters"/> scope is open (batch normalisation then leaves running statistics to the first build).</summary>
+    public bool IsSharingParameters => _sharing > 0;
+
+    private sealed class SharingExit(GraphBuilder owner) : IDisposable
+    {
+        public void Dispose() => owner._sharing--;
+    }
+
     /// <summary>A float initializer named in the current scope.</summary>
     public Value Parameter(string name, HostTensor<float> initial, bool trainable = true)
     {
         string full = Scoped(name);
+        if (_sharing > 0 && _parameters.FirstOrDefault(p => p.Name == full) is { } shared)
+        {
+            if (!shared.Value.Shape.SequenceEqual(initial.Shape) || shared.Trainable != trainable)
+                throw new InvalidOperationException($"parameter '{full}' is shared with another shape or trainability");
+            return shared.Value;
+        }
         if (_initializers.ContainsKey(full)) throw new InvalidOperationException($"parameter '{full}' already exists");
         var v = Register(new Value(this, full, DataType.Float, (long[])initial.Shape.Clone(), null));
         _initializers[full] = TensorProtoWriter.Write(initial, full);

@@ -69,6 +69,8 @@ public static class BatchNorm
         if (options.Mode == BatchNormMode.Folded) return Folded(g, x, scale, bias, mean, variance, options.Epsilon);
 
         var (y, nextMean, nextVariance) = Training(g, x, scale, bias, mean, variance, options.Epsilon, options.Momentum);
+        // A second build on shared parameters normalises with its own batch's statistics; the first build updates the running ones.
+        if (g.IsSharingParameters) return y;
         foreach (var (parameter, next) in new[] { (mean, nextMean), (variance, nextVariance) })
         {
             string output = parameter.Name + ".next";

@@ -53,4 +53,18 @@ public static class Losses
         var count = g.Clip(g.SumAll(valid), 1f, null);
         return -g.SumAll(oneHot * logProbabilities) / count;
     }
+
+    /// <summary>
+    /// Pixel-wise cross-entropy against one-hot float targets [N, K, h, w] whose all-zero pixels are ignored:
+    /// -sum_p sum_k t_k(p) log softmax(scores)_k(p) / max(1, sum t). Same value as <see cref="CrossEntropy"/> with those
+    /// pixels labelled as ignored, for targets computed inside the graph (ECS-Net's reliable pixels).
+    /// </summary>
+    public static Value OneHotCrossEntropy(GraphBuilder g, Value scores, Value targets)
+    {
+        if (scores.Rank != 4 || targets.Rank != 4 || scores.Type != DataType.Float || targets.Type != DataType.Float)
+            throw new ArgumentException($"one-hot cross-entropy expects float [N, K, h, w] scores and targets; got {scores} and {targets}");
+        GraphBuilder.Broadcast(scores.Shape, targets.Shape);
+        var count = g.Clip(g.SumAll(targets), 1f, null);
+        return -g.SumAll(targets * g.LogSoftmax(scores, 1)) / count;
+    }
 }
