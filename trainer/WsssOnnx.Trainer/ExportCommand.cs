@@ -89,6 +89,7 @@ internal static class ExportCommand
                 ["seed"] = clsConfig.Seed.ToString(CultureInfo.InvariantCulture),
             };
             if (clsConfig.Init.Length > 0) settings["classifier_init"] = clsConfig.Init;
+            if (clsConfig.Ecs is { } ecs) settings["classifier_ecs"] = EcsCommandOptions.Describe(ecs);
             if (segConfig is not null) settings["segmenter_epochs"] = segConfig.Epochs.ToString(CultureInfo.InvariantCulture);
             if (segConfig is { Init.Length: > 0 }) settings["segmenter_init"] = segConfig.Init;
             if (irnConfig is not null)

@@ -35,6 +35,8 @@ internal static class TrainClassifierCommand
         };
         var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { noise, hide };
         o.AddTo(command);
+        var ecs = new EcsCommandOptions();
+        ecs.AddTo(command);
         command.SetAction(r =>
         {
             int cropSize = r.GetValue(o.Crop);
@@ -57,6 +59,7 @@ internal static class TrainClassifierCommand
                     Epochs = o.ValueOr(r, o.Epochs, PretrainedRecipe.Epochs),
                     LearningRate = o.ValueOr(r, o.LearningRate, PretrainedRecipe.LearningRate),
                 },
+                Ecs = ecs.Read(r),
             }.Validate);
             // Options are checked before the dataset is read, so a bad value fails fast.
             var trainSet = o.TrainingSet(r);
@@ -71,6 +74,7 @@ internal static class TrainClassifierCommand
                 Dataset = trainSet.ListPath,
                 Classes = trainSet.Classes.Foreground,
                 Classifier = options.Network with { Classes = trainSet.Classes.Count },
+                Ecs = options.Ecs,
                 CropSize = cropSize,
                 Epochs = options.Sgd.Epochs,
                 BatchSize = options.Sgd.BatchSize,

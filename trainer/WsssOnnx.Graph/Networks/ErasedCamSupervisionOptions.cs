@@ -27,11 +27,13 @@ public sealed record ErasedCamSupervisionOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the field and its allowed range.</summary>
     public ErasedCamSupervisionOptions Validate()
     {
-        Require(Threshold is > 0f and < 1f, nameof(Threshold), "must be between 0 and 1 (exclusive)", Threshold);
-        Require(Weight is > 0f and <= 100f, nameof(Weight), "must be above 0 and at most 100", Weight);
-        Require(Background is > 0f and < 1f, nameof(Background), "must be between 0 and 1 (exclusive)", Background);
-        Require(Foreground > Background && Foreground <= 1f, nameof(Foreground), $"must be above {nameof(Background)} ({Background}) and at most 1", Foreground);
-        Require(BlurSigma is >= 0.5f and <= 64f, nameof(BlurSigma), "must be between 0.5 and 64 pixels", BlurSigma);
+        Require(Threshold is > 0f and < 1f, Field(nameof(Threshold)), "must be between 0 and 1 (exclusive)", Threshold);
+        Require(Weight is > 0f and <= 100f, Field(nameof(Weight)), "must be above 0 and at most 100", Weight);
+        Require(Background is > 0f and < 1f, Field(nameof(Background)), "must be between 0 and 1 (exclusive)", Background);
+        Require(Foreground > Background && Foreground <= 1f, Field(nameof(Foreground)), $"must be above {Field(nameof(Background))} ({Background}) and at most 1", Foreground);
+        Require(BlurSigma is >= 0.5f and <= 64f, Field(nameof(BlurSigma)), "must be between 0.5 and 64 pixels", BlurSigma);
         return this;
     }
+
+    private static string Field(string name) => "ECS " + name;
 }

@@ -29,11 +29,15 @@ public sealed record ClassifierTrainingOptions
 
     public SgdSettings Sgd { get; init; } = DefaultSgd;
 
+    /// <summary>ECS-Net's erased-CAM supervision added to the classification loss; null: plain CAM training.</summary>
+    public ErasedCamSupervisionOptions? Ecs { get; init; }
+
     public ClassifierTrainingOptions Validate()
     {
         Sgd.Validate();
         Augmentation.Validate();
         Network.Validate();
+        Ecs?.Validate();
         return this;
     }
 }
@@ -70,7 +74,9 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
         var image = g.Input("image", DataType.Float, [batch, 3, crop, crop]);
         var labels = g.Input("labels", DataType.Float, [batch, network.Classes]);
         var net = CamClassifier.Build(g, image, network);
-        var spec = TrainingGraph.Append(g, Losses.MultiLabelSoftMargin(g, net.Logits, labels), net.RunningStatUpdates);
+        var loss = Losses.MultiLabelSoftMargin(g, net.Logits, labels);
+        if (_options.Ecs is { } ecs) loss += ErasedCamSupervision.Build(g, net, labels, ecs).Loss * ecs.Weight;
+        var spec = TrainingGraph.Append(g, loss, net.RunningStatUpdates);
         var parameters = new ParameterStore(g);
         if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, _options.Sgd.Epochs, Progress);
 
