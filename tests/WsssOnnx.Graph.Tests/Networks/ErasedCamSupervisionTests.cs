@@ -168,12 +168,15 @@ public sealed class ErasedCamSupervisionTests(ITestOutputHelper output)
         check.Check("ecs_loss_grad", seed, (g, v) => ErasedCamSupervision.SupervisionLoss(g, v[0], g.Constant(labels), g.Constant(t)), Random(rng, 2, 4, 3, 3));
     }
 
-    [Fact]
-    public void Ecs_builds_the_classifier_again_on_shared_parameters_and_trains_through_the_original_branch_only()
+    /// <summary>Training statistics (from scratch) and the pretrained recipe's frozen statistics with frozen early stages.</summary>
+    [Theory]
+    [InlineData(BatchNormMode.Training, ResNetStages.All)]
+    [InlineData(BatchNormMode.Frozen, ResNetStages.Layer3 | ResNetStages.Layer4)]
+    public void Ecs_builds_the_classifier_again_on_shared_parameters_and_trains_through_the_original_branch_only(BatchNormMode mode, ResNetStages stages)
     {
         var options = new CamClassifierOptions
         {
-            Backbone = new ResNetOptions { Depth = 18, Width = 4, TrainableStages = ResNetStages.All, BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training } },
+            Backbone = new ResNetOptions { Depth = 18, Width = 4, TrainableStages = stages, BatchNorm = new BatchNormOptions { Mode = mode } },
             Classes = 3,
             Seed = 2,
         };
