@@ -91,6 +91,7 @@ internal static class ExportCommand
             if (clsConfig.Init.Length > 0) settings["classifier_init"] = clsConfig.Init;
             if (clsConfig.Ecs is { } ecs) settings["classifier_ecs"] = EcsCommandOptions.Describe(ecs);
             if (segConfig is not null) settings["segmenter_epochs"] = segConfig.Epochs.ToString(CultureInfo.InvariantCulture);
+            if (segConfig?.Segmenter is { } segNet) settings["segmenter_head"] = TrainSegmenterCommand.NameOf(segNet.Head);
             if (segConfig is { Init.Length: > 0 }) settings["segmenter_init"] = segConfig.Init;
             if (irnConfig is not null)
             {
@@ -116,6 +117,7 @@ internal static class ExportCommand
     {
         var foreground = source.Manifest.Classes.Skip(1).ToList();
         var commands = new List<string>(r.GetValue(provenance) ?? []);
+        var settings = new Dictionary<string, string>();
         RunConfig Run(DirectoryInfo dir, string kind)
         {
             var config = RunConfig.Load(dir.FullName);
@@ -130,6 +132,7 @@ internal static class ExportCommand
         if (r.GetValue(segmenterRun) is { } segDir)
         {
             var network = Run(segDir, "segmenter").Segmenter ?? throw new InvalidDataException("the segmenter run's run.json has no segmenter network");
+            settings["segmenter_head"] = TrainSegmenterCommand.NameOf(network.Head);
             segmenter = new TrainedSegmenter(network, LoadSegmenter(segDir.FullName, network));
         }
         TrainedBoundary? boundary = null;
@@ -145,7 +148,8 @@ internal static class ExportCommand
             ?? throw new UsageException($"{source.Directory}'s manifest names no dataset list to measure on: give --data.");
         var valSet = TrainClassifierCommand.OpenDataset(dataRoot, r.GetValue(valSplit)!, BadSamplePolicy.Skip);
         string written = PackageExporter.Derive(source, r.GetValue(models)!.FullName, r.GetValue(name)!, r.GetValue(version)!, segmenter, boundary, commands,
-            staged => PackageEvaluation.MeasureNetworks(staged, new VocTrainingSource(valSet), Console.Out, segmenter: segmenter is not null, walk: boundary is not null));
+            settings: settings,
+            evaluate: staged => PackageEvaluation.MeasureNetworks(staged, new VocTrainingSource(valSet), Console.Out, segmenter: segmenter is not null, walk: boundary is not null));
         AnsiConsole.MarkupLine(Markup.Escape($"wrote {written} (classifier and climber from {source.Directory})"));
         Console.WriteLine(File.ReadAllText(Path.Combine(written, ModelManifest.FileName)));
         return 0;
@@ -161,7 +165,8 @@ internal static class ExportCommand
     internal static Dictionary<string, HostTensor<float>> LoadSegmenter(string run, DeepLabOptions network)
     {
         var g = new GraphBuilder("load");
-        DeepLabSegmenter.Build(g, g.Input("image", DataType.Float, [1, 3, -1, -1]), network);
+        // Frozen statistics name the same parameters as training's, without its batch-size needs.
+        DeepLabSegmenter.Build(g, g.Input("image", DataType.Float, [1, 3, -1, -1]), network.WithBatchNormMode(BatchNormMode.Frozen));
         return LoadCheckpoint(g, run);
     }
 

@@ -16,11 +16,19 @@ internal static class TrainSegmenterCommand
             SegmenterTrainingOptions.DefaultSgd,
             validationPurpose: "mIoU against ground-truth masks");
         var labels = new Option<DirectoryInfo>("--labels") { Description = "Folder of <id>.png pseudo-label maps (255 = ignore)", Required = true };
-        var command = new Command("train-segmenter", "Train the segmenter (dilated ResNet + ASPP, pixel cross-entropy ignoring 255) on pseudo-labels") { labels };
+        var head = new Option<string>("--head")
+        {
+            Description = "Segmenter head: deeplab-v2 (ASPP-L, rates 6/12/18/24, summed) or deeplab-v3 (1x1 + rates 6/12/18 + image pooling, batch norm, fused)",
+            DefaultValueFactory = _ => DeepLabV2,
+        }.AcceptOnlyFromAmong(DeepLabV2, DeepLabV3);
+        var command = new Command("train-segmenter", "Train the segmenter (dilated ResNet + ASPP, pixel cross-entropy ignoring 255) on pseudo-labels") { labels, head };
         o.AddTo(command);
         command.SetAction(r =>
         {
             int cropSize = r.GetValue(o.Crop);
+            var deepLabHead = HeadOf(r.GetValue(head)!);
+            UsageException.Check(deepLabHead != DeepLabHead.DeepLabV3 || r.GetValue(o.Batch) >= 2,
+                $"--head {DeepLabV3} needs --batch 2 or more: its image-pooling branch normalises one value per image over the batch; got --batch {r.GetValue(o.Batch)}.");
             var options = UsageException.Validated(new SegmenterTrainingOptions
             {
                 Network = new DeepLabOptions
@@ -28,6 +36,8 @@ internal static class TrainSegmenterCommand
                     // DeepLab-v2 on an ImageNet backbone: every convolution trained, batch norm frozen (statistics and affine).
                     Backbone = o.Backbone(r, ResNetLayout.DilatedOutputStride8, (ResNetStages.All, TrainAffine: false)),
                     Seed = r.GetValue(o.Seed),
+                    Head = deepLabHead,
+                    AtrousRates = deepLabHead == DeepLabHead.DeepLabV3 ? DeepLabOptions.DeepLabV3AtrousRates : new DeepLabOptions().AtrousRates,
                 },
                 Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize), ColourJitter = 0.1f },
                 // DeepLab's 10x head rate is for a pretrained backbone; from scratch it diverged (SegmenterTrainingOptions).
@@ -56,11 +66,21 @@ internal static class TrainSegmenterCommand
             });
             var validation = valSet is null ? null : SegmenterTrainer.MeanIoUOn(
                 new VocTrainingSource(valSet, cacheImages: true), options.Augmentation.Normalization, options.Sgd.Threads);
-            AnsiConsole.MarkupLine(Markup.Escape($"training on {trainSet.Samples.Count} images with labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
+            AnsiConsole.MarkupLine(Markup.Escape(
+                $"training the {NameOf(deepLabHead)} segmenter on {trainSet.Samples.Count} images with labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
             var result = ConsoleProgress.Run("segmenter", progress => new SegmenterTrainer(options, source, runDir) { Progress = progress, Validation = validation, InitialWeights = initial }.Train());
             TrainClassifierCommand.ReportProblems(result.Problems);
             return 0;
         });
         return command;
     }
+
+    public const string DeepLabV2 = "deeplab-v2";
+
+    public const string DeepLabV3 = "deeplab-v3";
+
+    /// <summary>The --head name of a head, as run.json's provenance and the docs spell it.</summary>
+    public static string NameOf(DeepLabHead head) => head == DeepLabHead.DeepLabV3 ? DeepLabV3 : DeepLabV2;
+
+    private static DeepLabHead HeadOf(string name) => name == DeepLabV3 ? DeepLabHead.DeepLabV3 : DeepLabHead.DeepLabV2;
 }

@@ -117,8 +117,9 @@ public static class PackageExporter
     /// manifest keeps the source's metrics, overridden by what <paramref name="evaluate"/> measures.
     /// </summary>
     /// <param name="commands">Commands that made the new networks, appended to the source's provenance.</param>
+    /// <param name="settings">Settings of the new networks, added to (or replacing) the source's provenance settings.</param>
     public static string Derive(ModelPackage source, string modelsRoot, string name, string version, TrainedSegmenter? segmenter, TrainedBoundary? boundary,
-        IReadOnlyList<string> commands, Func<ModelPackage, PackageMeasurement>? evaluate = null)
+        IReadOnlyList<string> commands, Func<ModelPackage, PackageMeasurement>? evaluate = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (segmenter is null && boundary is null) throw new ArgumentException("a derived package needs a new segmenter or boundary network");
@@ -134,6 +135,8 @@ public static class PackageExporter
             }
             if (segmenter is not null) files[PackageRoles.Segmenter] = WriteSegmenter(segmenter, staging);
             if (boundary is not null) files[PackageRoles.Boundary] = WriteBoundary(boundary, staging);
+            var mergedSettings = new Dictionary<string, string>(manifest.Provenance.Settings);
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) mergedSettings[key] = value;
             return manifest with
             {
                 Name = name,
@@ -143,6 +146,7 @@ public static class PackageExporter
                 Provenance = manifest.Provenance with
                 {
                     Commands = [.. manifest.Provenance.Commands, .. commands],
+                    Settings = mergedSettings,
                     Created = DateTimeOffset.UtcNow,
                 },
             };
@@ -208,8 +212,7 @@ public static class PackageExporter
     {
         var seg = new GraphBuilder("segmenter");
         var x = seg.Input(SegmenterContract.Image, DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
-        var folded = segmenter.Network.Backbone.BatchNorm with { Mode = BatchNormMode.Folded };
-        var s = DeepLabSegmenter.Build(seg, x, segmenter.Network with { Backbone = segmenter.Network.Backbone with { BatchNorm = folded } });
+        var s = DeepLabSegmenter.Build(seg, x, segmenter.Network.WithBatchNormMode(BatchNormMode.Folded));
         seg.Output(s.Scores, SegmenterContract.Scores);
         return Write(seg, segmenter.Weights, staging, PackageRoles.FileName(PackageRoles.Segmenter));
     }

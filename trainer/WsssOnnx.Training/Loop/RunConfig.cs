@@ -99,6 +99,12 @@ public sealed record RunConfig
             // A run.json from before the normalisation was recorded used ImageNet's.
             if (name == "normalization" && before is null)
                 before = JsonSerializer.SerializeToNode(InputNormalization.ImageNet, Json);
+            // A segmenter run.json from before the head was recorded trained DeepLab-v2's.
+            if (name == "segmenter" && before is System.Text.Json.Nodes.JsonObject segmenter && !segmenter.ContainsKey("head"))
+            {
+                before = segmenter.DeepClone();
+                before["head"] = JsonSerializer.SerializeToNode(DeepLabHead.DeepLabV2, Json);
+            }
             if (!System.Text.Json.Nodes.JsonNode.DeepEquals(value, before))
                 conflicts.Add(new RunSettingChange(name, Compact(before), Compact(value)));
         }

@@ -48,6 +48,9 @@ public sealed record SegmenterTrainingOptions
     public SegmenterTrainingOptions Validate()
     {
         Sgd.Validate();
+        // DeepLab-v3's image-pooling branch normalises one value per image and channel: batch statistics need two images.
+        if (Network.Head == DeepLabHead.DeepLabV3 && Network.HeadBatchNormMode == BatchNormMode.Training && Sgd.BatchSize < 2)
+            throw new ArgumentException($"BatchSize must be 2 or more with the DeepLab-v3 head (its image-pooling branch normalises over the batch); got {Sgd.BatchSize}", nameof(Sgd.BatchSize));
         Augmentation.Validate();
         Network.Validate();
         return this;
@@ -78,7 +81,7 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
         {
             var g = new GraphBuilder("segmenter_eval");
             var image = g.Input("image", DataType.Float, [1, 3, -1, -1]);
-            var net = DeepLabSegmenter.Build(g, image, network with { Backbone = network.Backbone with { BatchNorm = network.Backbone.BatchNorm with { Mode = BatchNormMode.Frozen } } });
+            var net = DeepLabSegmenter.Build(g, image, network.WithBatchNormMode(BatchNormMode.Frozen));
             g.Output(net.Scores, SegmenterContract.Scores);
             using var bound = new ParameterBoundSession(g, parameters, threads);
             var matrix = SegmentationEvaluation.Evaluate(new SegmentationPredictor(bound.Session, normalization, bound.ParameterInputs), source);
