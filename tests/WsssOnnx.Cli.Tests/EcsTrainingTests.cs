@@ -40,7 +40,7 @@ public sealed class EcsTrainingTests(SyntheticDataset data) : IClassFixture<Synt
         Ok(CliProcess.RunTrainer("export", "--classifier-run", cls, "--models", models, "--version", "1", "--data", data.Root, "--threshold-images", "0"), "export");
         string package = Path.Combine(models, "default", "1");
         var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(package, "manifest.json"))).RootElement.GetProperty("provenance").GetProperty("settings");
-        Assert.StartsWith("threshold 0.6, weight 1,", settings.GetProperty("classifier_ecs").GetString());
+        Assert.StartsWith("threshold 0.6, weight 1, erased weight 1,", settings.GetProperty("classifier_ecs").GetString());
 
         string id = data.Ids("val")[0];
         string cls0 = data.Classes(id)[0];
@@ -57,6 +57,7 @@ public sealed class EcsTrainingTests(SyntheticDataset data) : IClassFixture<Synt
     [Theory]
     [InlineData("ECS Threshold must be between 0 and 1", "--ecs", "--ecs-threshold", "1.5")]
     [InlineData("ECS Weight must be above 0", "--ecs", "--ecs-weight", "0")]
+    [InlineData("ECS ErasedClassificationWeight must be between 0 and 100", "--ecs", "--ecs-erased-weight", "-1")]
     [InlineData("ECS Foreground must be above ECS Background", "--ecs", "--ecs-foreground", "0.04")]
     [InlineData("ECS BlurSigma must be between 0.5 and 64", "--ecs", "--ecs-blur-sigma", "0.1")]
     [InlineData("--ecs-weight is a setting of ECS-Net training: give --ecs with it", "--ecs-weight", "2")]

@@ -43,4 +43,35 @@ public sealed class GraphBuilderTests
         var a = g1.Input("a", DataType.Float, [2]);
         Assert.Throws<ArgumentException>(() => g2.Relu(a));
     }
+
+    [Fact]
+    public void A_shared_parameter_is_the_same_value_in_both_builds_and_gets_the_sum_of_both_uses_gradients()
+    {
+        var g = new GraphBuilder("shared");
+        var x1 = g.Input("x1", DataType.Float, [3]);
+        var x2 = g.Input("x2", DataType.Float, [3]);
+        Value Build(Value x)
+        {
+            using (g.Scope("head")) return x * g.Parameter("weight", new HostTensor<float>([1f, 2f, 3f], 3));
+        }
+        var first = Build(x1);
+        Assert.Throws<InvalidOperationException>(() => Build(x2));
+        Value second;
+        using (g.ShareParameters())
+        {
+            Assert.True(g.IsSharingParameters);
+            second = Build(x2);
+            Assert.Throws<InvalidOperationException>(() => g.Parameter("head.weight", HostTensor<float>.Zeros(4)));
+        }
+        Assert.False(g.IsSharingParameters);
+        Assert.Single(g.Parameters);
+        var loss = g.SumAll(first) + g.SumAll(second * second);
+        var grad = Autodiff.GradientBuilder.Gradients(g, loss, [g.Parameters[0].Value])[0];
+        g.Output(grad, "grad");
+        float[] a = [1f, -2f, 0.5f], b = [3f, 1f, -1f];
+        var outputs = Networks.NetworkSession.Run(g, ("x1", a, [3L]), ("x2", b, [3L]));
+        // d/dw [sum(w x1) + sum((w x2)^2)] = x1 + 2 w x2^2.
+        float[] w = [1f, 2f, 3f];
+        Assert.Equal([.. Enumerable.Range(0, 3).Select(i => a[i] + 2 * w[i] * b[i] * b[i])], (float[])outputs["grad"].Data);
+    }
 }

@@ -23,6 +23,12 @@ internal sealed class EcsCommandOptions
 
     public Option<float> Weight { get; } = new("--ecs-weight") { Description = "Weight of the ECS loss beside the classification loss", DefaultValueFactory = _ => Defaults.Weight };
 
+    public Option<float> ErasedWeight { get; } = new("--ecs-erased-weight")
+    {
+        Description = "Weight of the erased crop's own classification loss (0: the erased crop only provides the labels)",
+        DefaultValueFactory = _ => Defaults.ErasedClassificationWeight,
+    };
+
     public Option<float> Foreground { get; } = new("--ecs-foreground")
     {
         Description = "The erased image's normalised CAM at or above it marks a reliable foreground pixel",
@@ -41,7 +47,7 @@ internal sealed class EcsCommandOptions
         DefaultValueFactory = _ => Defaults.BlurSigma,
     };
 
-    private Option<float>[] Settings => [Threshold, Weight, Foreground, Background, BlurSigma];
+    private Option<float>[] Settings => [Threshold, Weight, ErasedWeight, Foreground, Background, BlurSigma];
 
     public void AddTo(Command command)
     {
@@ -63,6 +69,7 @@ internal sealed class EcsCommandOptions
         {
             Threshold = r.GetValue(Threshold),
             Weight = r.GetValue(Weight),
+            ErasedClassificationWeight = r.GetValue(ErasedWeight),
             Foreground = r.GetValue(Foreground),
             Background = r.GetValue(Background),
             BlurSigma = r.GetValue(BlurSigma),
@@ -71,5 +78,5 @@ internal sealed class EcsCommandOptions
 
     /// <summary>The settings as the package manifest's provenance records them.</summary>
     public static string Describe(ErasedCamSupervisionOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"threshold {o.Threshold}, weight {o.Weight}, foreground {o.Foreground}, background {o.Background}, blur sigma {o.BlurSigma}");
+        $"threshold {o.Threshold}, weight {o.Weight}, erased weight {o.ErasedClassificationWeight}, foreground {o.Foreground}, background {o.Background}, blur sigma {o.BlurSigma}");
 }

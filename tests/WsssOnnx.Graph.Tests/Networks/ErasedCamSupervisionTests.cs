@@ -172,7 +172,7 @@ public sealed class ErasedCamSupervisionTests(ITestOutputHelper output)
     [Theory]
     [InlineData(BatchNormMode.Training, ResNetStages.All)]
     [InlineData(BatchNormMode.Frozen, ResNetStages.Layer3 | ResNetStages.Layer4)]
-    public void Ecs_builds_the_classifier_again_on_shared_parameters_and_trains_through_the_original_branch_only(BatchNormMode mode, ResNetStages stages)
+    public void Ecs_builds_the_classifier_again_on_shared_parameters_and_weighs_its_losses_as_set(BatchNormMode mode, ResNetStages stages)
     {
         var options = new CamClassifierOptions
         {
@@ -187,16 +187,18 @@ public sealed class ErasedCamSupervisionTests(ITestOutputHelper output)
         var image = g.Input("image", DataType.Float, [2, 3, 32, 32]);
         var labels = g.Input("labels", DataType.Float, [2, 3]);
         var net = CamClassifier.Build(g, image, options);
-        var ecs = ErasedCamSupervision.Build(g, net, labels, Defaults with { BlurSigma = 2f });
+        var ecs = ErasedCamSupervision.Build(g, net, labels, Defaults with { BlurSigma = 2f, Weight = 0.5f, ErasedClassificationWeight = 2f });
         Assert.Equal(plain.Parameters.Select(p => p.Name), g.Parameters.Select(p => p.Name));
         Assert.Same(net.Classifier, ecs.ErasedNetwork.Classifier);
         Assert.Equal(plainNet.RunningStatUpdates.Count, net.RunningStatUpdates.Count);
         Assert.Empty(ecs.ErasedNetwork.RunningStatUpdates);
         Assert.Throws<InvalidOperationException>(() => CamClassifier.Build(g, ecs.ErasedImage, options)); // sharing only inside its scope
 
-        var loss = Losses.MultiLabelSoftMargin(g, net.Logits, labels) + ecs.Loss;
+        var loss = Losses.MultiLabelSoftMargin(g, net.Logits, labels) + ecs.Objective;
         var spec = TrainingGraph.Append(g, loss, net.RunningStatUpdates);
         g.Output(ecs.Loss, "ecs_loss");
+        g.Output(ecs.Objective, "objective");
+        g.Output(ecs.ErasedNetwork.Logits, "erased_logits");
         g.Output(ecs.Targets, "targets");
         OnnxChecker.AssertValid(g);
 
@@ -206,6 +208,11 @@ public sealed class ErasedCamSupervisionTests(ITestOutputHelper output)
         var o = NetworkSession.Run(g, [.. feeds]);
         Assert.True(float.IsFinite(o.Float("loss").Data[0]));
         Assert.True(float.IsFinite(o.Float("ecs_loss").Data[0]));
+        // Objective = 0.5 ECS + 2 soft margin of the erased logits: mean over (n, c) of softplus(z) - y z.
+        float[] y = [1, 0, 1, 0, 1, 0];
+        var z = o.Float("erased_logits").Data;
+        double erasedClassification = Enumerable.Range(0, 6).Average(i => Math.Log(1 + Math.Exp(z[i])) - y[i] * z[i]);
+        Assert.Equal(0.5 * o.Float("ecs_loss").Data[0] + 2 * erasedClassification, o.Float("objective").Data[0], 1e-4);
         Assert.Contains(o.Float("targets").Data, v => v == 1f);
         foreach (var name in spec.GradientOutputs) Assert.All(o.Float(name).Data, v => Assert.True(float.IsFinite(v)));
     }

@@ -6,21 +6,22 @@ namespace WsssOnnx.Graph.Networks;
 /// ECS-Net's training signal (Sun et al., ICCV 2021): the image's regions where its max-normalised CAM exceeds delta are
 /// replaced by a Gaussian blur of the image, the same network (shared weights) computes the CAM of that erased image,
 /// its reliable pixels become a segmentation label (background or one class; the rest ignored), and a pixel-wise
-/// cross-entropy makes the original image's class maps follow that label. The erased branch is a target only: no
-/// gradient flows through it.
+/// cross-entropy makes the original image's class maps follow that label. The label is a target (no gradient flows
+/// into it); the erased image's own classification loss, when weighted, trains the shared weights through the erased branch.
 /// </summary>
 public sealed class ErasedCamSupervision
 {
     /// <summary>Added to absent classes' scores so that the softmax of the ECS loss ranges over background and the image's classes only.</summary>
     private const float AbsentClassOffset = -1e4f;
 
-    private ErasedCamSupervision(Value erasingMask, Value erasedImage, CamClassifier erasedNetwork, Value targets, Value loss)
+    private ErasedCamSupervision(Value erasingMask, Value erasedImage, CamClassifier erasedNetwork, Value targets, Value loss, Value objective)
     {
         ErasingMask = erasingMask;
         ErasedImage = erasedImage;
         ErasedNetwork = erasedNetwork;
         Targets = targets;
         Loss = loss;
+        Objective = objective;
     }
 
     /// <summary>1 where the image is erased, [N, 1, H, W].</summary>
@@ -38,6 +39,12 @@ public sealed class ErasedCamSupervision
     /// <summary>The unweighted ECS loss, a scalar.</summary>
     public Value Loss { get; }
 
+    /// <summary>
+    /// What ECS adds to the classification loss: <see cref="ErasedCamSupervisionOptions.Weight"/> times <see cref="Loss"/>, plus
+    /// <see cref="ErasedCamSupervisionOptions.ErasedClassificationWeight"/> times the erased image's multi-label soft margin loss.
+    /// </summary>
+    public Value Objective { get; }
+
     /// <summary>Appends ECS's erasing, second pass and loss to the graph of <paramref name="network"/>, whose image labels are <paramref name="labels"/> [N, C].</summary>
     public static ErasedCamSupervision Build(GraphBuilder g, CamClassifier network, Value labels, ErasedCamSupervisionOptions options)
     {
@@ -52,7 +59,11 @@ public sealed class ErasedCamSupervision
             erasedNetwork = CamClassifier.Build(g, erased, network.Options);
         var erasedCam = g.StopGradient(NormalizedCam(g, erasedNetwork.ClassMaps, labels));
         var targets = g.StopGradient(ReliableTargets(g, cam, erasedCam, options));
-        return new ErasedCamSupervision(mask, erased, erasedNetwork, targets, SupervisionLoss(g, network.ClassMaps, labels, targets));
+        var loss = SupervisionLoss(g, network.ClassMaps, labels, targets);
+        var objective = loss * options.Weight;
+        if (options.ErasedClassificationWeight > 0)
+            objective += Losses.MultiLabelSoftMargin(g, erasedNetwork.Logits, labels) * options.ErasedClassificationWeight;
+        return new ErasedCamSupervision(mask, erased, erasedNetwork, targets, loss, objective);
     }
 
     /// <summary>

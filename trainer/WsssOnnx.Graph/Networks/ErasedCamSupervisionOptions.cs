@@ -15,6 +15,12 @@ public sealed record ErasedCamSupervisionOptions
     /// <summary>Weight of the ECS loss beside the classification loss (our choice: 1).</summary>
     public float Weight { get; init; } = 1f;
 
+    /// <summary>
+    /// Weight of the erased crop's own classification loss (our reading of the abstract's "erasing distinguishing features
+    /// forces networks to collect new ones": the network is trained to classify the erased image too); 0: the erased branch is a target only.
+    /// </summary>
+    public float ErasedClassificationWeight { get; init; } = 1f;
+
     /// <summary>The erased image's normalised CAM at or above this marks a reliable foreground pixel (IRN's confident-foreground 0.30).</summary>
     public float Foreground { get; init; } = 0.30f;
 
@@ -29,6 +35,7 @@ public sealed record ErasedCamSupervisionOptions
     {
         Require(Threshold is > 0f and < 1f, Field(nameof(Threshold)), "must be between 0 and 1 (exclusive)", Threshold);
         Require(Weight is > 0f and <= 100f, Field(nameof(Weight)), "must be above 0 and at most 100", Weight);
+        Require(ErasedClassificationWeight is >= 0f and <= 100f, Field(nameof(ErasedClassificationWeight)), "must be between 0 and 100", ErasedClassificationWeight);
         Require(Background is > 0f and < 1f, Field(nameof(Background)), "must be between 0 and 1 (exclusive)", Background);
         Require(Foreground > Background && Foreground <= 1f, Field(nameof(Foreground)), $"must be above {Field(nameof(Background))} ({Background}) and at most 1", Foreground);
         Require(BlurSigma is >= 0.5f and <= 64f, Field(nameof(BlurSigma)), "must be between 0.5 and 64 pixels", BlurSigma);

@@ -75,7 +75,7 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
         var labels = g.Input("labels", DataType.Float, [batch, network.Classes]);
         var net = CamClassifier.Build(g, image, network);
         var loss = Losses.MultiLabelSoftMargin(g, net.Logits, labels);
-        if (_options.Ecs is { } ecs) loss += ErasedCamSupervision.Build(g, net, labels, ecs).Loss * ecs.Weight;
+        if (_options.Ecs is { } ecs) loss += ErasedCamSupervision.Build(g, net, labels, ecs).Objective;
         var spec = TrainingGraph.Append(g, loss, net.RunningStatUpdates);
         var parameters = new ParameterStore(g);
         if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, _options.Sgd.Epochs, Progress);
