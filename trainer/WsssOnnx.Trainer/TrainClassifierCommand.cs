@@ -33,19 +33,30 @@ internal static class TrainClassifierCommand
         {
             Description = "Hide-and-Seek: hide each square of this many pixels of a training crop with probability 1/2 (0: none)",
         };
-        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { noise, hide };
+        var acol = new Option<bool>("--acol")
+        {
+            Description = "ACoL: a second head trained on the features with the first head's high-response regions erased; the package's maps fuse both heads",
+        };
+        var acolThreshold = new Option<float?>("--acol-threshold") { Description = "ACoL's erasing threshold delta in (0, 1] on the min-max normalised map (default 0.6, the paper's)" };
+        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { noise, hide, acol, acolThreshold };
         o.AddTo(command);
         var ecs = new EcsCommandOptions();
         ecs.AddTo(command);
         command.SetAction(r =>
         {
             int cropSize = r.GetValue(o.Crop);
+            if (r.GetValue(acolThreshold) is not null && !r.GetValue(acol))
+                throw new UsageException("--acol-threshold sets ACoL's erasing threshold: give --acol as well.");
+            if (r.GetValue(acolThreshold) is { } delta)
+                UsageException.Check(delta is > 0f and <= 1f, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--acol-threshold must be in (0, 1]; got {delta}."));
+            var acolOptions = r.GetValue(acol) ? new AcolOptions { Threshold = r.GetValue(acolThreshold) ?? new AcolOptions().Threshold } : null;
             var options = UsageException.Validated(new ClassifierTrainingOptions
             {
                 Network = new CamClassifierOptions
                 {
                     Backbone = o.Backbone(r, ResNetLayout.OutputStride16, (PretrainedRecipe.Stages, TrainAffine: true)),
                     Seed = r.GetValue(o.Seed),
+                    Acol = acolOptions,
                 },
                 Augmentation = new Augmentation
                 {

@@ -66,6 +66,37 @@ public sealed class ClassifierTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void An_acol_run_trains_both_heads_and_resumes_on_the_same_trajectory()
+    {
+        string straight = RunDirectory(), interrupted = RunDirectory();
+        try
+        {
+            var options = TinyOptions(epochs: 2) with { Network = TinyOptions(2).Network with { Acol = new AcolOptions() } };
+            var source = new ColourSquaresSource(32, 32, seed: 6);
+            var full = new ClassifierTrainer(options, source, new ColourSquaresSource(8, 32, seed: 7), straight).Train();
+            foreach (var e in full.Epochs) output.WriteLine($"epoch {e.Epoch}: loss {e.Loss:F4}, val mAP {e.Validation:F3}");
+            Assert.Contains("classifier.a.conv3.weight", full.Parameters.Tensors.Keys);
+            Assert.DoesNotContain("classifier.weight", full.Parameters.Tensors.Keys);
+            // The loss is L_A + L_B, each a soft margin loss of about ln 2 at the start.
+            Assert.InRange(full.Epochs[0].Loss, 0.8, 1.6);
+
+            var first = new ClassifierTrainer(options, source, null, interrupted).Train(stopAfterEpoch: 1);
+            var rest = new ClassifierTrainer(options, source, null, interrupted).Train(resume: true);
+            Assert.Equal([2], rest.Epochs.Select(e => e.Epoch));
+            Assert.Equal(full.Epochs[1].Loss, rest.Epochs[0].Loss);
+            foreach (var (name, tensor) in full.Parameters.Tensors)
+                Assert.Equal(tensor.Data, rest.Parameters.Tensors[name].Data);
+            // Head B learns: its last layer moved during the second epoch.
+            Assert.NotEqual(first.Parameters.Tensors["classifier.b.conv3.weight"].Data, rest.Parameters.Tensors["classifier.b.conv3.weight"].Data);
+        }
+        finally
+        {
+            Directory.Delete(straight, recursive: true);
+            Directory.Delete(interrupted, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Unreadable_samples_are_skipped_and_reported_or_stop_the_run()
     {
         string run = RunDirectory();

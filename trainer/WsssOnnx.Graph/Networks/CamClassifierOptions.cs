@@ -13,11 +13,15 @@ public sealed record CamClassifierOptions
     /// <summary>Seed of the classifier's initialisation (PyTorch's default Conv2d init, as IRN leaves it).</summary>
     public int Seed { get; init; }
 
+    /// <summary>ACoL's second, erasing head and its threshold; null: the plain CAM classifier.</summary>
+    public AcolOptions? Acol { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the field and its allowed range.</summary>
     public CamClassifierOptions Validate()
     {
         Require(Backbone is not null, nameof(Backbone), "must be set", Backbone);
         Backbone!.Validate();
+        Acol?.Validate();
         Require(Classes is >= 1 and <= 10000, nameof(Classes), "must be between 1 and 10000", Classes);
         return this;
     }

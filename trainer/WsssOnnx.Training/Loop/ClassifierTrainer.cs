@@ -38,6 +38,9 @@ public sealed record ClassifierTrainingOptions
         Augmentation.Validate();
         Network.Validate();
         Ecs?.Validate();
+        // ECS supervises the one-head CAM; ACoL's two heads are another localiser: one at a time.
+        if (Ecs is not null && Network.Acol is not null)
+            throw new ArgumentException("ECS (--ecs) and ACoL (--acol) are different ways to train the localiser: give one", nameof(Ecs));
         return this;
     }
 }
@@ -76,6 +79,8 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
         var net = CamClassifier.Build(g, image, network);
         var loss = Losses.MultiLabelSoftMargin(g, net.Logits, labels);
         if (_options.Ecs is { } ecs) loss += ErasedCamSupervision.Build(g, net, labels, ecs).Objective;
+        // ACoL: head B's loss on the features erased by the labelled classes' head-A maps, summed with head A's (the paper's L_A + L_B).
+        if (net.ErasingHead is not null) loss += Losses.MultiLabelSoftMargin(g, net.ErasedLogits(g, labels), labels);
         var spec = TrainingGraph.Append(g, loss, net.RunningStatUpdates);
         var parameters = new ParameterStore(g);
         if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, _options.Sgd.Epochs, Progress);
