@@ -32,6 +32,9 @@ public sealed record ModelManifest
 
     public AdvCamDefaults AdvCam { get; init; } = new();
 
+    /// <summary>How the classifier was trained to localise; manifests from before it say nothing, and were plain CAM classifiers.</summary>
+    public ClassifierLocaliser Localiser { get; init; } = new();
+
     /// <summary>The random walk's defaults; present exactly when the package has a boundary network.</summary>
     public RandomWalkDefaults? RandomWalk { get; init; }
 
@@ -89,6 +92,21 @@ public sealed record AdvCamDefaults
 
     /// <summary>The seed background threshold of maps made with climbing (AdvCAM) or without (CAM).</summary>
     public float BackgroundThresholdOf(bool climbed) => climbed ? BackgroundThreshold : CamBackgroundThreshold ?? BackgroundThreshold;
+}
+
+/// <summary>
+/// The localiser the classifier was trained as: "cam" (one 1x1 head, IRN's CAM network) or "acol" (ACoL's two heads with
+/// erasing, Zhang et al. CVPR 2018; its class maps are the fused localisation maps).
+/// </summary>
+public sealed record ClassifierLocaliser
+{
+    public const string Cam = "cam";
+    public const string Acol = "acol";
+
+    public string Kind { get; init; } = Cam;
+
+    /// <summary>ACoL's erasing threshold delta; null unless <see cref="Kind"/> is "acol".</summary>
+    public float? AcolThreshold { get; init; }
 }
 
 /// <summary>IRN's random-walk defaults (run_sample.py): beta 10, exp_times 8, radius 5, background threshold 0.25.</summary>

@@ -90,6 +90,11 @@ internal static class ExportCommand
             };
             if (clsConfig.Init.Length > 0) settings["classifier_init"] = clsConfig.Init;
             if (clsConfig.Ecs is { } ecs) settings["classifier_ecs"] = EcsCommandOptions.Describe(ecs);
+            if (clsNetwork.Acol is { } acol)
+            {
+                settings["classifier_localiser"] = ClassifierLocaliser.Acol;
+                settings["acol_threshold"] = acol.Threshold.ToString(CultureInfo.InvariantCulture);
+            }
             if (segConfig is not null) settings["segmenter_epochs"] = segConfig.Epochs.ToString(CultureInfo.InvariantCulture);
             if (segConfig?.Segmenter is { } segNet) settings["segmenter_head"] = TrainSegmenterCommand.NameOf(segNet.Head);
             if (segConfig is { Init.Length: > 0 }) settings["segmenter_init"] = segConfig.Init;

@@ -30,7 +30,7 @@ public sealed class AdvCamGraphTests(ITestOutputHelper output)
     }
 
     /// <summary>Pairs (x, flip x) for each image: the climbing batch at t = 0.</summary>
-    private static HostTensor<float> PairBatch(HostTensor<float> images)
+    internal static HostTensor<float> PairBatch(HostTensor<float> images)
     {
         long n = images.Shape[0], c = images.Shape[1], h = images.Shape[2], w = images.Shape[3];
         var data = new float[2 * n * c * h * w];
@@ -46,9 +46,9 @@ public sealed class AdvCamGraphTests(ITestOutputHelper output)
         return new HostTensor<float>(data, 2 * n, c, h, w);
     }
 
-    private sealed record Step(float[] Map, long[] MapShape, float Objective, float[] Gradient, float[] Next, float[] Scores);
+    internal sealed record Step(float[] Map, long[] MapShape, float Objective, float[] Gradient, float[] Next, float[] Scores);
 
-    private static Step Run(ModelSession session, HostTensor<float> x, long[] classes, HostTensor<float> a0, float lambda, float tau = 0.5f, float xi = 0.08f)
+    internal static Step Run(ModelSession session, HostTensor<float> x, long[] classes, HostTensor<float> a0, float lambda, float tau = 0.5f, float xi = 0.08f)
     {
         var inputs = new List<SessionInput>
         {

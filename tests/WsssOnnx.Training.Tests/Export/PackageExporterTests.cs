@@ -103,6 +103,78 @@ public sealed class PackageExporterTests
     }
 
     [Fact]
+    public void An_acol_packages_class_maps_are_both_heads_maps_fused_and_its_manifest_says_acol()
+    {
+        string root = Directory.CreateTempSubdirectory("wsss-pkg-").FullName;
+        try
+        {
+            var acol = Tiny with { Acol = new AcolOptions { Threshold = 0.5f } };
+            var weights = RandomWeights(acol);
+            string dir = PackageExporter.Export(root, "tiny", "acol", ["a", "b", "c"], new TrainedClassifier(acol, weights, 32), null, new Provenance { Dataset = "test" });
+            var package = ModelPackage.Open(dir);
+            Assert.Equal(ClassifierLocaliser.Acol, package.Manifest.Localiser.Kind);
+            Assert.Equal(0.5f, package.Manifest.Localiser.AcolThreshold);
+            Assert.Equal(ClassifierLocaliser.Cam, ModelPackage.Open(Export(root, "plain", RandomWeights(Tiny))).Manifest.Localiser.Kind);
+
+            // Reference, step by step on the host: head A's maps and logits from the unfolded network, the erasing classes
+            // (z > 0 or the top one), the union mask of their min-max normalised maps >= delta, head B on the erased features.
+            var g = new GraphBuilder("reference");
+            var net = CamClassifier.Build(g, g.Input("image", DataType.Float, [1, 3, -1, -1]), acol);
+            g.Output(net.Features, "features");
+            g.Output(net.ClassMaps, "maps_a");
+            g.Output(net.Logits, "logits");
+            g.SetParameters(weights);
+            using var reference = ModelSession.Load(g.ToBytes(), "reference");
+            var image = new RgbImage(64, 48);
+            new Random(3).NextBytes(image.Pixels);
+            using var input = SessionInput.Create("image", ImageTensor.FromRgb(image));
+            using var a = reference.Run([input]);
+            var f = a.ToHost<float>("features");
+            var sA = a.ToHost<float>("maps_a");
+            var z = a.Span<float>("logits").ToArray();
+            int classes = 3, plane = (int)(sA.Shape[2] * sA.Shape[3]);
+            static float[] Norm(float[] m) => [.. m.Select(v => (v - m.Min()) / Math.Max(m.Max() - m.Min(), AcolMaps.RangeFloor))];
+            float[] MapA(int c) => sA.Data[(c * plane)..((c + 1) * plane)];
+            var erase = new bool[plane];
+            for (int c = 0; c < classes; c++)
+            {
+                if (!(z[c] > 0 || z[c] == z.Max())) continue;
+                var n = Norm(MapA(c));
+                for (int i = 0; i < plane; i++) erase[i] |= n[i] >= 0.5f;
+            }
+            Assert.Contains(true, erase);
+            int channels = (int)f.Shape[1];
+            for (int ch = 0; ch < channels; ch++)
+                for (int i = 0; i < plane; i++)
+                    if (erase[i]) f.Data[ch * plane + i] = 0f;
+
+            var hb = new GraphBuilder("head_b");
+            var features = hb.Input("features", DataType.Float, f.Shape);
+            hb.Output(AcolHead.Create(hb, "classifier.b", channels, classes, new Random(0)).Apply(hb, features), "maps_b");
+            hb.SetParameters(weights.Where(kv => kv.Key.StartsWith("classifier.b.", StringComparison.Ordinal)).ToDictionary());
+            using var headB = ModelSession.Load(hb.ToBytes(), "head_b");
+            using var erased = SessionInput.Create("features", f);
+            using var b = headB.Run([erased]);
+            var sB = b.ToHost<float>("maps_b");
+
+            using var exported = ModelSession.Load(package.PathOf("classifier"));
+            using var e = exported.Run([input], ["class_maps"]);
+            var actual = e.Span<float>("class_maps").ToArray();
+            for (int c = 0; c < classes; c++)
+            {
+                float r = Math.Max(0f, MapA(c).Max());
+                var na = Norm(MapA(c));
+                var nb = Norm(sB.Data[(c * plane)..((c + 1) * plane)]);
+                for (int i = 0; i < plane; i++) Assert.Equal(r * Math.Max(na[i], nb[i]), actual[c * plane + i], 1e-3f * Math.Max(1f, r));
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Versions_are_immutable_and_tampering_is_detected()
     {
         string root = Directory.CreateTempSubdirectory("wsss-pkg-").FullName;

@@ -8,6 +8,12 @@ namespace WsssOnnx.Graph.Climbing;
 public delegate (Value Features, Value ClassifierWeight) CamBackbone(GraphBuilder graph, Value image);
 
 /// <summary>
+/// What a climbing graph climbs on, for a batch of images: class maps S [N, C, h, w] (the attribution being g ReLU(S_c)) and
+/// K_pos [C], the count of positive weights in each class's last linear layer, for the Grad-CAM scale g.
+/// </summary>
+public delegate (Value ClassMaps, Value PositiveWeights) CamMaps(GraphBuilder graph, Value image);
+
+/// <summary>
 /// One step of anti-adversarial climbing (AdvCAM, Lee et al. CVPR 2021) as an ONNX graph with
 /// its explicit gradient: for P (image, flipped image) pairs, each with its target class, it computes the merged
 /// map A_t, the objective L and dL/dx, and the next iterate x_{t+1}, in one ORT call. Its names are <see cref="ClimberContract"/>'s.
@@ -18,7 +24,22 @@ public static class AdvCamGraph
     /// Builds the climbing step on <paramref name="backbone"/> for <paramref name="classes"/> foreground classes. The image
     /// size is free unless <paramref name="pairs"/> and <paramref name="imageSize"/> fix it (for cost counting).
     /// </summary>
-    public static void Build(GraphBuilder g, CamBackbone backbone, int classes, int? pairs = null, (int Height, int Width)? imageSize = null)
+    public static void Build(GraphBuilder g, CamBackbone backbone, int classes, int? pairs = null, (int Height, int Width)? imageSize = null) =>
+        BuildOnMaps(g, (b, x) =>
+        {
+            var (features, w) = backbone(b, x);
+            return (b.Conv(features, w), PositiveWeights(b, w));    // S = W * f(x), pre-ReLU
+        }, classes, pairs, imageSize);
+
+    /// <summary>K_pos(c): positive weights of each class's row of a classifier weight [C, ...].</summary>
+    public static Value PositiveWeights(GraphBuilder g, Value classifierWeight) =>
+        g.ReduceSum(g.Cast(g.Greater(classifierWeight, g.Scalar(0f)), DataType.Float), [.. Enumerable.Range(1, classifierWeight.Rank - 1).Select(a => (long)a)], keepDims: false);
+
+    /// <summary>
+    /// As <see cref="Build"/>, on any class maps: a plain CAM classifier's W * f(x), or ACoL's fused localisation maps
+    /// (<see cref="Networks.AcolMaps.Fused"/>), whose K_pos is head A's last layer's.
+    /// </summary>
+    public static void BuildOnMaps(GraphBuilder g, CamMaps maps, int classes, int? pairs = null, (int Height, int Width)? imageSize = null)
     {
         long p = pairs ?? -1, h = imageSize?.Height ?? -1, w0 = imageSize?.Width ?? -1;
         var x = g.Input(ClimberContract.Image, DataType.Float, [p < 0 ? -1 : 2 * p, 3, h, w0], ["copies", null, "height", "width"]);
@@ -27,8 +48,7 @@ public static class AdvCamGraph
         var tau = g.Input(ClimberContract.MaskThreshold, DataType.Float, []);
         var xi = g.Input(ClimberContract.StepSize, DataType.Float, []);
 
-        var (features, w) = backbone(g, x);
-        var s = g.Conv(features, w);                                    // S = W * f(x), pre-ReLU [2P, C, h, w]
+        var (s, kPosPerClass) = maps(g, x);                             // S [2P, C, h, w], K_pos [C]
         var a0 = g.Input(ClimberContract.InitialMap, DataType.Float, [p, s.Shape[2], s.Shape[3]], ["pairs", "map_height", "map_width"]);
         var r = g.Relu(s);
         var y = g.ReduceMean(r, [2, 3], keepDims: false);               // climbing logits y_k [2P, C]
@@ -44,7 +64,6 @@ public static class AdvCamGraph
         // Grad-CAM scale g(b) = N_pos(b) / (K_pos(c) * sum_pair N_pos), a constant (ADVCAM.md "Scale g").
         var sc = g.ReduceSum(s * g.Unsqueeze(onehot, 2, 3), [1], keepDims: false);                 // S_c [2P, h, w]
         var nPos = g.ReduceSum(g.Cast(g.Greater(sc, g.Scalar(0f)), DataType.Float), [1, 2], keepDims: false); // [2P]
-        var kPosPerClass = g.ReduceSum(g.Cast(g.Greater(w, g.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false); // [C]
         var kPos = g.ReduceSum(onehot * kPosPerClass, [1], keepDims: false);                       // [2P]
         var pairTotal = PerCopy(g, g.ReduceSum(g.Reshape(nPos, -1, 2), [1], keepDims: false));    // [2P]
         var scale = g.StopGradient(nPos / g.Clip(kPos * pairTotal, 1f, null));

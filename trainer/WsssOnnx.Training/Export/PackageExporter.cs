@@ -40,17 +40,29 @@ public static class PackageExporter
             var image = cls.Input(ClassifierContract.Image, DataType.Float, [-1, 3, -1, -1], ["batch", null, "height", "width"]);
             var net = CamClassifier.Build(cls, image, folded);
             cls.Output(net.Logits, ClassifierContract.Logits);
-            cls.Output(net.ClassMaps, ClassifierContract.ClassMaps);
-            // K_pos(c): positive weights of each class's classifier row, for AdvCAM's scale g (ADVCAM.md "Scale g").
-            cls.Output(cls.ReduceSum(cls.Cast(cls.Greater(net.Classifier, cls.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false), ClassifierContract.PositiveWeights);
+            // An ACoL classifier's class maps are its localisation maps (both heads fused), so CAM and AdvCAM of the package are ACoL's.
+            cls.Output(net.ErasingHead is null ? net.ClassMaps : net.LocalisationMaps(cls), ClassifierContract.ClassMaps);
+            // K_pos(c): positive weights of each class's classifier row (ACoL: head A's last layer), for AdvCAM's scale g (ADVCAM.md "Scale g").
+            cls.Output(AdvCamGraph.PositiveWeights(cls, net.Classifier), ClassifierContract.PositiveWeights);
             files[PackageRoles.Classifier] = Write(cls, classifier.Weights, staging, PackageRoles.FileName(PackageRoles.Classifier));
 
             var climb = new GraphBuilder("climber");
-            AdvCamGraph.Build(climb, (g, x) =>
+            if (folded.Acol is null)
             {
-                var c = CamClassifier.Build(g, x, folded);
-                return (c.Features, c.Classifier);
-            }, folded.Classes);
+                AdvCamGraph.Build(climb, (g, x) =>
+                {
+                    var c = CamClassifier.Build(g, x, folded);
+                    return (c.Features, c.Classifier);
+                }, folded.Classes);
+            }
+            else
+            {
+                AdvCamGraph.BuildOnMaps(climb, (g, x) =>
+                {
+                    var c = CamClassifier.Build(g, x, folded);
+                    return (c.LocalisationMaps(g), AdvCamGraph.PositiveWeights(g, c.Classifier));
+                }, folded.Classes);
+            }
             files[PackageRoles.Climber] = Write(climb, classifier.Weights, staging, PackageRoles.FileName(PackageRoles.Climber));
             if (segmenter is not null) files[PackageRoles.Segmenter] = WriteSegmenter(segmenter, staging);
             if (boundary is not null) files[PackageRoles.Boundary] = WriteBoundary(boundary, staging);
@@ -65,6 +77,7 @@ public static class PackageExporter
                 Networks = new PackageNetworks($"resnet{folded.Backbone.Depth}", folded.Backbone.Depth, folded.Backbone.Width,
                     folded.Backbone.OutputStride, SegmenterStride, classifier.TrainingSize),
                 AdvCam = advCam ?? new AdvCamDefaults(),
+                Localiser = folded.Acol is { } acol ? new ClassifierLocaliser { Kind = ClassifierLocaliser.Acol, AcolThreshold = acol.Threshold } : new ClassifierLocaliser(),
                 RandomWalk = boundary is null ? null : new RandomWalkDefaults(),
                 Provenance = provenance,
             };
