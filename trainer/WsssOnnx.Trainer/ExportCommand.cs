@@ -98,6 +98,7 @@ internal static class ExportCommand
             if (segConfig is not null) settings["segmenter_epochs"] = segConfig.Epochs.ToString(CultureInfo.InvariantCulture);
             if (segConfig?.Segmenter is { } segNet) settings["segmenter_head"] = TrainSegmenterCommand.NameOf(segNet.Head);
             if (segConfig is { Init.Length: > 0 }) settings["segmenter_init"] = segConfig.Init;
+            foreach (var (key, value) in segConfig?.SegmenterLossSettings() ?? []) settings[key] = value;
             if (irnConfig is not null)
             {
                 settings["irn_epochs"] = irnConfig.Epochs.ToString(CultureInfo.InvariantCulture);
@@ -136,7 +137,9 @@ internal static class ExportCommand
         TrainedSegmenter? segmenter = null;
         if (r.GetValue(segmenterRun) is { } segDir)
         {
-            var network = Run(segDir, "segmenter").Segmenter ?? throw new InvalidDataException("the segmenter run's run.json has no segmenter network");
+            var segConfig = Run(segDir, "segmenter");
+            foreach (var (key, value) in segConfig.SegmenterLossSettings()) settings[key] = value;
+            var network = segConfig.Segmenter ?? throw new InvalidDataException("the segmenter run's run.json has no segmenter network");
             settings["segmenter_head"] = TrainSegmenterCommand.NameOf(network.Head);
             segmenter = new TrainedSegmenter(network, LoadSegmenter(segDir.FullName, network));
         }

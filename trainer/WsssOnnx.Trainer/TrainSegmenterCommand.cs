@@ -4,6 +4,7 @@ using WsssOnnx.Graph.Networks;
 using WsssOnnx.Imaging;
 using WsssOnnx.Training.Data;
 using WsssOnnx.Training.Loop;
+using WsssOnnx.Training.Seeding;
 
 namespace WsssOnnx.Trainer;
 
@@ -23,6 +24,8 @@ internal static class TrainSegmenterCommand
         }.AcceptOnlyFromAmong(DeepLabV2, DeepLabV3);
         var command = new Command("train-segmenter", "Train the segmenter (dilated ResNet + ASPP, pixel cross-entropy ignoring 255) on pseudo-labels") { labels, head };
         o.AddTo(command);
+        var loss = new SeedLossCommandOptions();
+        loss.AddTo(command);
         command.SetAction(r =>
         {
             int cropSize = r.GetValue(o.Crop);
@@ -42,6 +45,7 @@ internal static class TrainSegmenterCommand
                 Augmentation = new Augmentation { CropSize = cropSize, LongSide = TrainingRunOptions.LongSide(cropSize), ColourJitter = 0.1f },
                 // DeepLab's 10x head rate is for a pretrained backbone; from scratch it diverged (SegmenterTrainingOptions).
                 Sgd = o.Sgd(r) with { HeadLearningRateMultiplier = o.ValueOr(r, o.HeadLearningRateMultiplier, 10f) },
+                Loss = loss.Options(r),
             }.Validate);
             // Options are checked before the dataset is read, so a bad value fails fast.
             var trainSet = o.TrainingSet(r);
@@ -62,6 +66,7 @@ internal static class TrainSegmenterCommand
                 Seed = options.Sgd.Seed,
                 Normalization = options.Augmentation.Normalization.ToManifest(),
                 Init = init,
+                SegmenterLoss = options.Loss,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             });
             var validation = valSet is null ? null : SegmenterTrainer.MeanIoUOn(

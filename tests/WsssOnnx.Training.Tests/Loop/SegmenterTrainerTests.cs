@@ -1,5 +1,6 @@
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Training.Loop;
+using WsssOnnx.Training.Seeding;
 using Xunit.Abstractions;
 
 namespace WsssOnnx.Training.Tests.Loop;
@@ -51,6 +52,62 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(SegmenterLoss.Sec)]
+    [InlineData(SegmenterLoss.Dsrg)]
+    public void Seed_losses_train_with_per_step_crf_targets_and_resume(SegmenterLoss loss)
+    {
+        string run = Directory.CreateTempSubdirectory("wsss-seg-seed-").FullName;
+        try
+        {
+            var options = new SegmenterTrainingOptions
+            {
+                Network = new DeepLabOptions
+                {
+                    Backbone = new ResNetOptions
+                    {
+                        Depth = 18,
+                        Width = 4,
+                        Layout = ResNetLayout.DilatedOutputStride8,
+                        TrainableStages = ResNetStages.All,
+                        BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
+                    },
+                    AtrousRates = [1, 2],
+                },
+                Augmentation = new Augmentation { CropSize = 48, LongSide = (46, 50), ColourJitter = 0f },
+                Sgd = SegmenterTrainingOptions.DefaultSgd with { Epochs = 5, BatchSize = 8, LearningRate = 0.02f, Seed = 4, Threads = 1 },
+                Loss = new SegmenterLossOptions { Loss = loss },
+            };
+            var messages = new List<string>();
+            var progress = new SynchronousProgress<TrainingProgress>(p => { if (p.Message is { } m) messages.Add(m); });
+            var source = new ColourSquaresSource(48, 48, seed: 8);
+            var first = new SegmenterTrainer(options, source, run) { Progress = progress }.Train(stopAfterEpoch: 2);
+            Assert.Equal(2, first.Epochs.Count);
+            Assert.Contains(messages, m => m.Contains("targets per step: forward", StringComparison.Ordinal));
+            var rest = new SegmenterTrainer(options, source, run) { Progress = progress }.Train();
+            Assert.Contains(messages, m => m.Contains("resumed from", StringComparison.Ordinal));
+            Assert.Equal([3, 4, 5], rest.Epochs.Select(e => e.Epoch));
+            var losses = first.Epochs.Concat(rest.Epochs).Select(e => e.Loss).ToList();
+            output.WriteLine($"{loss}: {string.Join(", ", losses.Select(l => l.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))}; {messages.Last(m => m.Contains("targets", StringComparison.Ordinal))}");
+            Assert.All(losses, l => Assert.True(double.IsFinite(l) && l > 0));
+            Assert.True(losses[^1] < losses[0], "the loss falls");
+        }
+        finally
+        {
+            Directory.Delete(run, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Invalid_seed_loss_options_name_the_field()
+    {
+        var valid = new SegmenterTrainingOptions { Loss = new SegmenterLossOptions() };
+        valid.Validate();
+        Assert.Equal("ForegroundDecay", Assert.Throws<ArgumentException>(() => (valid with { Loss = new() { ForegroundDecay = 1.5f } }).Validate()).ParamName);
+        Assert.Equal("BackgroundThreshold", Assert.Throws<ArgumentException>(() => (valid with { Loss = new() { BackgroundThreshold = 1f } }).Validate()).ParamName);
+        Assert.Equal("Loss", Assert.Throws<ArgumentException>(() => (valid with { Loss = new() { Loss = SegmenterLoss.CrossEntropy } }).Validate()).ParamName);
+    }
+
+    [Theory]
     [InlineData("Epochs")]
     [InlineData("BatchSize")]
     [InlineData("LearningRate")]
@@ -71,4 +128,10 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
         var error = Assert.Throws<ArgumentException>(() => invalid.Validate());
         Assert.Equal(field, error.ParamName);
     }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

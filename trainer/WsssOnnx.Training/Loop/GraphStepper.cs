@@ -24,7 +24,7 @@ internal sealed class GraphStepper : IDisposable
         _parameters = parameters;
         _session = ModelSession.Load(graph.ToBytes(parametersAsInputs: true), graph.Name, new SessionConfig { IntraOpThreads = threads, WarmUp = false });
         var declared = _session.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var (name, f, i) in batchInputs)
+        foreach (var (name, f, i) in batchInputs.Where(b => declared.Contains(b.Name)))
             _inputs.Add(f is not null ? SessionInput.Create(name, f) : SessionInput.Create(name, i!));
         foreach (var (name, tensor) in parameters.Tensors)
             if (declared.Contains(name)) _inputs.Add(SessionInput.Create(name, tensor));

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Packages;
+using WsssOnnx.Training.Seeding;
 
 namespace WsssOnnx.Training.Loop;
 
@@ -62,6 +63,19 @@ public sealed record RunConfig
         static string Show(InputNormalization n) => $"mean [{string.Join(", ", n.Mean)}], std [{string.Join(", ", n.Std)}]";
         throw new InvalidDataException($"the {Kind} run {runDirectory} was trained on inputs normalised with {Show(own)}, but {expectedSource} " +
             $"feeds its networks {Show(expected)}; train it with that normalisation (train-irn --package takes it from the package)");
+    }
+
+    /// <summary>A segmenter run's SEC or DSRG loss and its settings; null (absent): pixel cross-entropy.</summary>
+    public SegmenterLossOptions? SegmenterLoss { get; init; }
+
+    /// <summary>
+    /// The provenance settings that describe a segmenter run's loss: its name and its options as run.json has them
+    /// ("none" for cross-entropy, so a derived package does not keep its source's).
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string>> SegmenterLossSettings()
+    {
+        yield return new("segmenter_loss", SegmenterLoss is null ? "cross-entropy" : SegmenterLoss.Loss.ToString().ToLowerInvariant());
+        yield return new("segmenter_loss_options", SegmenterLoss is null ? "none" : JsonSerializer.Serialize(SegmenterLoss, new JsonSerializerOptions(Json) { WriteIndented = false }));
     }
 
     /// <summary>Where the backbone's weights started: "" from scratch, "imagenet: ..." or "init-from: PATH".</summary>

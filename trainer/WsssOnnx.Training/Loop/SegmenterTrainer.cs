@@ -5,6 +5,7 @@ using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Imaging;
 using WsssOnnx.Packages;
 using WsssOnnx.Training.Metrics;
+using WsssOnnx.Training.Seeding;
 using DataType = WsssOnnx.Onnx.TensorProto.Types.DataType;
 
 namespace WsssOnnx.Training.Loop;
@@ -45,8 +46,12 @@ public sealed record SegmenterTrainingOptions
     /// </summary>
     public const float FromScratchHeadLearningRateMultiplier = 1f;
 
+    /// <summary>SEC's or DSRG's losses and their settings; null: pixel cross-entropy on the pseudo-labels.</summary>
+    public SegmenterLossOptions? Loss { get; init; }
+
     public SegmenterTrainingOptions Validate()
     {
+        Loss?.Validate();
         Sgd.Validate();
         // DeepLab-v3's image-pooling branch normalises one value per image and channel: batch statistics need two images.
         if (Network.Head == DeepLabHead.DeepLabV3 && Network.HeadBatchNormMode == BatchNormMode.Training && Sgd.BatchSize < 2)
@@ -100,22 +105,77 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
         var image = g.Input("image", DataType.Float, [batch, 3, crop, crop]);
         var labels = g.Input("labels", DataType.Int64, [batch, crop, crop]);
         var net = DeepLabSegmenter.Build(g, image, network);
+        var images = HostTensor<float>.Zeros(batch, 3, crop, crop);
+        var cropLabels = HostTensor<long>.Zeros(batch, crop, crop);
+        if (options.Loss is { } seedLoss) return TrainWithSeedLosses(g, net, seedLoss, images, cropLabels, resume, stopAfterEpoch, cancellation);
+
         var scores = g.ResizeBilinear(net.Scores, crop, crop);
         var spec = TrainingGraph.Append(g, Losses.CrossEntropy(g, scores, labels), net.RunningStatUpdates);
         var parameters = new ParameterStore(g);
         if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, options.Sgd.Epochs, Progress);
 
         var loop = new TrainingLoop(options.Sgd with { BatchSize = batch }, train, runDirectory, Progress);
-        var task = new Task(this, network, HostTensor<float>.Zeros(batch, 3, crop, crop), HostTensor<long>.Zeros(batch, crop, crop));
+        var task = new Task(this, network, images, cropLabels);
         var history = loop.Run(g, spec, parameters, task, resume, stopAfterEpoch, cancellation);
         return new SegmenterTrainingResult(history, loop.Problems, parameters, network);
     }
 
-    private sealed class Task(SegmenterTrainer owner, DeepLabOptions network, HostTensor<float> images, HostTensor<long> labels) : ITrainingTask
+    /// <summary>
+    /// SEC or DSRG: the losses at the score map's resolution (as both papers), on P = the floored softmax, with the seed
+    /// labels and the CRF target computed before every step by <see cref="SeedSupervision"/> and fed as inputs.
+    /// SEC: seeding + expansion (image labels from the annotations) + constrain; DSRG: balanced seeding on the grown
+    /// seeds + constrain with the ratio clipped; every weight 1.
+    /// </summary>
+    private SegmenterTrainingResult TrainWithSeedLosses(GraphBuilder g, DeepLabSegmenter net, SegmenterLossOptions loss, HostTensor<float> images,
+        HostTensor<long> cropLabels, bool resume, int? stopAfterEpoch, CancellationToken cancellation)
+    {
+        var network = net.Options;
+        int batch = (int)images.Shape[0], foreground = network.Classes - 1;
+        long h = net.Scores.Shape[2], w = net.Scores.Shape[3];
+        var seedLabels = g.Input("seed_labels", DataType.Int64, [batch, h, w]);
+        var imageLabels = g.Input("image_labels", DataType.Float, [batch, foreground]);
+        var crfTarget = g.Input("crf_target", DataType.Float, [batch, network.Classes, h, w]);
+        var p = SeedLosses.Probabilities(g, net.Scores);
+        var constrain = SeedLosses.Constrain(g, p, crfTarget, loss.ConstrainRatioRange);
+        var total = loss.Loss == SegmenterLoss.Sec
+            ? SeedLosses.Seeding(g, p, seedLabels) + SeedLosses.Expansion(g, p, imageLabels, loss.ForegroundDecay, loss.BackgroundDecay) + constrain
+            : SeedLosses.Seeding(g, p, seedLabels, balanced: true) + constrain;
+        var spec = TrainingGraph.Append(g, total, net.RunningStatUpdates);
+        var parameters = new ParameterStore(g);
+        if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, options.Sgd.Epochs, Progress);
+
+        var imageLabelBatch = HostTensor<float>.Zeros(batch, foreground);
+        using var supervision = new SeedSupervision(loss, network, options.Augmentation.Normalization, options.Sgd.Threads, images, cropLabels, imageLabelBatch, h, w);
+        var loop = new TrainingLoop(options.Sgd with { BatchSize = batch }, train, runDirectory, Progress);
+        var task = new Task(this, network, images, cropLabels, imageLabelBatch, supervision);
+        var history = loop.Run(g, spec, parameters, task, resume, stopAfterEpoch, cancellation);
+        if (supervision.Steps > 0)
+        {
+            double forward = supervision.ForwardTime.TotalMilliseconds / supervision.Steps, targets = supervision.TargetTime.TotalMilliseconds / supervision.Steps;
+            Progress?.Report(new TrainingProgress(0, options.Sgd.Epochs, 0, 0, double.NaN, 0, TimeSpan.Zero,
+                $"{loss.Loss} targets per step: forward {forward:F0} ms, CRF{(loss.Loss == SegmenterLoss.Dsrg ? " and region growing" : "")} {targets:F0} ms"));
+        }
+        return new SegmenterTrainingResult(history, loop.Problems, parameters, network);
+    }
+
+    /// <summary>
+    /// One segmenter step's data. With <paramref name="supervision"/> (SEC, DSRG) the crop's labels are staged only, the
+    /// image labels go with them, and the seed labels and CRF target are computed before each step.
+    /// </summary>
+    private sealed class Task(SegmenterTrainer owner, DeepLabOptions network, HostTensor<float> images, HostTensor<long> labels,
+        HostTensor<float>? imageLabels = null, SeedSupervision? supervision = null) : ITrainingTask
     {
         public string HeadPrefix => "aspp.";
 
-        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> BatchInputs { get; } = [("image", images, null), ("labels", null, labels)];
+        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> BatchInputs { get; } = imageLabels is null
+            ? [("image", images, null), ("labels", null, labels)]
+            : [("image", images, null), ("labels", null, labels), ("image_labels", imageLabels, null)];
+
+        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> StepInputs { get; } = supervision is null
+            ? []
+            : [("seed_labels", null, supervision.SeedLabels), ("crf_target", supervision.CrfTarget, null)];
+
+        public void BeforeStep(ParameterStore parameters) => supervision?.Compute(parameters);
 
         public bool NeedsMask => true;
 
@@ -125,6 +185,13 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
             int plane = augmentation.CropSize * augmentation.CropSize;
             var mask = sample.Mask ?? throw new InvalidDataException($"{sample.Id}: no label map to train the segmenter on");
             augmentation.Apply(sample.Image, mask, rng, ((float[])stage[0]).AsSpan(slot * 3 * plane, 3 * plane), ((long[])stage[1]).AsSpan(slot * plane, plane));
+            if (imageLabels is not null)
+            {
+                int foreground = (int)imageLabels.Shape[1];
+                if (sample.Labels.Length != foreground)
+                    throw new InvalidDataException($"{sample.Id}: {sample.Labels.Length} image labels for a segmenter of {foreground} foreground classes");
+                sample.Labels.CopyTo(((float[])stage[2]).AsSpan(slot * foreground, foreground));
+            }
         }
 
         public (string Name, double Value)? Validate(ParameterStore parameters, List<string> problems, CancellationToken cancellation) =>

@@ -21,6 +21,15 @@ internal interface ITrainingTask
     /// <summary>Writes sample <paramref name="sample"/>, augmented with <paramref name="rng"/>, into slot <paramref name="slot"/> of the staging tensors.</summary>
     void Fill(TrainingSample sample, Random rng, int slot, IReadOnlyList<Array> stage);
 
+    /// <summary>
+    /// Tensors computed before every step from the batch and the current parameters (e.g. SEC's CRF target), bound as
+    /// graph inputs beside <see cref="BatchInputs"/>. A batch input the training graph does not declare is staged only.
+    /// </summary>
+    IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> StepInputs => [];
+
+    /// <summary>Fills <see cref="StepInputs"/> for the batch now in the bound buffers.</summary>
+    void BeforeStep(ParameterStore parameters) { }
+
     /// <summary>The validation metric's name and value for the current parameters, or null without a validation set.</summary>
     (string Name, double Value)? Validate(ParameterStore parameters, List<string> problems, CancellationToken cancellation);
 }
@@ -66,7 +75,7 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
                 $"resumed from {checkpoint} after epoch {firstEpoch}"));
         }
 
-        using var stepper = new GraphStepper(graph, spec, parameters, task.BatchInputs, options.Threads);
+        using var stepper = new GraphStepper(graph, spec, parameters, [.. task.BatchInputs, .. task.StepInputs], options.Threads);
         var watch = Stopwatch.StartNew();
         int stepsRun = 0;
         for (int epoch = firstEpoch; epoch < options.Epochs; epoch++)
@@ -89,6 +98,7 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
                 }
                 int step = epoch * stepsPerEpoch + s;
                 float lr = schedule.At(step);
+                task.BeforeStep(parameters);
                 float loss = stepper.Step(optimizer, name => name.StartsWith(task.HeadPrefix, StringComparison.Ordinal) ? lr * options.HeadLearningRateMultiplier : lr);
                 lossSum += loss;
                 stepsRun++;
