@@ -87,7 +87,8 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
             Assert.Contains(messages, m => m.Contains("resumed from", StringComparison.Ordinal));
             Assert.Equal([3, 4, 5], rest.Epochs.Select(e => e.Epoch));
             var losses = first.Epochs.Concat(rest.Epochs).Select(e => e.Loss).ToList();
-            output.WriteLine($"{loss}: {string.Join(", ", losses.Select(l => l.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))}; {messages.Last(m => m.Contains("targets", StringComparison.Ordinal))}");
+            string shown = string.Join(", ", losses.Select(l => l.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
+            output.WriteLine($"{loss}: {shown}; {messages.Last(m => m.Contains("targets", StringComparison.Ordinal))}");
             Assert.All(losses, l => Assert.True(double.IsFinite(l) && l > 0));
             Assert.True(losses[^1] < losses[0], "the loss falls");
         }
