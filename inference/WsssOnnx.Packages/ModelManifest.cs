@@ -38,6 +38,9 @@ public sealed record ModelManifest
     /// <summary>The random walk's defaults; present exactly when the package has a boundary network.</summary>
     public RandomWalkDefaults? RandomWalk { get; init; }
 
+    /// <summary>FickleNet's defaults; present exactly when the package has a fickle network.</summary>
+    public FickleNetDefaults? FickleNet { get; init; }
+
     public required Provenance Provenance { get; init; }
 
     /// <summary>Measured quality (e.g. "val_map", "cam_seed_miou") on the training dataset's validation split.</summary>
@@ -119,6 +122,17 @@ public sealed record RandomWalkDefaults
     public int Radius { get; init; } = 5;
 
     public float BackgroundThreshold { get; init; } = 0.25f;
+}
+
+/// <summary>
+/// FickleNet's defaults (Lee et al. CVPR 2019): drop rate p = 0.9 of the hidden units in each window (the centre kept) and
+/// N = 200 random selections per image, the paper's settings.
+/// </summary>
+public sealed record FickleNetDefaults
+{
+    public float DropRate { get; init; } = 0.9f;
+
+    public int Samples { get; init; } = 200;
 }
 
 /// <summary>How the package was made: the dataset, training settings and the exact commands.</summary>

@@ -53,3 +53,28 @@ public static class BoundaryContract
 
     public const string Boundary = "boundary";
 }
+
+/// <summary>
+/// fickle.onnx (FickleNet, optional): the class maps of many stochastic hidden-unit selections in the classifier's last 3x3
+/// convolution, from the classifier's two extra outputs (computed once per image) and a keep mask per selection.
+/// </summary>
+public static class FickleContract
+{
+    /// <summary>Classifier output and fickle input: the last 3x3 convolution's input [N, F, h, w].</summary>
+    public const string Hidden = "fickle_hidden";
+
+    /// <summary>Classifier output and fickle input: the last block's shortcut [N, F', h, w], added before its final ReLU.</summary>
+    public const string Shortcut = "fickle_shortcut";
+
+    /// <summary>
+    /// Input [M, N, 8, h, w]: selection m's factor for copy n, kernel offset k (the 3x3 offsets in row-major order without
+    /// the centre, which is always kept) and output position; 0 drops, 1 / (1 - p) keeps (inverted dropout).
+    /// </summary>
+    public const string KeepMasks = "keep_masks";
+
+    /// <summary>Output: pre-ReLU class maps S [M N, C, h, w], selection-major (row m N + n is selection m of copy n).</summary>
+    public const string ClassMaps = ClassifierContract.ClassMaps;
+
+    /// <summary>The non-centre offsets of the 3x3 kernel.</summary>
+    public const int Offsets = 8;
+}

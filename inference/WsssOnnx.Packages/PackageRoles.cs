@@ -12,6 +12,9 @@ public static class PackageRoles
     /// <summary>image -> scores (background first) at the segmenter's stride.</summary>
     public const string Segmenter = "segmenter";
 
+    /// <summary>FickleNet's stochastic selections (<see cref="FickleContract"/>; optional, our ResNet classifiers only).</summary>
+    public const string Fickle = "fickle";
+
     /// <summary>image [1, 3, H, W] -> boundary [1, 1, ceil(H / 4), ceil(W / 4)] in [0, 1] (IRN; optional).</summary>
     public const string Boundary = "boundary";
 

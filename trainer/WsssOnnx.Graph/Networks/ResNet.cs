@@ -9,13 +9,14 @@ namespace WsssOnnx.Graph.Networks;
 /// </summary>
 public sealed class ResNet
 {
-    private ResNet(ResNetOptions options, Value image, Value stem, IReadOnlyList<Value> layers, IReadOnlyList<RunningStatUpdate> updates)
+    private ResNet(ResNetOptions options, Value image, Value stem, IReadOnlyList<Value> layers, IReadOnlyList<RunningStatUpdate> updates, ResNetFinalBlock finalBlock)
     {
         Options = options;
         Image = image;
         Stem = stem;
         Layers = layers;
         RunningStatUpdates = updates;
+        FinalBlock = finalBlock;
     }
 
     public ResNetOptions Options { get; }
@@ -35,6 +36,9 @@ public sealed class ResNet
 
     public int OutputStride => Options.OutputStride;
 
+    /// <summary>layer4's last block: where its last 3x3 convolution starts (FickleNet's stochastic selection replaces that convolution).</summary>
+    public ResNetFinalBlock FinalBlock { get; }
+
     /// <summary>Running statistics the graph recomputes (training-mode batch normalisation only; empty otherwise).</summary>
     public IReadOnlyList<RunningStatUpdate> RunningStatUpdates { get; }
 
@@ -47,7 +51,7 @@ public sealed class ResNet
         var builder = new Builder(g, options);
         var stem = builder.BuildStem(image);
         var layers = builder.BuildLayers(stem);
-        return new ResNet(options, image, stem, layers, builder.Updates);
+        return new ResNet(options, image, stem, layers, builder.Updates, builder.FinalBlock!);
     }
 
     /// <summary>Each layer's (stride, dilation) of its first block.</summary>
@@ -74,6 +78,9 @@ public sealed class ResNet
 
         public List<RunningStatUpdate> Updates { get; } = [];
 
+        /// <summary>The last block built (layer4's last once all are).</summary>
+        public ResNetFinalBlock? FinalBlock { get; private set; }
+
         public Value BuildStem(Value image)
         {
             bool trainable = options.TrainableStages.HasFlag(ResNetStages.Stem);
@@ -97,7 +104,7 @@ public sealed class ResNet
                     for (int b = 0; b < options.Blocks[l]; b++)
                     {
                         using (g.Scope(b.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-                            x = Block(x, planes, b == 0 ? plan[l].Stride : 1, plan[l].Dilation, trainable);
+                            x = Block(x, planes, b == 0 ? plan[l].Stride : 1, plan[l].Dilation, trainable, $"layer{l + 1}.{b}");
                     }
                 }
                 outputs[l] = x;
@@ -108,20 +115,23 @@ public sealed class ResNet
         // Basic: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
         // Bottleneck: relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x)), stride in conv2 (3x3).
         // shortcut = bn(conv1x1 stride s) when the stride or the channel count changes, else identity.
-        private Value Block(Value x, long planes, int stride, int dilation, bool trainable)
+        private Value Block(Value x, long planes, int stride, int dilation, bool trainable, string scope)
         {
             long outChannels = planes * options.Expansion;
-            Value y;
+            Value y, hidden;
+            int conv2Stride;
             if (options.Bottleneck)
             {
-                y = ConvBnRelu(x, "conv1", "bn1", planes, 1, 1, 1, trainable, relu: true);
-                y = ConvBnRelu(y, "conv2", "bn2", planes, 3, stride, dilation, trainable, relu: true);
+                hidden = ConvBnRelu(x, "conv1", "bn1", planes, 1, 1, 1, trainable, relu: true);
+                conv2Stride = stride;
+                y = ConvBnRelu(hidden, "conv2", "bn2", planes, 3, stride, dilation, trainable, relu: true);
                 y = ConvBnRelu(y, "conv3", "bn3", outChannels, 1, 1, 1, trainable, relu: false);
             }
             else
             {
-                y = ConvBnRelu(x, "conv1", "bn1", planes, 3, stride, dilation, trainable, relu: true);
-                y = ConvBnRelu(y, "conv2", "bn2", planes, 3, 1, dilation, trainable, relu: false);
+                hidden = ConvBnRelu(x, "conv1", "bn1", planes, 3, stride, dilation, trainable, relu: true);
+                conv2Stride = 1;
+                y = ConvBnRelu(hidden, "conv2", "bn2", planes, 3, 1, dilation, trainable, relu: false);
             }
             Value shortcut = x;
             if (stride != 1 || _channels != outChannels)
@@ -130,6 +140,7 @@ public sealed class ResNet
                     shortcut = ConvBnRelu(x, "0", "1", outChannels, 1, stride, 1, trainable, relu: false);
             }
             _channels = outChannels;
+            FinalBlock = new ResNetFinalBlock(scope, hidden, shortcut, planes, outChannels, conv2Stride, dilation);
             return g.Relu(y + shortcut);
         }
 

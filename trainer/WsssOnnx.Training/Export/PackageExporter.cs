@@ -1,5 +1,6 @@
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Climbing;
+using WsssOnnx.Graph.Fickle;
 using WsssOnnx.Graph.Import;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Packages;
@@ -16,7 +17,7 @@ public sealed record TrainedBoundary(BoundaryNetworkOptions Network, IReadOnlyDi
 
 /// <summary>
 /// Writes a model package (docs/training.md, `export`): classifier.onnx (image -> logits, class maps),
-/// climber.onnx (the AdvCAM step with its explicit gradient), optionally segmenter.onnx and boundary.onnx (IRN's
+/// climber.onnx (the AdvCAM step with its explicit gradient), fickle.onnx (FickleNet's selections, with its defaults in the manifest), optionally segmenter.onnx and boundary.onnx (IRN's
 /// boundary network, with the random walk's defaults in the manifest), and manifest.json with
 /// per-file sha256. Batch normalisation is folded into the convolutions. Packages are immutable: an existing
 /// version folder is never overwritten.
@@ -44,7 +45,21 @@ public static class PackageExporter
             cls.Output(net.ErasingHead is null ? net.ClassMaps : net.LocalisationMaps(cls), ClassifierContract.ClassMaps);
             // K_pos(c): positive weights of each class's classifier row (ACoL: head A's last layer), for AdvCAM's scale g (ADVCAM.md "Scale g").
             cls.Output(AdvCamGraph.PositiveWeights(cls, net.Classifier), ClassifierContract.PositiveWeights);
+            // FickleNet selects in one head's tail; an ACoL classifier's maps fuse two, so it gets no fickle network.
+            bool fickle = folded.Acol is null && net.Backbone.FinalBlock.Conv2Stride == 1;
+            if (fickle)
+            {
+                // FickleNet re-runs the tail from here for every selection (fickle.onnx), so the classifier hands over its start.
+                cls.Output(net.Backbone.FinalBlock.Hidden, FickleContract.Hidden);
+                cls.Output(net.Backbone.FinalBlock.Shortcut, FickleContract.Shortcut);
+            }
             files[PackageRoles.Classifier] = Write(cls, classifier.Weights, staging, PackageRoles.FileName(PackageRoles.Classifier));
+            if (fickle)
+            {
+                var stochastic = new GraphBuilder("fickle");
+                FickleGraph.Build(stochastic, folded);
+                files[PackageRoles.Fickle] = Write(stochastic, classifier.Weights, staging, PackageRoles.FileName(PackageRoles.Fickle));
+            }
 
             var climb = new GraphBuilder("climber");
             if (folded.Acol is null)
@@ -79,6 +94,7 @@ public static class PackageExporter
                 AdvCam = advCam ?? new AdvCamDefaults(),
                 Localiser = folded.Acol is { } acol ? new ClassifierLocaliser { Kind = ClassifierLocaliser.Acol, AcolThreshold = acol.Threshold } : new ClassifierLocaliser(),
                 RandomWalk = boundary is null ? null : new RandomWalkDefaults(),
+                FickleNet = fickle ? new FickleNetDefaults() : null,
                 Provenance = provenance,
             };
         });
