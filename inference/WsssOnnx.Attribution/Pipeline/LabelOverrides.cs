@@ -33,5 +33,11 @@ public sealed record LabelOverrides
     /// <summary>Confident labels' background-pass threshold; null: 1/3 of the seed threshold.</summary>
     public float? ConfidentBackground { get; init; }
 
+    /// <summary>FickleNet's drop rate p.</summary>
+    public float? DropRate { get; init; }
+
+    /// <summary>FickleNet's number of random selections N.</summary>
+    public int? Samples { get; init; }
+
     public static LabelOverrides None { get; } = new();
 }

@@ -13,6 +13,8 @@ public enum LabelParameter
     BackgroundThreshold,
     ConfidentForeground,
     ConfidentBackground,
+    DropRate,
+    Samples,
 }
 
 /// <summary>A labelling parameter outside its range; the message is one sentence naming the field, its range and the value.</summary>
@@ -20,7 +22,7 @@ public sealed class LabelParameterException(LabelParameter parameter, string mes
 {
     public LabelParameter Parameter { get; } = parameter;
 
-    /// <summary>Whether the parameter is one of AdvCAM's (T, xi, lambda, tau, scales, max side, pairs per call).</summary>
+    /// <summary>Whether the parameter is one of the maps' (AdvCAM's T, xi, lambda, tau, scales, max side, pairs per call; FickleNet's p and N).</summary>
     public bool IsMapParameter => Parameter is not (LabelParameter.BackgroundThreshold or LabelParameter.ConfidentForeground or LabelParameter.ConfidentBackground);
 
     /// <summary>Whether the parameter is one of confident labels' two thresholds.</summary>

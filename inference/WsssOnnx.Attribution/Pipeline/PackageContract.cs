@@ -13,7 +13,8 @@ namespace WsssOnnx.Attribution.Pipeline;
 internal static class PackageContract
 {
     /// <exception cref="InvalidDataException">The first mismatch, naming the file, the tensor and both numbers.</exception>
-    public static void Check(ModelPackage package, ModelSession classifier, ModelSession? climber, ModelSession? segmenter, ModelSession? boundary = null)
+    public static void Check(ModelPackage package, ModelSession classifier, ModelSession? climber, ModelSession? segmenter, ModelSession? boundary = null,
+        ModelSession? fickle = null)
     {
         int foreground = package.Manifest.Classes.Count - 1;
         string classes = $"manifest.json lists {foreground} foreground classes";
@@ -40,6 +41,18 @@ internal static class PackageContract
             RequireImageInput(package, PackageRoles.Boundary, boundary);
             RequireChannels(package, PackageRoles.Boundary, Output(package, PackageRoles.Boundary, boundary, BoundaryContract.Boundary), 1, 1,
                 "IRN's boundary map has one channel");
+        }
+        if (fickle is not null)
+        {
+            // fickle.onnx starts where the classifier hands over (its two extra outputs) and ends in the same class maps.
+            Output(package, PackageRoles.Classifier, classifier, FickleContract.Hidden);
+            Output(package, PackageRoles.Classifier, classifier, FickleContract.Shortcut);
+            foreach (string input in new[] { FickleContract.Hidden, FickleContract.Shortcut, FickleContract.KeepMasks })
+            {
+                if (fickle.Inputs.All(i => i.Name != input))
+                    throw new InvalidDataException($"{FileOf(package, PackageRoles.Fickle)} has no input '{input}' (it has {string.Join(", ", fickle.Inputs.Select(i => i.Name))})");
+            }
+            RequireChannels(package, PackageRoles.Fickle, Output(package, PackageRoles.Fickle, fickle, FickleContract.ClassMaps), 1, foreground, classes);
         }
     }
 

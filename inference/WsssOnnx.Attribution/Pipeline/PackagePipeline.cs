@@ -1,6 +1,7 @@
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.Crf;
+using WsssOnnx.Attribution.Fickle;
 using WsssOnnx.Attribution.RandomWalk;
 using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Imaging;
@@ -21,11 +22,13 @@ public sealed class PackagePipeline : IDisposable
     private readonly ModelSession? _climber;
     private readonly ModelSession? _segmenter;
     private readonly ModelSession? _boundary;
+    private readonly ModelSession? _fickle;
+    private readonly FickleNetAttribution? _fickleNet;
     private readonly AdvCamClimber _advCam;
     private readonly SegmentationPredictor? _segmentation;
     private readonly BoundaryPredictor? _boundaryPredictor;
 
-    private PackagePipeline(ModelPackage package, ModelSession classifier, ModelSession? climber, ModelSession? segmenter, ModelSession? boundary)
+    private PackagePipeline(ModelPackage package, ModelSession classifier, ModelSession? climber, ModelSession? segmenter, ModelSession? boundary, ModelSession? fickle)
     {
         Package = package;
         _classifier = classifier;
@@ -37,6 +40,9 @@ public sealed class PackagePipeline : IDisposable
         _advCam = new AdvCamClimber(classifier, climber, Normalization);
         if (segmenter is not null) _segmentation = new SegmentationPredictor(segmenter, Normalization);
         if (boundary is not null) _boundaryPredictor = new BoundaryPredictor(boundary, Normalization);
+        _fickle = fickle;
+        if (fickle is not null) _fickleNet = new FickleNetAttribution(classifier, fickle, Normalization);
+        FickleNetDefaults = FickleNetDefaultsOf(package);
     }
 
     public ModelPackage Package { get; }
@@ -56,6 +62,9 @@ public sealed class PackagePipeline : IDisposable
     /// <summary>The package's AdvCAM defaults (its manifest), validated.</summary>
     public AdvCamOptions Defaults { get; }
 
+    /// <summary>The package's FickleNet defaults (its manifest's, else the paper's), validated.</summary>
+    public FickleNetOptions FickleNetDefaults { get; }
+
     public string ExecutionProvider => _classifier.Provider.Name;
 
     public bool CanClimb => _climber is not null;
@@ -64,6 +73,9 @@ public sealed class PackagePipeline : IDisposable
 
     /// <summary>The boundary network is loaded, so the pipeline can make random-walk labels.</summary>
     public bool CanRandomWalk => _boundaryPredictor is not null;
+
+    /// <summary>The fickle network is loaded, so the pipeline can make FickleNet maps.</summary>
+    public bool CanFickle => _fickleNet is not null;
 
     /// <summary>
     /// Opens and verifies <paramref name="directory"/> (manifest, hashes), loads the classifier and those of
@@ -88,6 +100,14 @@ public sealed class PackagePipeline : IDisposable
         {
             throw new InvalidDataException($"{package.Directory}: manifest.json's AdvCAM defaults are out of range: {FirstSentence(e.Message)}", e);
         }
+        try
+        {
+            FickleNetDefaultsOf(package);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidDataException($"{package.Directory}: manifest.json's FickleNet defaults are out of range: {FirstSentence(e.Message)}", e);
+        }
         var config = sessions ?? new SessionConfig { WarmUp = false };
         var loaded = new List<ModelSession>();
         try
@@ -105,8 +125,9 @@ public sealed class PackagePipeline : IDisposable
             var climber = Load(PackageRoles.Climber, networks.HasFlag(PipelineNetworks.Climber));
             var segmenter = Load(PackageRoles.Segmenter, networks.HasFlag(PipelineNetworks.Segmenter));
             var boundary = Load(PackageRoles.Boundary, networks.HasFlag(PipelineNetworks.Boundary));
-            PackageContract.Check(package, classifier, climber, segmenter, boundary);
-            return new PackagePipeline(package, classifier, climber, segmenter, boundary);
+            var fickle = Load(PackageRoles.Fickle, networks.HasFlag(PipelineNetworks.Fickle));
+            PackageContract.Check(package, classifier, climber, segmenter, boundary, fickle);
+            return new PackagePipeline(package, classifier, climber, segmenter, boundary, fickle);
         }
         catch
         {
@@ -140,13 +161,13 @@ public sealed class PackagePipeline : IDisposable
     /// the manifest's for the method; unset confident thresholds follow the seed threshold (IRN's 0.30 and 0.05 at 0.15).
     /// </summary>
     /// <exception cref="LabelParameterException">A parameter is outside its range (the first one found).</exception>
-    /// <exception cref="MissingNetworkException">AdvCAM without a climber, random-walk labels without a boundary network.</exception>
+    /// <exception cref="MissingNetworkException">AdvCAM without a climber, FickleNet without a fickle network, random-walk labels without a boundary network.</exception>
     public LabelParameters Parameters(MapMethod method, LabelOverrides? overrides = null, IEnumerable<PseudoLabelKind>? kinds = null)
     {
         var o = overrides ?? LabelOverrides.None;
         var maps = Defaults with
         {
-            Steps = method == MapMethod.Cam ? 1 : o.Steps ?? Defaults.Steps,
+            Steps = method == MapMethod.AdvCam ? o.Steps ?? Defaults.Steps : 1,
             StepSize = o.StepSize ?? Defaults.StepSize,
             MaskWeight = o.MaskWeight ?? Defaults.MaskWeight,
             MaskThreshold = o.MaskThreshold ?? Defaults.MaskThreshold,
@@ -155,6 +176,12 @@ public sealed class PackagePipeline : IDisposable
         };
         maps = Validated(maps);
         if (maps.Steps > 1 && !Package.Has(PackageRoles.Climber)) throw Missing(PackageRoles.Climber);
+        FickleNetOptions? fickle = null;
+        if (method == MapMethod.FickleNet)
+        {
+            fickle = Validated(FickleNetDefaults with { DropRate = o.DropRate ?? FickleNetDefaults.DropRate, Samples = o.Samples ?? FickleNetDefaults.Samples });
+            if (!Package.Has(PackageRoles.Fickle)) throw Missing(PackageRoles.Fickle);
+        }
 
         float bg = o.BackgroundThreshold ?? ManifestAttribution.BackgroundThreshold(Package.Manifest, maps);
         if (!(bg is >= 0f and <= 1f)) throw new LabelParameterException(LabelParameter.BackgroundThreshold, $"the seed background threshold must be in [0, 1]; got {bg}");
@@ -172,7 +199,7 @@ public sealed class PackagePipeline : IDisposable
         bool walk = kinds?.Contains(PseudoLabelKind.RandomWalk) == true;
         if (walk && !Package.Has(PackageRoles.Boundary)) throw Missing(PackageRoles.Boundary);
         var randomWalk = Package.Has(PackageRoles.Boundary) ? BoundaryPredictor.Options(Package.Manifest) : null;
-        return new LabelParameters(method, maps, bg, confident, randomWalk);
+        return new LabelParameters(method, maps, bg, confident, randomWalk, fickle);
     }
 
     /// <summary><paramref name="options"/> validated; a field outside its range is a <see cref="LabelParameterException"/>.</summary>
@@ -198,10 +225,31 @@ public sealed class PackagePipeline : IDisposable
         }
     }
 
-    /// <summary>CAM (T = 1) or AdvCAM maps of <paramref name="classes"/> (foreground indices) on <paramref name="image"/>.</summary>
+    /// <summary>CAM (T = 1), AdvCAM or FickleNet maps of <paramref name="classes"/> (foreground indices) on <paramref name="image"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The image is over the maps' MaxSide (ParamName "image").</exception>
-    public ClassMaps Maps(RgbImage image, IReadOnlyList<int> classes, LabelParameters parameters, CancellationToken cancellation = default) =>
-        Maps(image, classes, parameters.Maps, trace: null, cancellation);
+    public ClassMaps Maps(RgbImage image, IReadOnlyList<int> classes, LabelParameters parameters, CancellationToken cancellation = default)
+    {
+        if (parameters.Method != MapMethod.FickleNet) return Maps(image, classes, parameters.Maps, trace: null, cancellation);
+        if (_fickleNet is null) throw Package.Has(PackageRoles.Fickle) ? NotLoaded(PackageRoles.Fickle) : Missing(PackageRoles.Fickle);
+        return _fickleNet.Maps(image, classes, parameters.Maps, parameters.FickleNet ?? FickleNetDefaults, cancellation);
+    }
+
+    /// <summary><paramref name="options"/> validated; a field outside its range is a <see cref="LabelParameterException"/>.</summary>
+    public static FickleNetOptions Validated(FickleNetOptions options)
+    {
+        try
+        {
+            return options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            var parameter = e.ParamName == nameof(FickleNetOptions.DropRate) ? LabelParameter.DropRate : LabelParameter.Samples;
+            throw new LabelParameterException(parameter, FirstSentence(e.Message), e);
+        }
+    }
+
+    private static FickleNetOptions FickleNetDefaultsOf(ModelPackage package) =>
+        package.Manifest.FickleNet is { } defaults ? FickleNetOptions.FromDefaults(defaults) : new FickleNetOptions();
 
     /// <summary>Maps with options of the caller's own (benchmarks, warm-up), optionally traced.</summary>
     public ClassMaps Maps(RgbImage image, IReadOnlyList<int> classes, AdvCamOptions options, ClimbingTrace? trace, CancellationToken cancellation = default)
@@ -267,6 +315,7 @@ public sealed class PackagePipeline : IDisposable
 
     public void Dispose()
     {
+        _fickle?.Dispose();
         _boundary?.Dispose();
         _segmenter?.Dispose();
         _climber?.Dispose();

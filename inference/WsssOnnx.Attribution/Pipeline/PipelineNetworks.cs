@@ -8,5 +8,6 @@ public enum PipelineNetworks
     Climber = 1,
     Segmenter = 2,
     Boundary = 4,
-    All = Climber | Segmenter | Boundary,
+    Fickle = 8,
+    All = Climber | Segmenter | Boundary | Fickle,
 }
