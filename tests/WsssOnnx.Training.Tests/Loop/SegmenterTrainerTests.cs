@@ -52,9 +52,10 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(SegmenterLoss.Sec)]
-    [InlineData(SegmenterLoss.Dsrg)]
-    public void Seed_losses_train_with_per_step_crf_targets_and_resume(SegmenterLoss loss)
+    [InlineData(SegmenterLoss.Sec, DeepLabHead.DeepLabV2)]
+    [InlineData(SegmenterLoss.Dsrg, DeepLabHead.DeepLabV2)]
+    [InlineData(SegmenterLoss.Sec, DeepLabHead.DeepLabV3)]
+    public void Seed_losses_train_with_per_step_crf_targets_and_resume(SegmenterLoss loss, DeepLabHead head)
     {
         string run = Directory.CreateTempSubdirectory("wsss-seg-seed-").FullName;
         try
@@ -71,6 +72,7 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
                         TrainableStages = ResNetStages.All,
                         BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
                     },
+                    Head = head,
                     AtrousRates = [1, 2],
                 },
                 Augmentation = new Augmentation { CropSize = 48, LongSide = (46, 50), ColourJitter = 0f },
