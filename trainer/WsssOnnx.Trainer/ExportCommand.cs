@@ -96,7 +96,7 @@ internal static class ExportCommand
                 settings["acol_threshold"] = acol.Threshold.ToString(CultureInfo.InvariantCulture);
             }
             if (segConfig is not null) settings["segmenter_epochs"] = segConfig.Epochs.ToString(CultureInfo.InvariantCulture);
-            if (segConfig?.Segmenter is { } segNet) settings["segmenter_head"] = TrainSegmenterCommand.NameOf(segNet.Head);
+            if (segConfig is not null) AddSegmenterSettings(settings, segConfig);
             if (segConfig is { Init.Length: > 0 }) settings["segmenter_init"] = segConfig.Init;
             foreach (var (key, value) in segConfig?.SegmenterLossSettings() ?? []) settings[key] = value;
             if (irnConfig is not null)
@@ -140,7 +140,7 @@ internal static class ExportCommand
             var segConfig = Run(segDir, "segmenter");
             foreach (var (key, value) in segConfig.SegmenterLossSettings()) settings[key] = value;
             var network = segConfig.Segmenter ?? throw new InvalidDataException("the segmenter run's run.json has no segmenter network");
-            settings["segmenter_head"] = TrainSegmenterCommand.NameOf(network.Head);
+            AddSegmenterSettings(settings, segConfig);
             segmenter = new TrainedSegmenter(network, LoadSegmenter(segDir.FullName, network));
         }
         TrainedBoundary? boundary = null;
@@ -161,6 +161,13 @@ internal static class ExportCommand
         AnsiConsole.MarkupLine(Markup.Escape($"wrote {written} (classifier and climber from {source.Directory})"));
         Console.WriteLine(File.ReadAllText(Path.Combine(written, ModelManifest.FileName)));
         return 0;
+    }
+
+    /// <summary>The segmenter run's choices the provenance records: its head and, semi-supervised, its pixel-labelled list.</summary>
+    private static void AddSegmenterSettings(Dictionary<string, string> settings, RunConfig segmenter)
+    {
+        if (segmenter.Segmenter is { } network) settings["segmenter_head"] = TrainSegmenterCommand.NameOf(network.Head);
+        if (segmenter.PixelLabels is { } list) settings["segmenter_pixel_labels"] = $"{list} ({segmenter.PixelLabelledImages} images)";
     }
 
     internal static Dictionary<string, HostTensor<float>> LoadClassifier(string run, CamClassifierOptions network)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using WsssOnnx.Datasets;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Imaging;
 using WsssOnnx.Training.Data;
@@ -22,7 +23,11 @@ internal static class TrainSegmenterCommand
             Description = "Segmenter head: deeplab-v2 (ASPP-L, rates 6/12/18/24, summed) or deeplab-v3 (1x1 + rates 6/12/18 + image pooling, batch norm, fused)",
             DefaultValueFactory = _ => DeepLabV2,
         }.AcceptOnlyFromAmong(DeepLabV2, DeepLabV3);
-        var command = new Command("train-segmenter", "Train the segmenter (dilated ResNet + ASPP, pixel cross-entropy ignoring 255) on pseudo-labels") { labels, head };
+        var pixelLabels = new Option<string?>("--pixel-labels")
+        {
+            Description = $"Semi-supervised: the images of this split (a subset of the training list) train on their ground-truth masks, the rest on --labels: {VocLayout.SplitHelp}",
+        };
+        var command = new Command("train-segmenter", "Train the segmenter (dilated ResNet + ASPP, pixel cross-entropy ignoring 255) on pseudo-labels") { labels, head, pixelLabels };
         o.AddTo(command);
         var loss = new SeedLossCommandOptions();
         loss.AddTo(command);
@@ -51,7 +56,8 @@ internal static class TrainSegmenterCommand
             var trainSet = o.TrainingSet(r);
             var valSet = o.ValidationSet(r);
             string runDir = r.GetValue(o.Run)!.FullName;
-            var source = new VocTrainingSource(trainSet, r.GetValue(labels)!.FullName, cacheImages: true);
+            var pixelLabelled = r.GetValue(pixelLabels) is { } pixelSplit ? UsageException.Validated(() => PixelLabelledSet.Open(trainSet, pixelSplit)) : null;
+            var source = new VocTrainingSource(trainSet, r.GetValue(labels)!.FullName, cacheImages: true, pixelLabelled?.Ids);
             var (initial, init) = o.InitialWeights(r, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
             o.StartRun(r, runDir, new RunConfig
             {
@@ -59,6 +65,8 @@ internal static class TrainSegmenterCommand
                 Dataset = trainSet.ListPath,
                 Classes = trainSet.Classes.Foreground,
                 Segmenter = options.Network with { Classes = trainSet.Classes.Count + 1 },
+                PixelLabels = pixelLabelled?.ListPath,
+                PixelLabelledImages = pixelLabelled?.Ids.Count,
                 CropSize = cropSize,
                 Epochs = options.Sgd.Epochs,
                 BatchSize = options.Sgd.BatchSize,
@@ -73,6 +81,8 @@ internal static class TrainSegmenterCommand
                 new VocTrainingSource(valSet, cacheImages: true), options.Augmentation.Normalization, options.Sgd.Threads);
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"training the {NameOf(deepLabHead)} segmenter on {trainSet.Samples.Count} images with labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
+            if (pixelLabelled is not null)
+                AnsiConsole.MarkupLine(Markup.Escape($"{pixelLabelled.Ids.Count} of them ({pixelLabelled.ListPath}) train on their ground-truth masks instead"));
             var result = ConsoleProgress.Run("segmenter", progress => new SegmenterTrainer(options, source, runDir) { Progress = progress, Validation = validation, InitialWeights = initial }.Train());
             TrainClassifierCommand.ReportProblems(result.Problems);
             return 0;

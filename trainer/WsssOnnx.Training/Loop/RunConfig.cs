@@ -31,6 +31,12 @@ public sealed record RunConfig
     /// <summary>An "irn" run: pairs within this radius were labelled.</summary>
     public int AffinityRadius { get; init; }
 
+    /// <summary>A semi-supervised segmenter run: the list of the training images that trained on their ground truth; null: none did.</summary>
+    public string? PixelLabels { get; init; }
+
+    /// <summary>How many images <see cref="PixelLabels"/> lists.</summary>
+    public int? PixelLabelledImages { get; init; }
+
     public int CropSize { get; init; }
 
     public int Epochs { get; init; }

@@ -6,10 +6,12 @@ namespace WsssOnnx.Training.Loop;
 
 /// <summary>
 /// A VOC-layout dataset as a training source. Label maps come from the dataset's masks, or from a folder of
-/// pseudo-label PNGs (&lt;id&gt;.png, 255 = ignore) when <paramref name="labelFolder"/> is given. Decoded images can be
-/// kept in memory (small datasets are decoded once instead of every epoch).
+/// pseudo-label PNGs (&lt;id&gt;.png, 255 = ignore) when <paramref name="labelFolder"/> is given; then the images of
+/// <paramref name="pixelLabelled"/> (semi-supervised training) still take their ground-truth masks. Decoded images can
+/// be kept in memory (small datasets are decoded once instead of every epoch).
 /// </summary>
-public sealed class VocTrainingSource(VocDataset dataset, string? labelFolder = null, bool cacheImages = false) : ITrainingSource
+public sealed class VocTrainingSource(VocDataset dataset, string? labelFolder = null, bool cacheImages = false, IReadOnlySet<string>? pixelLabelled = null)
+    : ITrainingSource
 {
     private readonly ConcurrentDictionary<int, RgbImage> _cache = new();
     private readonly ImageDecoder _decoder = new();
@@ -22,6 +24,9 @@ public sealed class VocTrainingSource(VocDataset dataset, string? labelFolder = 
 
     public string IdOf(int index) => dataset.Samples[index].Id;
 
+    /// <summary>Whether the image trains on its ground-truth mask (else on its pseudo-label): no label folder, or one of the pixel-labelled images.</summary>
+    public bool UsesGroundTruth(string id) => labelFolder is null || pixelLabelled?.Contains(id) == true;
+
     public TrainingSample Load(int index, bool withMask = false)
     {
         var sample = dataset.Samples[index];
@@ -29,13 +34,13 @@ public sealed class VocTrainingSource(VocDataset dataset, string? labelFolder = 
         GrayImage? mask = null;
         if (withMask)
         {
-            if (labelFolder is null)
+            if (UsesGroundTruth(sample.Id))
             {
                 mask = dataset.LoadMask(sample);
             }
             else
             {
-                string path = Path.Combine(labelFolder, sample.Id + ".png");
+                string path = Path.Combine(labelFolder!, sample.Id + ".png");
                 if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no pseudo-label for {sample.Id}", path);
                 try
                 {
