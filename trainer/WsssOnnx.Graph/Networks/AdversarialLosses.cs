@@ -1,0 +1,43 @@
+namespace WsssOnnx.Graph.Networks;
+
+/// <summary>
+/// The losses of Hung et al. (BMVC 2018, section 3.2) on the discriminator's confidence logits z (D = sigmoid(z)), each
+/// a float scalar, binary cross-entropy written with softplus: -log sigmoid(z) = softplus(-z), -log(1 - sigmoid(z)) = softplus(z).
+/// </summary>
+public static class AdversarialLosses
+{
+    /// <summary>The paper's T_semi: the confidence above which an unlabelled prediction becomes its own target.</summary>
+    public const float SemiThreshold = 0.2f;
+
+    /// <summary>The paper's lambda_adv on labelled images (0.001 on unlabelled ones) and lambda_semi.</summary>
+    public const float LabelledAdversarialWeight = 0.01f, UnlabelledAdversarialWeight = 0.001f, SemiWeight = 0.1f;
+
+    /// <summary>
+    /// L_D (eq. 1): the segmentation's pixels are fake (y = 0), the ground truth one-hot's real (y = 1); the mean over
+    /// the fake map's pixels of softplus(z_fake) plus the mean over the real map's of softplus(-z_real).
+    /// </summary>
+    public static Value Discriminator(GraphBuilder g, Value fakeLogits, Value realLogits) =>
+        g.ReduceMean(g.Softplus(fakeLogits), AllAxes(fakeLogits), keepDims: false) + g.ReduceMean(g.Softplus(g.Neg(realLogits)), AllAxes(realLogits), keepDims: false);
+
+    /// <summary>L_adv (eq. 3) for the segmenter: fool D on its prediction, the mean of -log D = softplus(-z).</summary>
+    public static Value Adversarial(GraphBuilder g, Value fakeLogits) =>
+        g.ReduceMean(g.Softplus(g.Neg(fakeLogits)), AllAxes(fakeLogits), keepDims: false);
+
+    /// <summary>The mask I(D(S(X)) &gt; T_semi) as 0/1 floats [N, 1, H, W]; no gradient flows through it.</summary>
+    public static Value ConfidenceMask(GraphBuilder g, Value confidenceLogits, float threshold = SemiThreshold) =>
+        g.Cast(g.Greater(g.Sigmoid(confidenceLogits), g.Scalar(threshold)), Onnx.TensorProto.Types.DataType.Float);
+
+    /// <summary>
+    /// L_semi (eq. 4): cross-entropy of the scores [N, K, H, W] against their own argmax one-hot Ŷ (a constant target),
+    /// on the pixels the mask keeps, averaged over those pixels (0 when the mask is empty).
+    /// </summary>
+    public static Value SelfTaught(GraphBuilder g, Value scores, Value mask)
+    {
+        var target = g.Cast(g.Equal(scores, g.ReduceMax(scores, [1])), Onnx.TensorProto.Types.DataType.Float); // ties have measure zero
+        var picked = g.ReduceSum(target * g.LogSoftmax(scores, 1), [1]);                                      // [N, 1, H, W]
+        var kept = g.SumAll(mask);
+        return g.Neg(g.SumAll(picked * mask)) / g.Clip(kept, 1f, null);
+    }
+
+    private static long[] AllAxes(Value x) => [.. Enumerable.Range(0, x.Rank).Select(a => (long)a)];
+}
