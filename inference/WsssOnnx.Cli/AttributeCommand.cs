@@ -106,7 +106,7 @@ internal static class AttributeCommand
         foreach (var kind in kinds) Write($"{stem}_{files[kind]}.png", PngEncoder.EncodeVocLabels(pipeline.Labels(kind, image, maps, parameters)));
 
         var o = parameters.Maps;
-        Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : $"AdvCAM, {o.Steps} steps, xi {o.StepSize:G3}, lambda {o.MaskWeight:G3}")}, " +
+        Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : method == AttributionMethod.Acol ? "ACoL" : $"AdvCAM, {o.Steps} steps, xi {o.StepSize:G3}, lambda {o.MaskWeight:G3}")}, " +
             $"classes {string.Join(", ", classes.Select(c => names[c]))}, background threshold {parameters.BackgroundThreshold:G3}");
         foreach (string path in written) Console.WriteLine($"  {path}");
         if (trace is not null) Console.Write(ClimbingTraceTable.Format(trace, classes.Select(c => names[c]).ToList(), o.MaskThreshold));
@@ -121,7 +121,7 @@ internal static class AttributeCommand
         var request = new AttributeRequest
         {
             Image = RemoteCalls.Bytes(bytes),
-            Method = method == AttributionMethod.Cam ? Protos.Wsss.V1.AttributionMethod.Cam : Protos.Wsss.V1.AttributionMethod.Advcam,
+            Method = method.ToWire(),
             Model = RemoteRelabelCommand.ModelSelector(model),
             WantMaps = true,
             MapEncoding = MapEncoding.Float32,

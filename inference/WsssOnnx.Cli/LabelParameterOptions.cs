@@ -10,7 +10,7 @@ internal sealed class LabelParameterOptions
 {
     public Option<AttributionMethod> Method { get; } = new("--method")
     {
-        Description = "cam (plain CAM) or advcam (anti-adversarial climbing)",
+        Description = "cam (plain CAM), advcam (anti-adversarial climbing) or acol (ACoL's fused maps; a package trained with --acol)",
         DefaultValueFactory = _ => AttributionMethod.AdvCam,
     };
 

@@ -29,7 +29,12 @@ internal static class LocalPackage
         }
     }
 
-    public static MapMethod MapMethodOf(AttributionMethod method) => method == AttributionMethod.Cam ? MapMethod.Cam : MapMethod.AdvCam;
+    public static MapMethod MapMethodOf(AttributionMethod method) => method switch
+    {
+        AttributionMethod.Cam => MapMethod.Cam,
+        AttributionMethod.Acol => MapMethod.Acol,
+        _ => MapMethod.AdvCam,
+    };
 
     public static PseudoLabelKind KindOf(LabelMode mode) => mode switch
     {
@@ -61,6 +66,11 @@ internal static class LocalPackage
             // An option's value is a usage error (exit 2); a default the manifest ships is the package's fault (exit 1).
             if (option is not null) throw new UsageException($"invalid {option}: {e.Message}.", e);
             throw new CommandFailedException($"invalid AdvCAM default in {pipeline.Title}'s manifest: {e.Message}.", e);
+        }
+        catch (LocaliserMismatchException e)
+        {
+            throw new CommandFailedException($"--method acol needs a classifier trained with ACoL (`wsss-train train-classifier --acol`), but {e.Package}'s was trained as " +
+                $"{e.Trained}; use --method cam or advcam.", e);
         }
         catch (MissingNetworkException e) when (e.Role == PackageRoles.Climber)
         {

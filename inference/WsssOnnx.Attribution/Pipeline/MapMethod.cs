@@ -9,4 +9,10 @@ public enum MapMethod
     Cam,
     AdvCam,
     FickleNet,
+
+    /// <summary>
+    /// ACoL's localisation maps (Zhang et al. CVPR 2018): CAM (T = 1) of a package whose classifier was trained with ACoL, whose
+    /// class maps are both heads' maps fused. Refused on other packages (<see cref="LocaliserMismatchException"/>).
+    /// </summary>
+    Acol,
 }

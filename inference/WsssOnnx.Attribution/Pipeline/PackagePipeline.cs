@@ -162,11 +162,15 @@ public sealed class PackagePipeline : IDisposable
     /// </summary>
     /// <exception cref="LabelParameterException">A parameter is outside its range (the first one found).</exception>
     /// <exception cref="MissingNetworkException">AdvCAM without a climber, FickleNet without a fickle network, random-walk labels without a boundary network.</exception>
+    /// <exception cref="LocaliserMismatchException">ACoL on a package whose classifier was not trained with ACoL.</exception>
     public LabelParameters Parameters(MapMethod method, LabelOverrides? overrides = null, IEnumerable<PseudoLabelKind>? kinds = null)
     {
         var o = overrides ?? LabelOverrides.None;
+        string localiser = Package.Manifest.Localiser.Kind;
+        if (method == MapMethod.Acol && localiser != ClassifierLocaliser.Acol) throw new LocaliserMismatchException(ClassifierLocaliser.Acol, localiser, Title);
         var maps = Defaults with
         {
+            // CAM, ACoL (CAM of an ACoL package) and FickleNet do not climb: T = 1.
             Steps = method == MapMethod.AdvCam ? o.Steps ?? Defaults.Steps : 1,
             StepSize = o.StepSize ?? Defaults.StepSize,
             MaskWeight = o.MaskWeight ?? Defaults.MaskWeight,

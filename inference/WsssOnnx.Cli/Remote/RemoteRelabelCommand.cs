@@ -34,7 +34,7 @@ internal static class RemoteRelabelCommand
     {
         var options = new RegenerateOptions
         {
-            Method = method == AttributionMethod.Cam ? Protos.Wsss.V1.AttributionMethod.Cam : Protos.Wsss.V1.AttributionMethod.Advcam,
+            Method = method.ToWire(),
             Label = mode switch { LabelMode.Seeds => LabelKind.Seeds, LabelMode.Crf => LabelKind.Crf, LabelMode.Rw => LabelKind.RandomWalk, _ => LabelKind.Confident },
             ConfidentThresholds = Thresholds(confident),
             Model = ModelSelector(model),

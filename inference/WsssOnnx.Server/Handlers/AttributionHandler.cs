@@ -162,7 +162,13 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         };
         try
         {
-            return model.Pipeline.Parameters(method == AttributionMethod.Cam ? MapMethod.Cam : MapMethod.AdvCam, overrides,
+            var mapMethod = method switch
+            {
+                AttributionMethod.Cam => MapMethod.Cam,
+                AttributionMethod.Acol => MapMethod.Acol,
+                _ => MapMethod.AdvCam,
+            };
+            return model.Pipeline.Parameters(mapMethod, overrides,
                 randomWalk ? [PseudoLabelKind.RandomWalk] : []);
         }
         catch (LabelParameterException e) when (e.Parameter == LabelParameter.BackgroundThreshold)
@@ -182,6 +188,11 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
                 _ => "parameters",
             };
             throw ServiceErrors.InvalidArgument($"{field}: {e.Message}");
+        }
+        catch (LocaliserMismatchException e)
+        {
+            throw new RpcException(GrpcStatusCode.FailedPrecondition,
+                $"ATTRIBUTION_METHOD_ACOL needs a classifier trained with ACoL, but {e.Package}'s was trained as {e.Trained}; use ATTRIBUTION_METHOD_CAM or ATTRIBUTION_METHOD_ADVCAM");
         }
         catch (MissingNetworkException e) when (e.Role == PackageRoles.Climber)
         {
