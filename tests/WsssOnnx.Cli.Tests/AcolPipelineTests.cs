@@ -69,6 +69,7 @@ public sealed class AcolPipelineTests(SyntheticDataset data) : IClassFixture<Syn
     [InlineData("--acol", "--acol-threshold", "1.5")]
     [InlineData("--acol", "--acol-threshold", "0")]
     [InlineData("--acol-threshold", "0.5")]
+    [InlineData("--acol", "--ecs")]
     public void Bad_acol_options_are_refused_before_the_data_is_read(params string[] acol)
     {
         var (code, _, stderr) = CliProcess.RunTrainer(["train-classifier", "--data", "/nonexistent/voc", "--run", "/nonexistent/run", .. acol]);
