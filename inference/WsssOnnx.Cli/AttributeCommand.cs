@@ -47,18 +47,19 @@ internal static class AttributeCommand
                 if (result.GetValue(traceSteps)) throw new UsageException("--trace works with --package only: the server does not return per-step diagnostics.");
                 return RunRemote(servers, result.GetValue(retries), result.GetValue(model), result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(label.Method),
                     result.GetValue(label.Steps), result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), result.GetValue(label.Threshold), result.GetValue(crf),
-                    confidentOptions, result.GetValue(rw), result.GetValue(output)!);
+                    confidentOptions, result.GetValue(rw), result.GetValue(output)!, label.Fickle(result));
             }
             return Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(label.Method),
                 result.GetValue(label.Steps), result.GetValue(label.Threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!, result.GetValue(traceSteps),
-                result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), result.GetValue(rw));
+                result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), result.GetValue(rw), label.Fickle(result));
         });
         return command;
     }
 
     private static int Run(DirectoryInfo packageDirectory, FileInfo imageFile, string classList, AttributionMethod method, int? steps, float? threshold, bool crf,
-        ConfidentChoice? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight, bool randomWalk)
+        ConfidentChoice? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight, bool randomWalk, FickleChoice fickle)
     {
+        if (traceSteps && method == AttributionMethod.FickleNet) throw new UsageException("--trace traces AdvCAM's climbing steps; FickleNet has none.");
         var kinds = new List<PseudoLabelKind> { PseudoLabelKind.Seeds };
         if (crf) kinds.Add(PseudoLabelKind.Crf);
         if (confident is not null) kinds.Add(PseudoLabelKind.Confident);
@@ -72,13 +73,15 @@ internal static class AttributeCommand
             BackgroundThreshold = threshold,
             ConfidentForeground = confident?.Foreground,
             ConfidentBackground = confident?.Background,
+            DropRate = fickle.DropRate,
+            Samples = fickle.Samples,
         }, kinds);
         var classes = LocalPackage.ResolveClasses(pipeline, classList.Split(','));
         if (classes.Count == 0) throw new UsageException("--classes names no class; give at least one, e.g. --classes disc.");
         var image = LocalPackage.ReadImage(imageFile.FullName, parameters.Maps.MaxSide);
 
         var trace = traceSteps ? new ClimbingTrace { RecordMaps = true } : null;
-        var maps = pipeline.Maps(image, classes, parameters.Maps, trace);
+        var maps = trace is null ? pipeline.Maps(image, classes, parameters) : pipeline.Maps(image, classes, parameters.Maps, trace);
         Directory.CreateDirectory(output.FullName);
         var names = pipeline.ForegroundClasses;
         string stem = Path.GetFileNameWithoutExtension(imageFile.Name);
@@ -106,7 +109,14 @@ internal static class AttributeCommand
         foreach (var kind in kinds) Write($"{stem}_{files[kind]}.png", PngEncoder.EncodeVocLabels(pipeline.Labels(kind, image, maps, parameters)));
 
         var o = parameters.Maps;
-        Console.WriteLine($"{imageFile.Name}: {(method == AttributionMethod.Cam ? "CAM" : method == AttributionMethod.Acol ? "ACoL" : $"AdvCAM, {o.Steps} steps, xi {o.StepSize:G3}, lambda {o.MaskWeight:G3}")}, " +
+        string methodText = method switch
+        {
+            AttributionMethod.Cam => "CAM",
+            AttributionMethod.Acol => "ACoL",
+            AttributionMethod.FickleNet => $"FickleNet, drop rate {parameters.FickleNet!.DropRate:G3}, {parameters.FickleNet.Samples} selections",
+            _ => $"AdvCAM, {o.Steps} steps, xi {o.StepSize:G3}, lambda {o.MaskWeight:G3}",
+        };
+        Console.WriteLine($"{imageFile.Name}: {methodText}, " +
             $"classes {string.Join(", ", classes.Select(c => names[c]))}, background threshold {parameters.BackgroundThreshold:G3}");
         foreach (string path in written) Console.WriteLine($"  {path}");
         if (trace is not null) Console.Write(ClimbingTraceTable.Format(trace, classes.Select(c => names[c]).ToList(), o.MaskThreshold));
@@ -115,7 +125,7 @@ internal static class AttributeCommand
 
     /// <summary>The same pictures from a server's Attribute reply (maps as float32, labels as VOC PNGs).</summary>
     private static int RunRemote(string servers, int retries, string? model, FileInfo imageFile, string classList, AttributionMethod method, int? steps,
-        float? stepSize, float? maskWeight, float? threshold, bool crf, ConfidentChoice? confident, bool randomWalk, DirectoryInfo output)
+        float? stepSize, float? maskWeight, float? threshold, bool crf, ConfidentChoice? confident, bool randomWalk, DirectoryInfo output, FickleChoice fickle)
     {
         byte[] bytes = ImageFile.ReadBytes(imageFile);
         var request = new AttributeRequest
@@ -123,6 +133,7 @@ internal static class AttributeCommand
             Image = RemoteCalls.Bytes(bytes),
             Method = method.ToWire(),
             Model = RemoteRelabelCommand.ModelSelector(model),
+            FickleNet = LocalPackage.WireFickleOf(fickle),
             WantMaps = true,
             MapEncoding = MapEncoding.Float32,
             Labels = { LabelKind.Seeds },
@@ -167,7 +178,7 @@ internal static class AttributeCommand
         if (reply.Confident is not null) Write($"{stem}_confident.png", reply.Confident.Png.ToByteArray());
         if (reply.RandomWalk is not null) Write($"{stem}_rw.png", reply.RandomWalk.Png.ToByteArray());
         var p = reply.Parameters;
-        string methodText = p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps, xi {p.StepSize:G3}, lambda {p.MaskWeight:G3}";
+        string methodText = method == AttributionMethod.FickleNet ? "FickleNet" : p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps, xi {p.StepSize:G3}, lambda {p.MaskWeight:G3}";
         Console.WriteLine($"{imageFile.Name}: {methodText}, classes {string.Join(", ", reply.Maps.Select(m => m.Name))}, " +
             $"background threshold {reply.BackgroundThreshold:G3}; served by {reply.ServedBy.Name}/{reply.ServedBy.Version} in {reply.Timings.TotalMs:F0} ms");
         foreach (string path in written) Console.WriteLine($"  {path}");

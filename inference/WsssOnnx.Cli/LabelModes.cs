@@ -14,3 +14,9 @@ internal static class LabelModes
 
 /// <summary>--fg-threshold and --bg-threshold as given (null: not given: they follow the seed background threshold, IRN's 0.30 and 0.05 at 0.15).</summary>
 internal sealed record ConfidentChoice(float? Foreground, float? Background);
+
+/// <summary>FickleNet's --drop-rate and --samples; null keeps the package's default.</summary>
+internal sealed record FickleChoice(float? DropRate, int? Samples)
+{
+    public static FickleChoice None { get; } = new(null, null);
+}

@@ -10,7 +10,7 @@ internal sealed class LabelParameterOptions
 {
     public Option<AttributionMethod> Method { get; } = new("--method")
     {
-        Description = "cam (plain CAM), advcam (anti-adversarial climbing) or acol (ACoL's fused maps; a package trained with --acol)",
+        Description = "cam (plain CAM), advcam (anti-adversarial climbing), acol (ACoL's fused maps; a package trained with --acol) or ficklenet (FickleNet's stochastic selections; packages from export)",
         DefaultValueFactory = _ => AttributionMethod.AdvCam,
     };
 
@@ -19,6 +19,10 @@ internal sealed class LabelParameterOptions
     public Option<float?> StepSize { get; } = new("--step-size") { Description = "AdvCAM's step size xi (default: the package's, 0.08)" };
 
     public Option<float?> MaskWeight { get; } = new("--mask-weight") { Description = "AdvCAM's restriction weight lambda (default: the package's, 7)" };
+
+    public Option<float?> DropRate { get; } = new("--drop-rate") { Description = "FickleNet's drop rate p in [0, 1) (default: the package's, 0.9)" };
+
+    public Option<int?> Samples { get; } = new("--samples") { Description = "FickleNet's random selections per image and scale (default: the package's, 200)" };
 
     public Option<float?> Threshold { get; } = new("--threshold")
     {
@@ -36,9 +40,11 @@ internal sealed class LabelParameterOptions
     };
 
     /// <summary>The method and AdvCAM options, then the seed threshold (help lists them in this order).</summary>
-    public IEnumerable<Option> MethodOptions => [Method, Steps, StepSize, MaskWeight, Threshold];
+    public IEnumerable<Option> MethodOptions => [Method, Steps, StepSize, MaskWeight, DropRate, Samples, Threshold];
 
     public IEnumerable<Option> ConfidentOptions => [ConfidentForeground, ConfidentBackground];
 
     public ConfidentChoice Confident(ParseResult r) => new(r.GetValue(ConfidentForeground), r.GetValue(ConfidentBackground));
+
+    public FickleChoice Fickle(ParseResult r) => new(r.GetValue(DropRate), r.GetValue(Samples));
 }

@@ -18,6 +18,7 @@ internal static class LocalPackage
     {
         var networks = extra
             | (method == AttributionMethod.AdvCam ? PipelineNetworks.Climber : PipelineNetworks.Classifier)
+            | (method == AttributionMethod.FickleNet ? PipelineNetworks.Fickle : PipelineNetworks.Classifier)
             | (kinds.Contains(PseudoLabelKind.RandomWalk) ? PipelineNetworks.Boundary : PipelineNetworks.Classifier);
         try
         {
@@ -33,8 +34,23 @@ internal static class LocalPackage
     {
         AttributionMethod.Cam => MapMethod.Cam,
         AttributionMethod.Acol => MapMethod.Acol,
+        AttributionMethod.FickleNet => MapMethod.FickleNet,
         _ => MapMethod.AdvCam,
     };
+
+    /// <summary>The request's FickleNet parameters for the command line's; null when none is given.</summary>
+    public static Protos.Wsss.V1.FickleNetParameters? WireFickleOf(FickleChoice fickle)
+    {
+        if (fickle.DropRate is null && fickle.Samples is null) return null;
+        var parameters = new Protos.Wsss.V1.FickleNetParameters();
+        if (fickle.DropRate is float p) parameters.DropRate = p;
+        if (fickle.Samples is int n)
+        {
+            if (n < 1) throw new UsageException($"--samples must be at least 1; got {n}.");
+            parameters.Samples = (uint)n;
+        }
+        return parameters;
+    }
 
     public static PseudoLabelKind KindOf(LabelMode mode) => mode switch
     {
@@ -59,6 +75,8 @@ internal static class LocalPackage
                 LabelParameter.StepSize => "--step-size",
                 LabelParameter.MaskWeight => "--mask-weight",
                 LabelParameter.BackgroundThreshold => "--threshold",
+                LabelParameter.DropRate => "--drop-rate",
+                LabelParameter.Samples => "--samples",
                 LabelParameter.ConfidentForeground => "confident-label threshold --fg-threshold",
                 LabelParameter.ConfidentBackground => "confident-label threshold --bg-threshold",
                 _ => null,
@@ -75,6 +93,11 @@ internal static class LocalPackage
         catch (MissingNetworkException e) when (e.Role == PackageRoles.Climber)
         {
             throw new CommandFailedException($"AdvCAM needs the package's climber.onnx, which {e.Directory} does not have; use --method cam.", e);
+        }
+        catch (MissingNetworkException e) when (e.Role == PackageRoles.Fickle)
+        {
+            throw new CommandFailedException($"FickleNet needs the package's fickle network (fickle.onnx), which {e.Directory} does not have " +
+                "(imported classifiers and packages exported before it have none); use --method cam or advcam, or export the classifier run again.", e);
         }
         catch (MissingNetworkException e) when (e.Role == PackageRoles.Boundary)
         {

@@ -8,6 +8,7 @@ namespace WsssOnnx.Server;
 /// The work one attribution request asks for, in pixel-passes, known before any network runs:
 /// <code>
 /// climbing = Σ_s round(W·s)·round(H·s) · T · copies     copies = 2 (one image + flip pair) for CAM, 2·P for AdvCAM
+///            (FickleNet: T = 1 and copies = 2 · (1 + N / 6), N selections each re-running the last block)
 /// CRF      = W·H · (P + 1) · iterations · passes          passes = 1 for CRF labels, 2 for confident labels
 /// walk     = W·H · 2 · (P + 1)                            random-walk labels only
 /// </code>
@@ -23,7 +24,9 @@ public readonly record struct RequestCost(double Climbing, double Crf, double Ra
 
     /// <param name="crfPasses">Dense-CRF runs over the image: 1 for CRF labels, 2 more for confident labels.</param>
     /// <param name="randomWalk">The request wants random-walk labels.</param>
-    public static RequestCost Of(int width, int height, AdvCamOptions options, int classes, int crfPasses, int crfIterations = 10, bool randomWalk = false)
+    /// <param name="fickleSamples">FickleNet's selections N (0: not FickleNet).</param>
+    public static RequestCost Of(int width, int height, AdvCamOptions options, int classes, int crfPasses, int crfIterations = 10, bool randomWalk = false,
+        int fickleSamples = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
         double pixels = 0;
@@ -31,6 +34,8 @@ public readonly record struct RequestCost(double Climbing, double Crf, double Ra
             pixels += Math.Max(1, Math.Round(width * (double)scale)) * Math.Max(1, Math.Round(height * (double)scale));
         // Plain CAM reads one shared (image, flip) pair for every class; AdvCAM climbs one pair per class.
         double copies = options.Steps == 1 ? 2 : 2.0 * classes;
+        // A FickleNet selection re-runs ResNet-50's last 3x3 and 1x1 convolutions: 3.5 of its 21 GMAC per pixel-pass, about 1/6.
+        if (fickleSamples > 0) copies *= 1 + fickleSamples / 6.0;
         double climbing = pixels * options.Steps * copies;
         double crf = (double)width * height * (classes + 1) * crfIterations * crfPasses;
         double walk = randomWalk ? 2.0 * width * height * (classes + 1) : 0;

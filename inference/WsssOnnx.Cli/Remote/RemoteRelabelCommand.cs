@@ -30,11 +30,12 @@ internal static class RemoteRelabelCommand
 
     /// <summary>The stream options for the command line's choices; null fields keep the server package's defaults.</summary>
     public static RegenerateOptions Options(string? model, AttributionMethod method, int? steps, float? threshold, LabelMode mode, ConfidentChoice confident,
-        float? stepSize = null, float? maskWeight = null)
+        float? stepSize = null, float? maskWeight = null, FickleChoice? fickle = null)
     {
         var options = new RegenerateOptions
         {
             Method = method.ToWire(),
+            FickleNet = LocalPackage.WireFickleOf(fickle ?? FickleChoice.None),
             Label = mode switch { LabelMode.Seeds => LabelKind.Seeds, LabelMode.Crf => LabelKind.Crf, LabelMode.Rw => LabelKind.RandomWalk, _ => LabelKind.Confident },
             ConfidentThresholds = Thresholds(confident),
             Model = ModelSelector(model),

@@ -31,7 +31,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var confident = wanted.Contains(LabelKind.Confident) ? new ConfidentRequest(request.ConfidentThresholds, "confident_thresholds") : null;
         var query = new Query(request.Image, request.Classes, request.Model, request.Method, request.Parameters,
             request.HasBackgroundThreshold ? request.BackgroundThreshold : null, wanted.Contains(LabelKind.Crf), confident,
-            wanted.Contains(LabelKind.RandomWalk), Bounded: true);
+            wanted.Contains(LabelKind.RandomWalk), Bounded: true, request.FickleNet);
         return await RunAsync(query, cancellation, (result, model, timings) =>
         {
             var reply = new AttributeResponse
@@ -57,7 +57,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var confident = options.Label == LabelKind.Confident ? new ConfidentRequest(options.ConfidentThresholds, "options.confident_thresholds") : null;
         // Stream items wait without counting against the queue: the stream bounds its own in-flight items.
         var query = new Query(item.Image, item.Classes, options.Model, options.Method, options.Parameters,
-            options.HasBackgroundThreshold ? options.BackgroundThreshold : null, crf, confident, options.Label == LabelKind.RandomWalk, Bounded: false);
+            options.HasBackgroundThreshold ? options.BackgroundThreshold : null, crf, confident, options.Label == LabelKind.RandomWalk, Bounded: false, options.FickleNet);
         return await RunAsync(query, cancellation, (result, model, timings) => new RegenerateLabelsResponse
         {
             Id = item.Id,
@@ -68,7 +68,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
     }
 
     private sealed record Query(ByteString Image, IReadOnlyList<string> Classes, ModelSelector? Model, AttributionMethod Method,
-        AdvCamParameters? Parameters, float? BackgroundThreshold, bool Crf, ConfidentRequest? Confident, bool RandomWalk, bool Bounded);
+        AdvCamParameters? Parameters, float? BackgroundThreshold, bool Crf, ConfidentRequest? Confident, bool RandomWalk, bool Bounded, FickleNetParameters? FickleNet);
 
     /// <summary>The request's confident thresholds, resolved against the seed threshold once it is known; errors name <paramref name="Field"/>.</summary>
     private sealed record ConfidentRequest(ConfidentThresholds? Thresholds, string Field);
@@ -94,7 +94,8 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         var image = images.Decode(query.Image);
         double decodeMs = decode.Elapsed.TotalMilliseconds;
         int crfPasses = (query.Crf ? 1 : 0) + (query.Confident is null ? 0 : 2);
-        admission.CheckCost(RequestCost.Of(image.Width, image.Height, work.Options, work.Classes.Count, crfPasses, RequestCost.CrfIterations, query.RandomWalk));
+        admission.CheckCost(RequestCost.Of(image.Width, image.Height, work.Options, work.Classes.Count, crfPasses, RequestCost.CrfIterations, query.RandomWalk,
+            work.Parameters.FickleNet?.Samples ?? 0));
         var infer = Stopwatch.StartNew();
         var maps = Climb(model, image, work, cancellation);
         double inferMs = infer.Elapsed.TotalMilliseconds;
@@ -124,7 +125,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
     private static Work Resolve(LoadedModel model, Query query, int maxSide)
     {
         var parameters = Parameters(model, query.Method, query.Parameters, maxSide, query.BackgroundThreshold, query.Confident?.Thresholds, query.Confident?.Field,
-            query.RandomWalk);
+            query.RandomWalk, query.FickleNet);
         return new Work(model.Pipeline.ResolveClasses(query.Classes), parameters);
     }
 
@@ -146,7 +147,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
     /// only where <paramref name="confidentField"/> names them (the request asks for confident labels).
     /// </summary>
     public static LabelParameters Parameters(LoadedModel model, AttributionMethod method, AdvCamParameters? p, int maxSide, float? threshold = null,
-        ConfidentThresholds? confident = null, string? confidentField = null, bool randomWalk = false)
+        ConfidentThresholds? confident = null, string? confidentField = null, bool randomWalk = false, FickleNetParameters? fickle = null)
     {
         var overrides = new LabelOverrides
         {
@@ -159,16 +160,12 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
             BackgroundThreshold = threshold,
             ConfidentForeground = confidentField is not null && confident is { HasForeground: true } ? confident.Foreground : null,
             ConfidentBackground = confidentField is not null && confident is { HasBackground: true } ? confident.Background : null,
+            DropRate = fickle is { HasDropRate: true } ? fickle.DropRate : null,
+            Samples = fickle is { HasSamples: true } ? (int)Math.Min(fickle.Samples, int.MaxValue) : null,
         };
         try
         {
-            var mapMethod = method switch
-            {
-                AttributionMethod.Cam => MapMethod.Cam,
-                AttributionMethod.Acol => MapMethod.Acol,
-                _ => MapMethod.AdvCam,
-            };
-            return model.Pipeline.Parameters(mapMethod, overrides,
+            return model.Pipeline.Parameters(MapMethodOf(method), overrides,
                 randomWalk ? [PseudoLabelKind.RandomWalk] : []);
         }
         catch (LabelParameterException e) when (e.Parameter == LabelParameter.BackgroundThreshold)
@@ -184,6 +181,8 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
                 LabelParameter.MaskWeight => "parameters.mask_weight",
                 LabelParameter.MaskThreshold => "parameters.mask_threshold",
                 LabelParameter.Scales => "parameters.scales",
+                LabelParameter.DropRate => "fickle_net.drop_rate",
+                LabelParameter.Samples => "fickle_net.samples",
                 LabelParameter.ConfidentForeground or LabelParameter.ConfidentBackground => confidentField ?? "confident_thresholds",
                 _ => "parameters",
             };
@@ -198,12 +197,26 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         {
             throw new RpcException(GrpcStatusCode.FailedPrecondition, $"{model.Name}/{model.Version} has no climber.onnx; use ATTRIBUTION_METHOD_CAM");
         }
+        catch (MissingNetworkException e) when (e.Role == PackageRoles.Fickle)
+        {
+            throw new RpcException(GrpcStatusCode.FailedPrecondition,
+                $"{model.Name}/{model.Version} has no fickle network (fickle.onnx), so it cannot make ATTRIBUTION_METHOD_FICKLENET maps; use ATTRIBUTION_METHOD_CAM or a package exported by wsss-train");
+        }
         catch (MissingNetworkException e) when (e.Role == PackageRoles.Boundary)
         {
             throw new RpcException(GrpcStatusCode.FailedPrecondition,
                 $"{model.Name}/{model.Version} has no boundary network (boundary.onnx), so it cannot make LABEL_KIND_RANDOM_WALK labels; choose a version that has one or another label kind");
         }
     }
+
+    /// <summary>The pipeline's method for the wire's (old clients send 0 or 1 only).</summary>
+    public static MapMethod MapMethodOf(AttributionMethod method) => method switch
+    {
+        AttributionMethod.Cam => MapMethod.Cam,
+        AttributionMethod.Acol => MapMethod.Acol,
+        AttributionMethod.Ficklenet => MapMethod.FickleNet,
+        _ => MapMethod.AdvCam,
+    };
 
     private static AdvCamParameters Describe(AdvCamOptions o)
     {

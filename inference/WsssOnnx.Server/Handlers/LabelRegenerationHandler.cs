@@ -176,7 +176,8 @@ public sealed class LabelRegenerationHandler
         if (!Enum.IsDefined(options.Label)) throw ServiceErrors.InvalidArgument($"options.label: {(int)options.Label} is not a LabelKind");
         using (var lease = _registry.Acquire(options.Model?.Name, options.Model?.Version))
         {
-            AttributionHandler.Parameters(lease.Model, options.Method, options.Parameters, _serviceOptions.MaxImageSide, randomWalk: options.Label == LabelKind.RandomWalk);
+            AttributionHandler.Parameters(lease.Model, options.Method, options.Parameters, _serviceOptions.MaxImageSide, randomWalk: options.Label == LabelKind.RandomWalk,
+                fickle: options.FickleNet);
         }
         return options.MaxInFlight == 0 ? _serviceOptions.DefaultStreamInFlight : (int)options.MaxInFlight;
     }
