@@ -200,7 +200,8 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         catch (MissingNetworkException e) when (e.Role == PackageRoles.Fickle)
         {
             throw new RpcException(GrpcStatusCode.FailedPrecondition,
-                $"{model.Name}/{model.Version} has no fickle network (fickle.onnx), so it cannot make ATTRIBUTION_METHOD_FICKLENET maps; use ATTRIBUTION_METHOD_CAM or a package exported by wsss-train");
+                $"{model.Name}/{model.Version} has no fickle network (fickle.onnx), so it cannot make ATTRIBUTION_METHOD_FICKLENET maps; " +
+                "use ATTRIBUTION_METHOD_CAM or a package exported by wsss-train");
         }
         catch (MissingNetworkException e) when (e.Role == PackageRoles.Boundary)
         {

@@ -66,8 +66,11 @@ public sealed class FickleNetWireTests
         {
             var options = new RegenerateOptions
             {
-                Method = AttributionMethod.Ficklenet, Label = LabelKind.Seeds, Model = new ModelSelector { Version = "9" },
-                Parameters = new AdvCamParameters { Scales = { 1.0f } }, FickleNet = new FickleNetParameters { Samples = 2 },
+                Method = AttributionMethod.Ficklenet,
+                Label = LabelKind.Seeds,
+                Model = new ModelSelector { Version = "9" },
+                Parameters = new AdvCamParameters { Scales = { 1.0f } },
+                FickleNet = new FickleNetParameters { Samples = 2 },
             };
             await call.RequestStream.WriteAsync(new RegenerateLabelsRequest { Options = options });
             var item = new RegenerateItem { Id = "x", Image = ByteString.CopyFrom(WireServer.Sample.Jpeg) };
