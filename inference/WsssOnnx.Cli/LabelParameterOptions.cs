@@ -10,7 +10,8 @@ internal sealed class LabelParameterOptions
 {
     public Option<AttributionMethod> Method { get; } = new("--method")
     {
-        Description = "cam (plain CAM), advcam (anti-adversarial climbing), acol (ACoL's fused maps; a package trained with --acol) or ficklenet (FickleNet's stochastic selections; packages from export)",
+        Description = "cam (plain CAM), advcam (anti-adversarial climbing), acol (ACoL's fused maps; a package trained with --acol) "
+            + "or ficklenet (FickleNet's stochastic selections; packages from export)",
         DefaultValueFactory = _ => AttributionMethod.AdvCam,
     };
 
