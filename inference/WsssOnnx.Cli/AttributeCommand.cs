@@ -56,10 +56,10 @@ internal static class AttributeCommand
         return command;
     }
 
-    private static int Run(DirectoryInfo packageDirectory, FileInfo imageFile, string classList, AttributionMethod method, int? steps, float? threshold, bool crf,
+    private static int Run(DirectoryInfo packageDirectory, FileInfo imageFile, string classList, MapMethod method, int? steps, float? threshold, bool crf,
         ConfidentChoice? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight, bool randomWalk, FickleChoice fickle)
     {
-        if (traceSteps && method == AttributionMethod.FickleNet) throw new UsageException("--trace traces AdvCAM's climbing steps; FickleNet has none.");
+        if (traceSteps && method == MapMethod.FickleNet) throw new UsageException("--trace traces AdvCAM's climbing steps; FickleNet has none.");
         var kinds = new List<PseudoLabelKind> { PseudoLabelKind.Seeds };
         if (crf) kinds.Add(PseudoLabelKind.Crf);
         if (confident is not null) kinds.Add(PseudoLabelKind.Confident);
@@ -111,9 +111,9 @@ internal static class AttributeCommand
         var o = parameters.Maps;
         string methodText = method switch
         {
-            AttributionMethod.Cam => "CAM",
-            AttributionMethod.Acol => "ACoL",
-            AttributionMethod.FickleNet => $"FickleNet, drop rate {parameters.FickleNet!.DropRate:G3}, {parameters.FickleNet.Samples} selections",
+            MapMethod.Cam => "CAM",
+            MapMethod.Acol => "ACoL",
+            MapMethod.FickleNet => $"FickleNet, drop rate {parameters.FickleNet!.DropRate:G3}, {parameters.FickleNet.Samples} selections",
             _ => $"AdvCAM, {o.Steps} steps, xi {o.StepSize:G3}, lambda {o.MaskWeight:G3}",
         };
         Console.WriteLine($"{imageFile.Name}: {methodText}, " +
@@ -124,7 +124,7 @@ internal static class AttributeCommand
     }
 
     /// <summary>The same pictures from a server's Attribute reply (maps as float32, labels as VOC PNGs).</summary>
-    private static int RunRemote(string servers, int retries, string? model, FileInfo imageFile, string classList, AttributionMethod method, int? steps,
+    private static int RunRemote(string servers, int retries, string? model, FileInfo imageFile, string classList, MapMethod method, int? steps,
         float? stepSize, float? maskWeight, float? threshold, bool crf, ConfidentChoice? confident, bool randomWalk, DirectoryInfo output, FickleChoice fickle)
     {
         byte[] bytes = ImageFile.ReadBytes(imageFile);
@@ -178,7 +178,7 @@ internal static class AttributeCommand
         if (reply.Confident is not null) Write($"{stem}_confident.png", reply.Confident.Png.ToByteArray());
         if (reply.RandomWalk is not null) Write($"{stem}_rw.png", reply.RandomWalk.Png.ToByteArray());
         var p = reply.Parameters;
-        string methodText = method == AttributionMethod.FickleNet ? "FickleNet" : p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps, xi {p.StepSize:G3}, lambda {p.MaskWeight:G3}";
+        string methodText = method == MapMethod.FickleNet ? "FickleNet" : p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps, xi {p.StepSize:G3}, lambda {p.MaskWeight:G3}";
         Console.WriteLine($"{imageFile.Name}: {methodText}, classes {string.Join(", ", reply.Maps.Select(m => m.Name))}, " +
             $"background threshold {reply.BackgroundThreshold:G3}; served by {reply.ServedBy.Name}/{reply.ServedBy.Version} in {reply.Timings.TotalMs:F0} ms");
         foreach (string path in written) Console.WriteLine($"  {path}");

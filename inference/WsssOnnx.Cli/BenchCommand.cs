@@ -54,8 +54,8 @@ internal static class BenchCommand
         if (size is < 16 or > 1024) throw new UsageException($"--size must be in [16, 1024]; got {size}.");
         string directory = packageDirectory?.FullName ?? NewestDefaultPackage();
         var sessions = new SessionConfig { IntraOpThreads = threads, WarmUp = false };
-        using var attribution = LocalPackage.Open(directory, AttributionMethod.AdvCam, [PseudoLabelKind.Seeds], sessions);
-        var advCam = LocalPackage.Parameters(attribution, AttributionMethod.AdvCam, new LabelOverrides { Steps = steps }, [PseudoLabelKind.Seeds]).Maps;
+        using var attribution = LocalPackage.Open(directory, MapMethod.AdvCam, [PseudoLabelKind.Seeds], sessions);
+        var advCam = LocalPackage.Parameters(attribution, MapMethod.AdvCam, new LabelOverrides { Steps = steps }, [PseudoLabelKind.Seeds]).Maps;
         var manifest = attribution.Package.Manifest;
         var targets = classList is null ? [.. Enumerable.Range(0, Math.Min(2, attribution.ForegroundClasses.Count))] : LocalPackage.ResolveClasses(attribution, classList.Split(','));
         if (targets.Count == 0) throw new UsageException("--classes names no class; give at least one, e.g. --classes disc.");

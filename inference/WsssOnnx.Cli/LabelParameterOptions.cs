@@ -1,3 +1,4 @@
+using WsssOnnx.Attribution.Pipeline;
 using System.CommandLine;
 
 namespace WsssOnnx.Cli;
@@ -8,11 +9,11 @@ namespace WsssOnnx.Cli;
 /// </summary>
 internal sealed class LabelParameterOptions
 {
-    public Option<AttributionMethod> Method { get; } = new("--method")
+    public Option<MapMethod> Method { get; } = new("--method")
     {
         Description = "cam (plain CAM), advcam (anti-adversarial climbing), acol (ACoL's fused maps; a package trained with --acol) "
             + "or ficklenet (FickleNet's stochastic selections; packages from export)",
-        DefaultValueFactory = _ => AttributionMethod.AdvCam,
+        DefaultValueFactory = _ => MapMethod.AdvCam,
     };
 
     public Option<int?> Steps { get; } = new("--steps") { Description = "AdvCAM's climbing steps T (default: the package's)" };

@@ -13,12 +13,12 @@ namespace WsssOnnx.Cli;
 internal static class LocalPackage
 {
     /// <summary>Opens <paramref name="directory"/> with the networks <paramref name="method"/> and <paramref name="kinds"/> need (and <paramref name="extra"/>).</summary>
-    public static PackagePipeline Open(string directory, AttributionMethod method, IEnumerable<PseudoLabelKind> kinds, SessionConfig? sessions = null,
+    public static PackagePipeline Open(string directory, MapMethod method, IEnumerable<PseudoLabelKind> kinds, SessionConfig? sessions = null,
         PipelineNetworks extra = PipelineNetworks.Classifier)
     {
         var networks = extra
-            | (method == AttributionMethod.AdvCam ? PipelineNetworks.Climber : PipelineNetworks.Classifier)
-            | (method == AttributionMethod.FickleNet ? PipelineNetworks.Fickle : PipelineNetworks.Classifier)
+            | (method == MapMethod.AdvCam ? PipelineNetworks.Climber : PipelineNetworks.Classifier)
+            | (method == MapMethod.FickleNet ? PipelineNetworks.Fickle : PipelineNetworks.Classifier)
             | (kinds.Contains(PseudoLabelKind.RandomWalk) ? PipelineNetworks.Boundary : PipelineNetworks.Classifier);
         try
         {
@@ -29,14 +29,6 @@ internal static class LocalPackage
             throw new CommandFailedException(e.Message, e);
         }
     }
-
-    public static MapMethod MapMethodOf(AttributionMethod method) => method switch
-    {
-        AttributionMethod.Cam => MapMethod.Cam,
-        AttributionMethod.Acol => MapMethod.Acol,
-        AttributionMethod.FickleNet => MapMethod.FickleNet,
-        _ => MapMethod.AdvCam,
-    };
 
     /// <summary>The request's FickleNet parameters for the command line's; null when none is given.</summary>
     public static Protos.Wsss.V1.FickleNetParameters? WireFickleOf(FickleChoice fickle)
@@ -61,11 +53,11 @@ internal static class LocalPackage
     };
 
     /// <summary>The package's defaults with the options given, validated; errors name the option.</summary>
-    public static LabelParameters Parameters(PackagePipeline pipeline, AttributionMethod method, LabelOverrides overrides, IEnumerable<PseudoLabelKind> kinds)
+    public static LabelParameters Parameters(PackagePipeline pipeline, MapMethod method, LabelOverrides overrides, IEnumerable<PseudoLabelKind> kinds)
     {
         try
         {
-            return pipeline.Parameters(MapMethodOf(method), overrides, kinds);
+            return pipeline.Parameters(method, overrides, kinds);
         }
         catch (LabelParameterException e)
         {

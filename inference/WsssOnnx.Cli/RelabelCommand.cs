@@ -68,7 +68,7 @@ internal static class RelabelCommand
         return command;
     }
 
-    private static int Run(DirectoryInfo packageDirectory, DirectoryInfo data, string splitName, DirectoryInfo output, AttributionMethod method,
+    private static int Run(DirectoryInfo packageDirectory, DirectoryInfo data, string splitName, DirectoryInfo output, MapMethod method,
         int? steps, float? threshold, LabelMode mode, ConfidentChoice confident, DirectoryInfo? saveMaps, int parallel, float? stepSize, float? maskWeight, FickleChoice fickle)
     {
         if (parallel is < 1 or > 256) throw new UsageException($"--parallel must be in [1, 256]; got {parallel}.");

@@ -110,7 +110,7 @@ internal static class SegmentCommand
 
     private static PackagePipeline Open(DirectoryInfo directory)
     {
-        var pipeline = LocalPackage.Open(directory.FullName, AttributionMethod.Cam, [], new SessionConfig(), PipelineNetworks.Segmenter);
+        var pipeline = LocalPackage.Open(directory.FullName, MapMethod.Cam, [], new SessionConfig(), PipelineNetworks.Segmenter);
         if (pipeline.CanSegment) return pipeline;
         pipeline.Dispose();
         throw new CommandFailedException($"{directory.FullName} has no segmenter.onnx.");

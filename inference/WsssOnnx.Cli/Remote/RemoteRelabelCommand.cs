@@ -1,3 +1,4 @@
+using WsssOnnx.Attribution.Pipeline;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -29,7 +30,7 @@ internal static class RemoteRelabelCommand
     }
 
     /// <summary>The stream options for the command line's choices; null fields keep the server package's defaults.</summary>
-    public static RegenerateOptions Options(string? model, AttributionMethod method, int? steps, float? threshold, LabelMode mode, ConfidentChoice confident,
+    public static RegenerateOptions Options(string? model, MapMethod method, int? steps, float? threshold, LabelMode mode, ConfidentChoice confident,
         float? stepSize = null, float? maskWeight = null, FickleChoice? fickle = null)
     {
         var options = new RegenerateOptions
