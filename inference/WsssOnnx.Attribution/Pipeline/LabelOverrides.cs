@@ -39,5 +39,8 @@ public sealed record LabelOverrides
     /// <summary>FickleNet's number of random selections N.</summary>
     public int? Samples { get; init; }
 
+    /// <summary>Seed of FickleNet's random selections; null: the package default's (0).</summary>
+    public int? FickleNetSeed { get; init; }
+
     public static LabelOverrides None { get; } = new();
 }

@@ -183,7 +183,12 @@ public sealed class PackagePipeline : IDisposable
         FickleNetOptions? fickle = null;
         if (method == MapMethod.FickleNet)
         {
-            fickle = Validated(FickleNetDefaults with { DropRate = o.DropRate ?? FickleNetDefaults.DropRate, Samples = o.Samples ?? FickleNetDefaults.Samples });
+            fickle = Validated(FickleNetDefaults with
+            {
+                DropRate = o.DropRate ?? FickleNetDefaults.DropRate,
+                Samples = o.Samples ?? FickleNetDefaults.Samples,
+                Seed = o.FickleNetSeed ?? FickleNetDefaults.Seed,
+            });
             if (!Package.Has(PackageRoles.Fickle)) throw Missing(PackageRoles.Fickle);
         }
 

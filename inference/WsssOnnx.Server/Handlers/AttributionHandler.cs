@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Google.Protobuf;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Fickle;
 using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Grpc;
 using WsssOnnx.Imaging;
@@ -41,6 +42,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
                 Parameters = Describe(result.Work.Options),
                 BackgroundThreshold = result.Work.BackgroundThreshold,
             };
+            if (result.Work.Parameters.FickleNet is { } fickle) reply.FickleNet = Describe(fickle);
             if (request.WantMaps) reply.Maps.AddRange(ReplyEncoding.Maps(result.Maps, request.MapEncoding, model));
             if (wanted.Contains(LabelKind.Seeds)) reply.Seeds = ReplyEncoding.Labels(result.Seeds, request.LabelEncoding, model.Classes);
             if (result.Crf is not null) reply.Crf = ReplyEncoding.Labels(result.Crf, request.LabelEncoding, model.Classes);
@@ -162,6 +164,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
             ConfidentBackground = confidentField is not null && confident is { HasBackground: true } ? confident.Background : null,
             DropRate = fickle is { HasDropRate: true } ? fickle.DropRate : null,
             Samples = fickle is { HasSamples: true } ? (int)Math.Min(fickle.Samples, int.MaxValue) : null,
+            FickleNetSeed = fickle is { HasSeed: true } ? fickle.Seed : null,
         };
         try
         {
@@ -225,6 +228,8 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         p.Scales.AddRange(o.Scales);
         return p;
     }
+
+    private static FickleNetParameters Describe(FickleNetOptions o) => new() { DropRate = o.DropRate, Samples = (uint)o.Samples, Seed = o.Seed };
 
     // ArgumentException appends " (Parameter 'x')" and "Actual value was ..." lines; the first sentence is the message.
     private static string FirstLine(string message)

@@ -61,7 +61,11 @@ public sealed class FickleNetPipelineTests(TinyPackage tiny, ITestOutputHelper o
         var parameters = pipeline.Parameters(MapMethod.FickleNet, new LabelOverrides { DropRate = 0.5f, Samples = 4 });
         var first = pipeline.Maps(image, [1, 3], parameters);
         Assert.Equal(first.Full.Data, pipeline.Maps(image, [1, 3], parameters).Full.Data);
-        var other = pipeline.Maps(image, [1, 3], parameters with { FickleNet = parameters.FickleNet! with { Seed = 1 } });
+        Assert.Equal(0, parameters.FickleNet!.Seed);
+        // The override reaches the options the maps are made with.
+        var seeded = pipeline.Parameters(MapMethod.FickleNet, new LabelOverrides { DropRate = 0.5f, Samples = 4, FickleNetSeed = 1 });
+        Assert.Equal(parameters.FickleNet with { Seed = 1 }, seeded.FickleNet);
+        var other = pipeline.Maps(image, [1, 3], seeded);
         Assert.NotEqual(first.Full.Data, other.Full.Data);
         Assert.All(first.Full.Data, v => Assert.InRange(v, 0f, 1f));
     }

@@ -11,8 +11,8 @@ namespace WsssOnnx.Server.Tests.Wire;
 
 /// <summary>
 /// ATTRIBUTION_METHOD_FICKLENET over a real socket: a version exported here (random ResNet-18, width 4, the bundled classes) has a
-/// fickle network and serves it through Attribute and RegenerateLabels; the bundled version has none (FAILED_PRECONDITION), and
-/// out-of-range parameters name their field (INVALID_ARGUMENT).
+/// fickle network and serves it through Attribute (whose reply echoes the FickleNet parameters used) and RegenerateLabels; the
+/// bundled version has none (FAILED_PRECONDITION), and out-of-range parameters name their field (INVALID_ARGUMENT).
 /// </summary>
 [Collection(WireCollection.Name)]
 public sealed class FickleNetWireTests
@@ -60,6 +60,18 @@ public sealed class FickleNetWireTests
         Assert.Equal(map.Float32, again.Maps[0].Float32);
         var other = await wire.Client.UnaryAsync(WsssApi.Attribute, Fickle("9", new FickleNetParameters { Samples = 3, DropRate = 0.3f }));
         Assert.NotEqual(map.Float32, other.Maps[0].Float32);
+
+        // The reply echoes the drop rate, selections and seed used: the package's defaults where the request left them unset.
+        var defaults = ModelPackage.Open(Path.Combine(wire.Models.Root, "default", "9")).Manifest.FickleNet!;
+        Assert.Equal((defaults.DropRate, 3u, 0), (reply.FickleNet.DropRate, reply.FickleNet.Samples, reply.FickleNet.Seed));
+        Assert.Equal((0.3f, 3u, 0), (other.FickleNet.DropRate, other.FickleNet.Samples, other.FickleNet.Seed));
+        Assert.Equal(1u, reply.Parameters.Steps);
+        var seeded = await wire.Client.UnaryAsync(WsssApi.Attribute, Fickle("9", new FickleNetParameters { Samples = 3, Seed = 7 }));
+        Assert.Equal((defaults.DropRate, 3u, 7), (seeded.FickleNet.DropRate, seeded.FickleNet.Samples, seeded.FickleNet.Seed));
+        Assert.NotEqual(map.Float32, seeded.Maps[0].Float32);
+        // Other methods have no FickleNet parameters to echo.
+        var cam = await wire.Client.UnaryAsync(WsssApi.Attribute, WireServer.Attribute(method: AttributionMethod.Cam, change: r => r.Model = new ModelSelector { Version = "9" }));
+        Assert.Null(cam.FickleNet);
 
         // A RegenerateLabels stream with the method and its parameters.
         using (var call = wire.Client.Duplex(WsssApi.RegenerateLabels))
