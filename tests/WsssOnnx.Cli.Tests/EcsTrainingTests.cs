@@ -23,6 +23,15 @@ public sealed class EcsTrainingTests(SyntheticDataset data) : IClassFixture<Synt
         var first = CliProcess.RunTrainer(Train("--epochs", "1"));
         Ok(first, "train-classifier --ecs");
         Assert.DoesNotContain("NaN", first.Stdout);
+        // Its loss terms have their columns, finite, beside the loss.
+        var metrics = File.ReadAllLines(Path.Combine(cls, "metrics.csv"));
+        var columns = metrics[0].Split(',');
+        foreach (string term in (string[])["classification_loss", "ecs_loss", "erased_classification_loss"])
+        {
+            int column = Array.IndexOf(columns, term);
+            Assert.True(column >= 0, $"metrics.csv has no {term} column: {metrics[0]}");
+            Assert.True(double.IsFinite(double.Parse(metrics[1].Split(',')[column], System.Globalization.CultureInfo.InvariantCulture)), metrics[1]);
+        }
         var ecs = JsonDocument.Parse(File.ReadAllText(Path.Combine(cls, "run.json"))).RootElement.GetProperty("ecs");
         Assert.Equal(0.6f, ecs.GetProperty("threshold").GetSingle());
         Assert.Equal(3f, ecs.GetProperty("blur_sigma").GetSingle());

@@ -97,6 +97,52 @@ public sealed class ClassifierTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void An_ecs_run_logs_its_loss_terms_per_epoch_and_a_plain_run_none()
+    {
+        string ecsRun = RunDirectory(), plainRun = RunDirectory();
+        try
+        {
+            var ecs = new ErasedCamSupervisionOptions { Weight = 2f, ErasedClassificationWeight = 0.5f, BlurSigma = 2f };
+            var source = new ColourSquaresSource(16, 32, seed: 8);
+            var result = new ClassifierTrainer(TinyOptions(epochs: 1) with { Ecs = ecs }, source, null, ecsRun).Train();
+            var epoch = Assert.Single(result.Epochs);
+            string[] names = [ClassifierTrainer.ClassificationTerm, ClassifierTrainer.EcsTerm, ClassifierTrainer.ErasedClassificationTerm];
+            Assert.Equal(names, epoch.Terms.Select(t => t.Name));
+            var terms = epoch.Terms.ToDictionary(t => t.Name, t => t.Value);
+            output.WriteLine(string.Join(", ", epoch.Terms.Select(t => $"{t.Name} {t.Value:F4}")) + $"; loss {epoch.Loss:F4}");
+            Assert.All(terms.Values, v => Assert.True(double.IsFinite(v) && v > 0, $"a term is {v}"));
+            // The loss is the weighted sum of the terms, step by step, so also in the epoch's means (float sums: 1e-4 relative).
+            double sum = terms[names[0]] + ecs.Weight * terms[names[1]] + ecs.ErasedClassificationWeight * terms[names[2]];
+            Assert.Equal(epoch.Loss, sum, 1e-4 * epoch.Loss);
+
+            var csv = File.ReadAllLines(Path.Combine(ecsRun, "metrics.csv"));
+            Assert.Equal(2, csv.Length);
+            var header = csv[0].Split(',');
+            var row = csv[1].Split(',');
+            Assert.Equal(header.Length, row.Length);
+            foreach (string name in names)
+            {
+                int column = Array.IndexOf(header, name);
+                Assert.True(column >= 0, $"metrics.csv has no {name} column: {csv[0]}");
+                double logged = double.Parse(row[column], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(terms[name], logged, 1e-5 * terms[name]);
+            }
+            var json = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(Path.Combine(ecsRun, "metrics.jsonl")))).RootElement;
+            foreach (string name in names) Assert.Equal(terms[name], json.GetProperty(name).GetDouble(), 1e-9);
+            Assert.Equal(epoch.Loss, json.GetProperty("loss").GetDouble());
+
+            var plain = new ClassifierTrainer(TinyOptions(epochs: 1), source, null, plainRun).Train();
+            Assert.Empty(Assert.Single(plain.Epochs).Terms);
+            Assert.Equal("epoch,step,loss,validation_metric,validation,images_per_second,seconds,learning_rate", File.ReadLines(Path.Combine(plainRun, "metrics.csv")).First());
+        }
+        finally
+        {
+            Directory.Delete(ecsRun, recursive: true);
+            Directory.Delete(plainRun, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Unreadable_samples_are_skipped_and_reported_or_stop_the_run()
     {
         string run = RunDirectory();

@@ -14,8 +14,9 @@ public sealed class ErasedCamSupervision
     /// <summary>Added to absent classes' scores so that the softmax of the ECS loss ranges over background and the image's classes only.</summary>
     private const float AbsentClassOffset = -1e4f;
 
-    private ErasedCamSupervision(Value erasingMask, Value erasedImage, CamClassifier erasedNetwork, Value targets, Value loss, Value objective)
+    private ErasedCamSupervision(Value erasingMask, Value erasedImage, CamClassifier erasedNetwork, Value targets, Value loss, Value erasedClassificationLoss, Value objective)
     {
+        ErasedClassificationLoss = erasedClassificationLoss;
         ErasingMask = erasingMask;
         ErasedImage = erasedImage;
         ErasedNetwork = erasedNetwork;
@@ -39,6 +40,9 @@ public sealed class ErasedCamSupervision
     /// <summary>The unweighted ECS loss, a scalar.</summary>
     public Value Loss { get; }
 
+    /// <summary>The erased image's unweighted multi-label soft margin loss, a scalar (in <see cref="Objective"/> only when weighted).</summary>
+    public Value ErasedClassificationLoss { get; }
+
     /// <summary>
     /// What ECS adds to the classification loss: <see cref="ErasedCamSupervisionOptions.Weight"/> times <see cref="Loss"/>, plus
     /// <see cref="ErasedCamSupervisionOptions.ErasedClassificationWeight"/> times the erased image's multi-label soft margin loss.
@@ -60,10 +64,10 @@ public sealed class ErasedCamSupervision
         var erasedCam = g.StopGradient(NormalizedCam(g, erasedNetwork.ClassMaps, labels));
         var targets = g.StopGradient(ReliableTargets(g, cam, erasedCam, options));
         var loss = SupervisionLoss(g, network.ClassMaps, labels, targets);
+        var erasedClassification = Losses.MultiLabelSoftMargin(g, erasedNetwork.Logits, labels);
         var objective = loss * options.Weight;
-        if (options.ErasedClassificationWeight > 0)
-            objective += Losses.MultiLabelSoftMargin(g, erasedNetwork.Logits, labels) * options.ErasedClassificationWeight;
-        return new ErasedCamSupervision(mask, erased, erasedNetwork, targets, loss, objective);
+        if (options.ErasedClassificationWeight > 0) objective += erasedClassification * options.ErasedClassificationWeight;
+        return new ErasedCamSupervision(mask, erased, erasedNetwork, targets, loss, erasedClassification, objective);
     }
 
     /// <summary>

@@ -60,6 +60,9 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
 
     public const string CheckpointFile = TrainingLoop.CheckpointFile;
 
+    /// <summary>Metrics columns of an ECS run: the original image's soft margin loss, ECS's reliable-pixel cross-entropy, the erased image's soft margin loss.</summary>
+    public const string ClassificationTerm = "classification_loss", EcsTerm = "ecs_loss", ErasedClassificationTerm = "erased_classification_loss";
+
     public IProgress<TrainingProgress>? Progress { get; init; }
 
     /// <summary>Initial weights to load (e.g. from a pretrained ONNX ResNet): name -> tensor; names that match are loaded.</summary>
@@ -77,11 +80,19 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
         var image = g.Input("image", DataType.Float, [batch, 3, crop, crop]);
         var labels = g.Input("labels", DataType.Float, [batch, network.Classes]);
         var net = CamClassifier.Build(g, image, network);
-        var loss = Losses.MultiLabelSoftMargin(g, net.Logits, labels);
-        if (_options.Ecs is { } ecs) loss += ErasedCamSupervision.Build(g, net, labels, ecs).Objective;
+        var classification = Losses.MultiLabelSoftMargin(g, net.Logits, labels);
+        var loss = classification;
+        var terms = new List<(string, Value)>();
+        if (_options.Ecs is { } ecs)
+        {
+            var supervision = ErasedCamSupervision.Build(g, net, labels, ecs);
+            loss += supervision.Objective;
+            // Unweighted, so that runs with other weights compare: loss = classification + w ecs + w_erased erased_classification.
+            terms.AddRange([(ClassificationTerm, classification), (EcsTerm, supervision.Loss), (ErasedClassificationTerm, supervision.ErasedClassificationLoss)]);
+        }
         // ACoL: head B's loss on the features erased by the labelled classes' head-A maps, summed with head A's (the paper's L_A + L_B).
         if (net.ErasingHead is not null) loss += Losses.MultiLabelSoftMargin(g, net.ErasedLogits(g, labels), labels);
-        var spec = TrainingGraph.Append(g, loss, net.RunningStatUpdates);
+        var spec = TrainingGraph.Append(g, loss, net.RunningStatUpdates, terms);
         var parameters = new ParameterStore(g);
         if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, _options.Sgd.Epochs, Progress);
 

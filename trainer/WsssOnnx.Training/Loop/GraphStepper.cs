@@ -28,15 +28,20 @@ internal sealed class GraphStepper : IDisposable
             _inputs.Add(f is not null ? SessionInput.Create(name, f) : SessionInput.Create(name, i!));
         foreach (var (name, tensor) in parameters.Tensors)
             if (declared.Contains(name)) _inputs.Add(SessionInput.Create(name, tensor));
-        _outputs = [spec.LossOutput, .. spec.GradientOutputs, .. spec.RunningStats.Select(r => r.Output)];
+        _outputs = [spec.LossOutput, .. spec.GradientOutputs, .. spec.RunningStats.Select(r => r.Output), .. spec.Terms];
+        Terms = new float[spec.Terms.Count];
     }
 
-    /// <summary>One optimisation step on the batch currently in the bound buffers; returns the loss.</summary>
+    /// <summary>The loss terms of the last step, in the order of <see cref="TrainingGraphSpec.Terms"/>.</summary>
+    public float[] Terms { get; }
+
+    /// <summary>One optimisation step on the batch currently in the bound buffers; returns the loss (its terms are in <see cref="Terms"/>).</summary>
     public float Step(SgdMomentum optimizer, Func<string, float> learningRate)
     {
         using var result = _session.Run(_inputs, _outputs);
         float loss = result.Span<float>(_spec.LossOutput)[0];
         if (!float.IsFinite(loss)) throw new TrainingDivergedException(loss);
+        for (int i = 0; i < Terms.Length; i++) Terms[i] = result.Span<float>(_spec.Terms[i])[0];
         for (int i = 0; i < _spec.Parameters.Count; i++)
         {
             string name = _spec.Parameters[i];

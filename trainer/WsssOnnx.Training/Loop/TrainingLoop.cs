@@ -83,6 +83,7 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
             var epochWatch = Stopwatch.StartNew();
             var order = SampleSeed.Permutation(options.Seed, epoch, train.Count);
             double lossSum = 0;
+            var termSums = new double[spec.Terms.Count];
             int e = epoch;
             var staged = Task.Run(() => Stage(task, order, 0, e, cancellation));
             for (int s = 0; s < stepsPerEpoch; s++)
@@ -101,6 +102,7 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
                 task.BeforeStep(parameters);
                 float loss = stepper.Step(optimizer, name => name.StartsWith(task.HeadPrefix, StringComparison.Ordinal) ? lr * options.HeadLearningRateMultiplier : lr);
                 lossSum += loss;
+                for (int t = 0; t < termSums.Length; t++) termSums[t] += stepper.Terms[t];
                 stepsRun++;
                 double rate = stepsRun * batch / watch.Elapsed.TotalSeconds;
                 progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, step + 1, totalSteps, loss, rate, TimeSpan.FromSeconds((totalSteps - step - 1) * batch / Math.Max(rate, 1e-9))));
@@ -109,7 +111,10 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
             double trainSeconds = epochWatch.Elapsed.TotalSeconds;
             var validation = task.Validate(parameters, Problems, cancellation);
             var metrics = new EpochMetrics(epoch + 1, (epoch + 1) * stepsPerEpoch, lossSum / stepsPerEpoch, validation?.Value, validation?.Name ?? "",
-                stepsPerEpoch * batch / trainSeconds, epochWatch.Elapsed.TotalSeconds, schedule.At((epoch + 1) * stepsPerEpoch - 1));
+                stepsPerEpoch * batch / trainSeconds, epochWatch.Elapsed.TotalSeconds, schedule.At((epoch + 1) * stepsPerEpoch - 1))
+            {
+                Terms = [.. spec.Terms.Select((name, t) => (name, termSums[t] / stepsPerEpoch))],
+            };
             history.Add(metrics);
             log.Append(metrics);
             parameters.SaveCheckpoint(checkpoint, optimizer.Velocity, new Dictionary<string, string>
@@ -118,7 +123,8 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
                 ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
             });
             progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, (epoch + 1) * stepsPerEpoch, totalSteps, metrics.Loss, metrics.ImagesPerSecond, TimeSpan.Zero,
-                $"epoch {epoch + 1}: loss {metrics.Loss:F4}" + (validation is { } v ? $", {v.Name} {v.Value:F3}" : "")));
+                $"epoch {epoch + 1}: loss {metrics.Loss:F4}" + string.Concat(metrics.Terms.Select(t => $" ({t.Name} {t.Value:F4})")) +
+                (validation is { } v ? $", {v.Name} {v.Value:F3}" : "")));
             if (stopAfterEpoch is { } stop && epoch + 1 >= stop) break;
         }
         return history;
