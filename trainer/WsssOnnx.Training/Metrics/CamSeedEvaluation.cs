@@ -7,6 +7,15 @@ namespace WsssOnnx.Training.Metrics;
 /// <summary>Seed quality of CAM or AdvCAM maps on a labelled split: mIoU at the default background threshold and at the best one of a sweep.</summary>
 public sealed record CamSeedScores(double MeanIoUAtDefault, float DefaultThreshold, double BestMeanIoU, float BestThreshold, ConfusionMatrix AtDefault, int Images)
 {
+    /// <summary>The best threshold is the sweep's lowest or highest, so the maps' own best may lie beyond the grid.</summary>
+    public bool BestAtSweepEdge { get; init; }
+
+    /// <summary>A warning line for a best threshold on the sweep's edge, naming <paramref name="maps"/> (e.g. "CAM"); null otherwise.</summary>
+    public string? EdgeWarning(string maps) => !BestAtSweepEdge ? null :
+        $"warning: {maps}'s best seed threshold {BestThreshold} is the {(BestThreshold == CamSeedEvaluation.SweepThresholds[0] ? "lowest" : "highest")} " +
+        $"the sweep tries ({CamSeedEvaluation.SweepThresholds[0]} to {CamSeedEvaluation.SweepThresholds[^1]}); the maps' own best may lie beyond it " +
+        "(inspect with relabel --save-maps and eval --maps; --threshold overrides it at inference)";
+
     /// <summary>How much of the objects the seeds cover: mean over foreground classes of TP / ground-truth pixels.</summary>
     public double ForegroundCoverage => MeanOverForeground(c => (double)AtDefault.TruePositives(c) / AtDefault.GroundTruthPixels(c));
 
@@ -23,10 +32,11 @@ public sealed record CamSeedScores(double MeanIoUAtDefault, float DefaultThresho
 public static class CamSeedEvaluation
 {
     /// <summary>
-    /// The reference's evaluation grid 0.05, 0.10, ..., 0.50, preceded by 0.005, 0.01, ..., 0.04: an ImageNet-pretrained
-    /// classifier's maps are so peaked that its best seed threshold lies below 0.05 (docs/studies.md).
+    /// The reference's evaluation grid 0.05, 0.10, ..., 0.50, preceded by 0.005, 0.01, ..., 0.04 (an ImageNet-pretrained
+    /// classifier's maps are so peaked that its best seed threshold lies below 0.05, docs/studies.md) and continued to 0.95
+    /// (ACoL's fused maps measured best near 0.65; broad localisers want more).
     /// </summary>
-    public static IReadOnlyList<float> SweepThresholds { get; } = [0.005f, 0.01f, 0.02f, 0.03f, 0.04f, .. Enumerable.Range(1, 10).Select(i => i * 0.05f)];
+    public static IReadOnlyList<float> SweepThresholds { get; } = [0.005f, 0.01f, 0.02f, 0.03f, 0.04f, .. Enumerable.Range(1, 19).Select(i => (float)Math.Round(i * 0.05, 2))];
 
     /// <summary>
     /// Seeds from the package's multi-scale class maps (CAM or AdvCAM, as <paramref name="parameters"/> say) of the first
@@ -38,10 +48,8 @@ public static class CamSeedEvaluation
         IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxImages);
-        float defaultThreshold = parameters.BackgroundThreshold;
-        int classCount = source.Classes.Count + 1;
-        var matrices = SweepThresholds.Append(defaultThreshold).Distinct().ToDictionary(t => t, _ => new ConfusionMatrix(classCount));
-        int images = 0, count = Math.Min(source.Count, maxImages);
+        var sweep = new SeedThresholdSweep(source.Classes.Count + 1, parameters.BackgroundThreshold);
+        int count = Math.Min(source.Count, maxImages);
         for (int i = 0; i < count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -49,14 +57,10 @@ public static class CamSeedEvaluation
             if (sample.Mask is not null)
             {
                 var classes = Enumerable.Range(0, sample.Labels.Length).Where(c => sample.Labels[c] > 0.5f).ToArray();
-                var maps = pipeline.Maps(sample.Image, classes, parameters, cancellation);
-                foreach (var (threshold, matrix) in matrices) matrix.Accumulate(PackagePipeline.Seeds(maps, threshold), sample.Mask);
-                images++;
+                sweep.Add(pipeline.Maps(sample.Image, classes, parameters, cancellation), sample.Mask);
             }
             progress?.Report(i + 1);
         }
-        // The best is the sweep's (the first on ties), never the default unless it is on the grid.
-        float best = SweepThresholds.MaxBy(t => matrices[t].MeanIntersectionOverUnion);
-        return new CamSeedScores(matrices[defaultThreshold].MeanIntersectionOverUnion, defaultThreshold, matrices[best].MeanIntersectionOverUnion, best, matrices[defaultThreshold], images);
+        return sweep.Scores();
     }
 }

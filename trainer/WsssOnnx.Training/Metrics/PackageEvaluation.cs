@@ -45,6 +45,7 @@ public static class PackageEvaluation
         log.WriteLine($"CAM seed mIoU {cam.MeanIoUAtDefault:F3} at threshold {cam.DefaultThreshold}, best {cam.BestMeanIoU:F3} at {cam.BestThreshold}; " +
             $"objects covered {cam.ForegroundCoverage:P1}, precision {cam.ForegroundPrecision:P1}");
         log.WriteLine(cam.AtDefault.ToTable(["background", .. validation.Classes]));
+        if (cam.EdgeWarning("CAM") is { } camWarning) log.WriteLine(camWarning);
 
         float advCamThreshold = MeasureAdvCam(pipeline, validation, thresholdImages, metrics, log) ?? cam.BestThreshold;
 
@@ -115,6 +116,7 @@ public static class PackageEvaluation
         metrics["advcam_seed_best_threshold"] = seeds.BestThreshold;
         metrics["advcam_seed_images"] = seeds.Images;
         log.WriteLine($"AdvCAM seed mIoU {seeds.MeanIoUAtDefault:F3} at threshold {seeds.DefaultThreshold}, best {seeds.BestMeanIoU:F3} at {seeds.BestThreshold} ({seeds.Images} images)");
+        if (seeds.EdgeWarning("AdvCAM") is { } warning) log.WriteLine(warning);
         return seeds.BestThreshold;
     }
 }
