@@ -19,6 +19,16 @@ public static class AdversarialLosses
     public static Value Discriminator(GraphBuilder g, Value fakeLogits, Value realLogits) =>
         g.ReduceMean(g.Softplus(fakeLogits), AllAxes(fakeLogits), keepDims: false) + g.ReduceMean(g.Softplus(g.Neg(realLogits)), AllAxes(realLogits), keepDims: false);
 
+    /// <summary>
+    /// L_D with pixel weights [N, 1, H, W] (0 leaves a pixel out: the official code's ignored label 255, or a batch slot
+    /// that holds no ground truth): Σ w_f softplus(z_fake) / max(Σ w_f, 1) + Σ w_r softplus(-z_real) / max(Σ w_r, 1).
+    /// </summary>
+    public static Value Discriminator(GraphBuilder g, Value fakeLogits, Value realLogits, Value fakeWeights, Value realWeights) =>
+        WeightedMean(g, g.Softplus(fakeLogits), fakeWeights) + WeightedMean(g, g.Softplus(g.Neg(realLogits)), realWeights);
+
+    /// <summary>Σ w x / max(Σ w, 1) over every element: the mean over the weighted pixels, 0 when none has weight.</summary>
+    public static Value WeightedMean(GraphBuilder g, Value x, Value weights) => g.SumAll(x * weights) / g.Clip(g.SumAll(weights), 1f, null);
+
     /// <summary>L_adv (eq. 3) for the segmenter: fool D on its prediction, the mean of -log D = softplus(-z).</summary>
     public static Value Adversarial(GraphBuilder g, Value fakeLogits) =>
         g.ReduceMean(g.Softplus(g.Neg(fakeLogits)), AllAxes(fakeLogits), keepDims: false);

@@ -17,8 +17,11 @@ public static class ConfidenceDiscriminator
     /// <summary>leaky_a(x) = max(x, a x) for 0 &lt; a &lt; 1, written Relu(x) - a Relu(-x) so that its gradient is Relu's.</summary>
     public static Value LeakyRelu(GraphBuilder g, Value x, float slope = 0.2f) => g.Relu(x) - g.Relu(g.Neg(x)) * slope;
 
-    /// <summary>The confidence logits [N, 1, H, W] of <paramref name="probabilities"/> (static H and W).</summary>
-    public static Value Build(GraphBuilder g, Value probabilities, int width = 64, int seed = 0)
+    /// <summary>
+    /// The confidence logits [N, 1, H, W] of <paramref name="probabilities"/> (static H and W). <paramref name="trainable"/>
+    /// false: the segmenter's step, where gradients flow through the discriminator to its input but not to its weights.
+    /// </summary>
+    public static Value Build(GraphBuilder g, Value probabilities, int width = 64, int seed = 0, bool trainable = true)
     {
         if (probabilities.Rank != 4 || !probabilities.IsStatic)
             throw new ArgumentException($"the discriminator needs a static NCHW probability map; got {probabilities}", nameof(probabilities));
@@ -32,8 +35,8 @@ public static class ConfidenceDiscriminator
             {
                 using (g.Scope($"conv{i + 1}"))
                 {
-                    var w = g.Parameter("weight", Initializers.TorchConvDefault(rng, channels[i], x.Shape[1], 4, 4));
-                    var b = g.Parameter("bias", HostTensor<float>.Zeros(channels[i]));
+                    var w = g.Parameter("weight", Initializers.TorchConvDefault(rng, channels[i], x.Shape[1], 4, 4), trainable);
+                    var b = g.Parameter("bias", HostTensor<float>.Zeros(channels[i]), trainable);
                     x = g.Conv(x, w, b, strides: [2, 2], pads: [1, 1, 1, 1]);
                 }
                 if (i < channels.Length - 1) x = LeakyRelu(g, x);

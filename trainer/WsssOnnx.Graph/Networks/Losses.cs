@@ -46,12 +46,21 @@ public static class Losses
             throw new ArgumentException($"ignoreIndex {ignoreIndex} is a class index (the scores have {classes} classes)", nameof(ignoreIndex));
 
         var logProbabilities = g.LogSoftmax(scores, 1);
-        var classIndex = g.Constant(new HostTensor<long>([.. Enumerable.Range(0, (int)classes).Select(c => (long)c)], 1, classes, 1, 1));
-        var oneHot = g.Cast(g.Equal(g.Unsqueeze(labels, 1), classIndex), DataType.Float);  // [N, K, h, w]
+        var oneHot = OneHot(g, labels, classes);
         var ignore = g.Constant(new HostTensor<long>([ignoreIndex]));
         var valid = g.Cast(g.Not(g.Equal(labels, ignore)), DataType.Float);
         var count = g.Clip(g.SumAll(valid), 1f, null);
         return -g.SumAll(oneHot * logProbabilities) / count;
+    }
+
+    /// <summary>
+    /// The one-hot float map [N, K, h, w] of int64 labels [N, h, w]: labels == [0 .. K-1] broadcast over a [1, K, 1, 1]
+    /// constant, so a label outside [0, K) (the ignored 255) is all zeros.
+    /// </summary>
+    public static Value OneHot(GraphBuilder g, Value labels, long classes)
+    {
+        var classIndex = g.Constant(new HostTensor<long>([.. Enumerable.Range(0, (int)classes).Select(c => (long)c)], 1, classes, 1, 1));
+        return g.Cast(g.Equal(g.Unsqueeze(labels, 1), classIndex), DataType.Float);
     }
 
     /// <summary>

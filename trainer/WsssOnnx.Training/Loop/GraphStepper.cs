@@ -17,9 +17,13 @@ internal sealed class GraphStepper : IDisposable
     private readonly ParameterStore _parameters;
     private readonly List<SessionInput> _inputs = [];
     private readonly string[] _outputs;
+    private readonly IReadOnlyList<(string Name, HostTensor<float> Target)> _copied;
 
-    public GraphStepper(GraphBuilder graph, TrainingGraphSpec spec, ParameterStore parameters, IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> batchInputs, int threads)
+    /// <param name="copiedOutputs">Further float outputs copied after every step into these tensors (e.g. the predictions a second network trains on).</param>
+    public GraphStepper(GraphBuilder graph, TrainingGraphSpec spec, ParameterStore parameters, IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> batchInputs,
+        int threads, IReadOnlyList<(string Name, HostTensor<float> Target)>? copiedOutputs = null)
     {
+        _copied = copiedOutputs ?? [];
         _spec = spec;
         _parameters = parameters;
         _session = ModelSession.Load(graph.ToBytes(parametersAsInputs: true), graph.Name, new SessionConfig { IntraOpThreads = threads, WarmUp = false });
@@ -28,7 +32,7 @@ internal sealed class GraphStepper : IDisposable
             _inputs.Add(f is not null ? SessionInput.Create(name, f) : SessionInput.Create(name, i!));
         foreach (var (name, tensor) in parameters.Tensors)
             if (declared.Contains(name)) _inputs.Add(SessionInput.Create(name, tensor));
-        _outputs = [spec.LossOutput, .. spec.GradientOutputs, .. spec.RunningStats.Select(r => r.Output), .. spec.Terms];
+        _outputs = [spec.LossOutput, .. spec.GradientOutputs, .. spec.RunningStats.Select(r => r.Output), .. spec.Terms, .. _copied.Select(c => c.Name)];
         Terms = new float[spec.Terms.Count];
     }
 
@@ -36,7 +40,7 @@ internal sealed class GraphStepper : IDisposable
     public float[] Terms { get; }
 
     /// <summary>One optimisation step on the batch currently in the bound buffers; returns the loss (its terms are in <see cref="Terms"/>).</summary>
-    public float Step(SgdMomentum optimizer, Func<string, float> learningRate)
+    public float Step(IParameterOptimizer optimizer, Func<string, float> learningRate)
     {
         using var result = _session.Run(_inputs, _outputs);
         float loss = result.Span<float>(_spec.LossOutput)[0];
@@ -49,6 +53,8 @@ internal sealed class GraphStepper : IDisposable
         }
         foreach (var update in _spec.RunningStats)
             result.Span<float>(update.Output).CopyTo(_parameters.Tensors[update.Parameter].Span);
+        foreach (var (name, target) in _copied)
+            result.Span<float>(name).CopyTo(target.Span);
         return loss;
     }
 

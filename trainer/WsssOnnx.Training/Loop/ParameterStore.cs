@@ -14,6 +14,9 @@ public sealed class ParameterStore
 {
     private const string VelocityPrefix = "velocity/";
 
+    /// <summary>Tensors a checkpoint carries beside this network's (a second network's and its optimiser's: the adversarial discriminator).</summary>
+    private const string AuxiliaryPrefix = "auxiliary/";
+
     public ParameterStore(GraphBuilder graph) =>
         Tensors = graph.Parameters.ToDictionary(p => p.Name, p => graph.ParameterValue(p.Name), StringComparer.Ordinal);
 
@@ -47,25 +50,36 @@ public sealed class ParameterStore
         return matching.Count;
     }
 
-    /// <summary>Writes parameters, momentum and progress to <paramref name="path"/> (an ONNX TensorProto container).</summary>
-    public void SaveCheckpoint(string path, IReadOnlyDictionary<string, float[]> velocity, IReadOnlyDictionary<string, string> state)
+    /// <summary>
+    /// Writes parameters, momentum and progress to <paramref name="path"/> (an ONNX TensorProto container), with the
+    /// <paramref name="auxiliary"/> tensors of what trains beside this network, which loading hands back apart.
+    /// </summary>
+    public void SaveCheckpoint(string path, IReadOnlyDictionary<string, float[]> velocity, IReadOnlyDictionary<string, string> state,
+        IReadOnlyDictionary<string, HostTensor<float>>? auxiliary = null)
     {
         var graph = new GraphProto { Name = "checkpoint" };
         foreach (var (name, t) in Tensors) graph.Initializer.Add(TensorProtoWriter.Write(t, name));
         foreach (var (name, v) in velocity) graph.Initializer.Add(TensorProtoWriter.Write(new HostTensor<float>(v, Tensors[name].Shape), VelocityPrefix + name));
+        foreach (var (name, t) in auxiliary ?? new Dictionary<string, HostTensor<float>>()) graph.Initializer.Add(TensorProtoWriter.Write(t, AuxiliaryPrefix + name));
         var model = new ModelProto { IrVersion = GraphBuilder.IrVersion, ProducerName = "wsss-train checkpoint", Graph = graph };
         foreach (var (k, v) in state) model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
         ModelFile.Write(model, path);
     }
 
-    /// <summary>Loads a checkpoint written by <see cref="SaveCheckpoint"/>; returns the momentum buffers and the saved state.</summary>
-    public (Dictionary<string, float[]> Velocity, Dictionary<string, string> State) LoadCheckpoint(string path)
+    /// <summary>
+    /// Loads a checkpoint written by <see cref="SaveCheckpoint"/>; returns the momentum buffers, the saved state and the
+    /// auxiliary tensors (empty when none were saved; export reads the network alone).
+    /// </summary>
+    public (Dictionary<string, float[]> Velocity, Dictionary<string, string> State, Dictionary<string, HostTensor<float>> Auxiliary) LoadCheckpoint(string path)
     {
         var model = ModelFile.Read(path);
         var all = ModelFile.FloatInitializers(model);
-        Load(all.Where(kv => !kv.Key.StartsWith(VelocityPrefix, StringComparison.Ordinal)).ToDictionary(), requireAll: true);
+        static bool Own(string name) => !name.StartsWith(VelocityPrefix, StringComparison.Ordinal) && !name.StartsWith(AuxiliaryPrefix, StringComparison.Ordinal);
+        Load(all.Where(kv => Own(kv.Key)).ToDictionary(), requireAll: true);
         var velocity = all.Where(kv => kv.Key.StartsWith(VelocityPrefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key[VelocityPrefix.Length..], kv => kv.Value.Data, StringComparer.Ordinal);
-        return (velocity, model.MetadataProps.ToDictionary(p => p.Key, p => p.Value));
+        var auxiliary = all.Where(kv => kv.Key.StartsWith(AuxiliaryPrefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[AuxiliaryPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+        return (velocity, model.MetadataProps.ToDictionary(p => p.Key, p => p.Value), auxiliary);
     }
 }

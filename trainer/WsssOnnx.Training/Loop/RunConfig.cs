@@ -37,6 +37,9 @@ public sealed record RunConfig
     /// <summary>How many images <see cref="PixelLabels"/> lists.</summary>
     public int? PixelLabelledImages { get; init; }
 
+    /// <summary>A segmenter run trained adversarially (Hung et al.) beside its cross-entropy: the settings; null (absent): without.</summary>
+    public AdversarialTrainingOptions? Adversarial { get; init; }
+
     public int CropSize { get; init; }
 
     public int Epochs { get; init; }

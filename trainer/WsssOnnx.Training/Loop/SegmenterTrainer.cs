@@ -49,9 +49,15 @@ public sealed record SegmenterTrainingOptions
     /// <summary>SEC's or DSRG's losses and their settings; null: pixel cross-entropy on the pseudo-labels.</summary>
     public SegmenterLossOptions? Loss { get; init; }
 
+    /// <summary>Hung et al.'s adversarial training beside the cross-entropy (<see cref="SegmenterTrainer.UsesGroundTruth"/> says which images have ground truth); null: none.</summary>
+    public AdversarialTrainingOptions? Adversarial { get; init; }
+
     public SegmenterTrainingOptions Validate()
     {
         Loss?.Validate();
+        Adversarial?.Validate();
+        if (Adversarial is not null && Loss is not null)
+            throw new ArgumentException($"adversarial training adds to pixel cross-entropy; it does not combine with the {Loss.Loss} loss", nameof(Adversarial));
         Sgd.Validate();
         // DeepLab-v3's image-pooling branch normalises one value per image and channel: batch statistics need two images.
         if (Network.Head == DeepLabHead.DeepLabV3 && Network.HeadBatchNormMode == BatchNormMode.Training && Sgd.BatchSize < 2)
@@ -63,7 +69,11 @@ public sealed record SegmenterTrainingOptions
 }
 
 /// <summary>Outcome of a segmenter run.</summary>
-public sealed record SegmenterTrainingResult(IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<string> Problems, ParameterStore Parameters, DeepLabOptions Network);
+public sealed record SegmenterTrainingResult(IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<string> Problems, ParameterStore Parameters, DeepLabOptions Network)
+{
+    /// <summary>An adversarial run's discriminator as it ended (not exported); null otherwise.</summary>
+    public ParameterStore? Discriminator { get; init; }
+}
 
 /// <summary>
 /// Trains the DeepLab-style segmenter on (pseudo-)label maps: scores at stride 8 are upsampled bilinearly to the crop
@@ -76,6 +86,9 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
 
     /// <summary>Initial weights (e.g. an ImageNet backbone): name -> tensor; names and shapes that match are loaded.</summary>
     public IReadOnlyDictionary<string, HostTensor<float>>? InitialWeights { get; init; }
+
+    /// <summary>Whether a training image (by id) trains on its ground-truth mask; adversarial training needs it (its real examples, its weights).</summary>
+    public Func<string, bool>? UsesGroundTruth { get; init; }
 
     /// <summary>Computes the validation metric (name, value) for the current parameters; null: none.</summary>
     public Func<ParameterStore, DeepLabOptions, (string Name, double Value)>? Validation { get; init; }
@@ -108,6 +121,7 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
         var images = HostTensor<float>.Zeros(batch, 3, crop, crop);
         var cropLabels = HostTensor<long>.Zeros(batch, crop, crop);
         if (options.Loss is { } seedLoss) return TrainWithSeedLosses(g, net, seedLoss, images, cropLabels, resume, stopAfterEpoch, cancellation);
+        if (options.Adversarial is { } adversarial) return TrainAdversarially(g, net, labels, adversarial, images, cropLabels, resume, stopAfterEpoch, cancellation);
 
         var scores = g.ResizeBilinear(net.Scores, crop, crop);
         var spec = TrainingGraph.Append(g, Losses.CrossEntropy(g, scores, labels), net.RunningStatUpdates);
@@ -159,23 +173,105 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
     }
 
     /// <summary>
+    /// Hung et al.'s adversarial semi-supervised training: every step the segmenter's loss is the pixel cross-entropy (on
+    /// ground truth or pseudo-labels) + lambda_adv L_adv, -log D of its softmax prediction (lambda_adv 0.01 on ground-truth
+    /// images, 0.001 on the others) + lambda_semi L_semi, the cross-entropy to its own argmax on the pixels of images without
+    /// ground truth where D > T_semi; the discriminator, a constant here (its weights are inputs), then takes its own
+    /// step on that prediction (<see cref="AdversarialSupervision"/>). All at the crop's resolution, as the official code.
+    /// </summary>
+    private SegmenterTrainingResult TrainAdversarially(GraphBuilder g, DeepLabSegmenter net, Value labels, AdversarialTrainingOptions adversarial,
+        HostTensor<float> images, HostTensor<long> cropLabels, bool resume, int? stopAfterEpoch, CancellationToken cancellation)
+    {
+        var usesGroundTruth = UsesGroundTruth ?? throw new InvalidOperationException("adversarial training needs UsesGroundTruth: which images have ground-truth masks");
+        var network = net.Options;
+        int batch = (int)images.Shape[0], crop = options.Augmentation.CropSize;
+        int totalSteps = train.Count / batch * options.Sgd.Epochs;
+        var groundTruthImages = Enumerable.Range(0, train.Count).Where(i => usesGroundTruth(train.IdOf(i))).ToList();
+
+        var labelled = g.Reshape(g.Input(AdversarialDiscriminator.GroundTruth, DataType.Float, [batch]), batch, 1, 1, 1);
+        var unlabelled = g.Scalar(1f) - labelled;
+        var semiWeight = g.SumAll(g.Input(AdversarialSupervision.SemiWeightInput, DataType.Float, [1]));
+        var scores = g.ResizeBilinear(net.Scores, crop, crop);
+        var probabilities = g.Softmax(scores, 1);
+        var confidence = ConfidenceDiscriminator.Build(g, probabilities, adversarial.DiscriminatorWidth, network.Seed, trainable: false);
+        // The official code's L_adv leaves out the 255 pixels of ground-truth maps and counts every pixel of the others.
+        var counted = labelled * AdversarialDiscriminator.Counted(g, labels) + unlabelled;
+        var fooling = g.Softplus(g.Neg(confidence)); // -log D = softplus(-z)
+        var adversarialLoss = AdversarialLosses.WeightedMean(g, fooling, counted);
+        // sum_p lambda(p) [counted] (-log D(p)) / sum_p [counted], lambda(p) the weight of p's image
+        var lambda = labelled * adversarial.AdversarialWeight + unlabelled * adversarial.UnlabelledAdversarialWeight;
+        var weightedAdversarial = g.SumAll(fooling * counted * lambda) / g.Clip(g.SumAll(counted), 1f, null);
+        // I(D > T_semi) on the images without ground truth only
+        var confident = AdversarialLosses.ConfidenceMask(g, confidence, adversarial.SemiThreshold) * unlabelled;
+        var selfTaught = AdversarialLosses.SelfTaught(g, scores, confident);
+        var confidentFraction = g.SumAll(confident) / g.Clip(g.SumAll(unlabelled) * (float)(crop * crop), 1f, null);
+        var crossEntropy = Losses.CrossEntropy(g, scores, labels);
+        var total = crossEntropy + weightedAdversarial + semiWeight * selfTaught;
+        var spec = TrainingGraph.Append(g, total, net.RunningStatUpdates,
+            [("cross_entropy_loss", crossEntropy), ("adversarial_loss", adversarialLoss), ("self_taught_loss", selfTaught), ("confident_fraction", confidentFraction)]);
+        g.Output(probabilities, AdversarialDiscriminator.Probabilities);
+        var parameters = new ParameterStore(g);
+        // The discriminator's weights are its own store's, fed as inputs; the segmenter's store and checkpoint hold its own only.
+        foreach (var name in parameters.Tensors.Keys.Where(k => k.StartsWith(ConfidenceDiscriminator.ParameterPrefix, StringComparison.Ordinal)).ToList())
+            parameters.Tensors.Remove(name);
+        if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, options.Sgd.Epochs, Progress);
+
+        var groundTruth = HostTensor<float>.Zeros(batch);
+        using var supervision = new AdversarialSupervision(adversarial, network.Classes, cropLabels, groundTruth, train, options.Augmentation, groundTruthImages,
+            options.Sgd.Seed, totalSteps, options.Sgd.Threads);
+        Progress?.Report(new TrainingProgress(0, options.Sgd.Epochs, 0, totalSteps, double.NaN, 0, TimeSpan.Zero,
+            $"adversarial training: {groundTruthImages.Count} of {train.Count} images with ground truth as the discriminator's real examples; self-taught loss from step {supervision.SemiStart}"));
+        var loop = new TrainingLoop(options.Sgd with { BatchSize = batch }, train, runDirectory, Progress);
+        var task = new Task(this, network, images, cropLabels, adversarial: (supervision, groundTruth, usesGroundTruth));
+        var history = loop.Run(g, spec, parameters, task, resume, stopAfterEpoch, cancellation);
+        return new SegmenterTrainingResult(history, loop.Problems, parameters, network) { Discriminator = supervision.Discriminator.Parameters };
+    }
+
+    /// <summary>
     /// One segmenter step's data. With <paramref name="supervision"/> (SEC, DSRG) the crop's labels are staged only, the
     /// image labels go with them, and the seed labels and CRF target are computed before each step.
     /// </summary>
     private sealed class Task(SegmenterTrainer owner, DeepLabOptions network, HostTensor<float> images, HostTensor<long> labels,
-        HostTensor<float>? imageLabels = null, SeedSupervision? supervision = null) : ITrainingTask
+        HostTensor<float>? imageLabels = null, SeedSupervision? supervision = null,
+        (AdversarialSupervision Supervision, HostTensor<float> GroundTruth, Func<string, bool> UsesGroundTruth)? adversarial = null) : ITrainingTask
     {
         public string HeadPrefix => "aspp.";
 
-        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> BatchInputs { get; } = imageLabels is null
-            ? [("image", images, null), ("labels", null, labels)]
-            : [("image", images, null), ("labels", null, labels), ("image_labels", imageLabels, null)];
+        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> BatchInputs { get; } = (imageLabels, adversarial) switch
+        {
+            ({ } l, _) => [("image", images, null), ("labels", null, labels), ("image_labels", l, null)],
+            (_, { } a) => [("image", images, null), ("labels", null, labels), (AdversarialDiscriminator.GroundTruth, a.GroundTruth, null)],
+            _ => [("image", images, null), ("labels", null, labels)],
+        };
 
-        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> StepInputs { get; } = supervision is null
-            ? []
-            : [("seed_labels", null, supervision.SeedLabels), ("crf_target", supervision.CrfTarget, null)];
+        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> StepInputs { get; } = (supervision, adversarial) switch
+        {
+            ({ } s, _) => [("seed_labels", null, s.SeedLabels), ("crf_target", s.CrfTarget, null)],
+            (_, { } a) => a.Supervision.StepInputs,
+            _ => [],
+        };
 
-        public void BeforeStep(ParameterStore parameters) => supervision?.Compute(parameters);
+        public void BeforeStep(ParameterStore parameters, int step)
+        {
+            supervision?.Compute(parameters);
+            adversarial?.Supervision.BeforeStep(step);
+        }
+
+        public IReadOnlyList<(string Name, HostTensor<float> Target)> StepOutputs { get; } =
+            adversarial is { } a ? [(AdversarialDiscriminator.Probabilities, a.Supervision.Predictions)] : [];
+
+        public IReadOnlyList<string> AfterStepTerms { get; } = adversarial is null ? [] : [AdversarialSupervision.DiscriminatorLossTerm];
+
+        public void AfterStep(int step, Span<double> terms)
+        {
+            if (adversarial is { } a) terms[0] = a.Supervision.AfterStep(step);
+        }
+
+        public (IReadOnlyDictionary<string, HostTensor<float>> Tensors, IReadOnlyDictionary<string, string> State) CheckpointExtras() =>
+            adversarial is { } a ? a.Supervision.Discriminator.Checkpoint() : (new Dictionary<string, HostTensor<float>>(), new Dictionary<string, string>());
+
+        public void RestoreExtras(IReadOnlyDictionary<string, HostTensor<float>> tensors, IReadOnlyDictionary<string, string> state) =>
+            adversarial?.Supervision.Discriminator.Restore(tensors, state);
 
         public bool NeedsMask => true;
 
@@ -192,6 +288,7 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
                     throw new InvalidDataException($"{sample.Id}: {sample.Labels.Length} image labels for a segmenter of {foreground} foreground classes");
                 sample.Labels.CopyTo(((float[])stage[2]).AsSpan(slot * foreground, foreground));
             }
+            if (adversarial is { } a) ((float[])stage[2])[slot] = a.UsesGroundTruth(sample.Id) ? 1f : 0f;
         }
 
         public (string Name, double Value)? Validate(ParameterStore parameters, List<string> problems, CancellationToken cancellation) =>

@@ -27,8 +27,24 @@ internal interface ITrainingTask
     /// </summary>
     IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> StepInputs => [];
 
-    /// <summary>Fills <see cref="StepInputs"/> for the batch now in the bound buffers.</summary>
-    void BeforeStep(ParameterStore parameters) { }
+    /// <summary>Fills <see cref="StepInputs"/> for the batch now in the bound buffers before step <paramref name="step"/> (counted from 0 over the run).</summary>
+    void BeforeStep(ParameterStore parameters, int step) { }
+
+    /// <summary>Further graph outputs copied after every step into these tensors, for <see cref="AfterStep"/>.</summary>
+    IReadOnlyList<(string Name, HostTensor<float> Target)> StepOutputs => [];
+
+    /// <summary>The names of the terms <see cref="AfterStep"/> measures, logged after the training graph's own.</summary>
+    IReadOnlyList<string> AfterStepTerms => [];
+
+    /// <summary>Work after step <paramref name="step"/> on its <see cref="StepOutputs"/> (a second network's own step); writes <see cref="AfterStepTerms"/>' values.</summary>
+    void AfterStep(int step, Span<double> terms) { }
+
+    /// <summary>What trains beside the network (a second network and its optimiser), saved with the checkpoint: tensors and settings.</summary>
+    (IReadOnlyDictionary<string, HostTensor<float>> Tensors, IReadOnlyDictionary<string, string> State) CheckpointExtras() =>
+        (new Dictionary<string, HostTensor<float>>(), new Dictionary<string, string>());
+
+    /// <summary>Restores <see cref="CheckpointExtras"/> from a resumed checkpoint's auxiliary tensors and state.</summary>
+    void RestoreExtras(IReadOnlyDictionary<string, HostTensor<float>> tensors, IReadOnlyDictionary<string, string> state) { }
 
     /// <summary>The validation metric's name and value for the current parameters, or null without a validation set.</summary>
     (string Name, double Value)? Validate(ParameterStore parameters, List<string> problems, CancellationToken cancellation);
@@ -67,15 +83,18 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
         string checkpoint = Path.Combine(runDirectory, CheckpointFile);
         if (resume && File.Exists(checkpoint))
         {
-            var (velocity, state) = parameters.LoadCheckpoint(checkpoint);
+            var (velocity, state, auxiliary) = parameters.LoadCheckpoint(checkpoint);
             optimizer.Restore(velocity);
+            task.RestoreExtras(auxiliary, state);
             firstEpoch = int.Parse(state["epochs_done"], CultureInfo.InvariantCulture);
             log.TruncateAfter(firstEpoch);
             progress?.Report(new TrainingProgress(firstEpoch, options.Epochs, firstEpoch * stepsPerEpoch, totalSteps, double.NaN, 0, TimeSpan.Zero,
                 $"resumed from {checkpoint} after epoch {firstEpoch}"));
         }
 
-        using var stepper = new GraphStepper(graph, spec, parameters, [.. task.BatchInputs, .. task.StepInputs], options.Threads);
+        using var stepper = new GraphStepper(graph, spec, parameters, [.. task.BatchInputs, .. task.StepInputs], options.Threads, task.StepOutputs);
+        string[] termNames = [.. spec.Terms, .. task.AfterStepTerms];
+        var afterStepTerms = new double[task.AfterStepTerms.Count];
         var watch = Stopwatch.StartNew();
         int stepsRun = 0;
         for (int epoch = firstEpoch; epoch < options.Epochs; epoch++)
@@ -83,7 +102,7 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
             var epochWatch = Stopwatch.StartNew();
             var order = SampleSeed.Permutation(options.Seed, epoch, train.Count);
             double lossSum = 0;
-            var termSums = new double[spec.Terms.Count];
+            var termSums = new double[termNames.Length];
             int e = epoch;
             var staged = Task.Run(() => Stage(task, order, 0, e, cancellation));
             for (int s = 0; s < stepsPerEpoch; s++)
@@ -99,10 +118,12 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
                 }
                 int step = epoch * stepsPerEpoch + s;
                 float lr = schedule.At(step);
-                task.BeforeStep(parameters);
+                task.BeforeStep(parameters, step);
                 float loss = stepper.Step(optimizer, name => name.StartsWith(task.HeadPrefix, StringComparison.Ordinal) ? lr * options.HeadLearningRateMultiplier : lr);
+                task.AfterStep(step, afterStepTerms);
                 lossSum += loss;
-                for (int t = 0; t < termSums.Length; t++) termSums[t] += stepper.Terms[t];
+                for (int t = 0; t < stepper.Terms.Length; t++) termSums[t] += stepper.Terms[t];
+                for (int t = 0; t < afterStepTerms.Length; t++) termSums[stepper.Terms.Length + t] += afterStepTerms[t];
                 stepsRun++;
                 double rate = stepsRun * batch / watch.Elapsed.TotalSeconds;
                 progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, step + 1, totalSteps, loss, rate, TimeSpan.FromSeconds((totalSteps - step - 1) * batch / Math.Max(rate, 1e-9))));
@@ -113,15 +134,17 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
             var metrics = new EpochMetrics(epoch + 1, (epoch + 1) * stepsPerEpoch, lossSum / stepsPerEpoch, validation?.Value, validation?.Name ?? "",
                 stepsPerEpoch * batch / trainSeconds, epochWatch.Elapsed.TotalSeconds, schedule.At((epoch + 1) * stepsPerEpoch - 1))
             {
-                Terms = [.. spec.Terms.Select((name, t) => (name, termSums[t] / stepsPerEpoch))],
+                Terms = [.. termNames.Select((name, t) => (name, termSums[t] / stepsPerEpoch))],
             };
             history.Add(metrics);
             log.Append(metrics);
-            parameters.SaveCheckpoint(checkpoint, optimizer.Velocity, new Dictionary<string, string>
+            var (extraTensors, extraState) = task.CheckpointExtras();
+            var state = new Dictionary<string, string>(extraState)
             {
                 ["epochs_done"] = (epoch + 1).ToString(CultureInfo.InvariantCulture),
                 ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
-            });
+            };
+            parameters.SaveCheckpoint(checkpoint, optimizer.Velocity, state, extraTensors);
             progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, (epoch + 1) * stepsPerEpoch, totalSteps, metrics.Loss, metrics.ImagesPerSecond, TimeSpan.Zero,
                 $"epoch {epoch + 1}: loss {metrics.Loss:F4}" + string.Concat(metrics.Terms.Select(t => $" ({t.Name} {t.Value:F4})")) +
                 (validation is { } v ? $", {v.Name} {v.Value:F3}" : "")));

@@ -8,7 +8,7 @@ namespace WsssOnnx.Training.Optim;
 /// v = mu v + (g + wd theta); theta = theta - lr v. Each parameter belongs to a group with its own learning-rate
 /// multiplier (IRN trains the new head at 10x the backbone's rate).
 /// </summary>
-public sealed class SgdMomentum
+public sealed class SgdMomentum : IParameterOptimizer
 {
     private readonly Dictionary<string, float[]> _velocity = new(StringComparer.Ordinal);
 
