@@ -163,11 +163,12 @@ internal static class ExportCommand
         return 0;
     }
 
-    /// <summary>The segmenter run's choices the provenance records: its head and, semi-supervised, its pixel-labelled list.</summary>
+    /// <summary>The segmenter run's choices the provenance records: its head and, semi-supervised, its pixel-labelled list and adversarial settings.</summary>
     private static void AddSegmenterSettings(Dictionary<string, string> settings, RunConfig segmenter)
     {
         if (segmenter.Segmenter is { } network) settings["segmenter_head"] = TrainSegmenterCommand.NameOf(network.Head);
         if (segmenter.PixelLabels is { } list) settings["segmenter_pixel_labels"] = $"{list} ({segmenter.PixelLabelledImages} images)";
+        if (segmenter.Adversarial is { } adversarial) settings["segmenter_adversarial"] = AdversarialCommandOptions.Describe(adversarial);
     }
 
     internal static Dictionary<string, HostTensor<float>> LoadClassifier(string run, CamClassifierOptions network)

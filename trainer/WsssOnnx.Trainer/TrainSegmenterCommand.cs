@@ -31,6 +31,8 @@ internal static class TrainSegmenterCommand
         o.AddTo(command);
         var loss = new SeedLossCommandOptions();
         loss.AddTo(command);
+        var adversarialOptions = new AdversarialCommandOptions();
+        adversarialOptions.AddTo(command);
         command.SetAction(r =>
         {
             int cropSize = r.GetValue(o.Crop);
@@ -51,6 +53,7 @@ internal static class TrainSegmenterCommand
                 // DeepLab's 10x head rate is for a pretrained backbone; from scratch it diverged (SegmenterTrainingOptions).
                 Sgd = o.Sgd(r) with { HeadLearningRateMultiplier = o.ValueOr(r, o.HeadLearningRateMultiplier, 10f) },
                 Loss = loss.Options(r),
+                Adversarial = adversarialOptions.Read(r, pixelLabels: r.GetValue(pixelLabels) is not null),
             }.Validate);
             // Options are checked before the dataset is read, so a bad value fails fast.
             var trainSet = o.TrainingSet(r);
@@ -75,6 +78,7 @@ internal static class TrainSegmenterCommand
                 Normalization = options.Augmentation.Normalization.ToManifest(),
                 Init = init,
                 SegmenterLoss = options.Loss,
+                Adversarial = options.Adversarial,
                 Command = "wsss-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             });
             var validation = valSet is null ? null : SegmenterTrainer.MeanIoUOn(
@@ -83,7 +87,13 @@ internal static class TrainSegmenterCommand
                 $"training the {NameOf(deepLabHead)} segmenter on {trainSet.Samples.Count} images with labels from {r.GetValue(labels)!.FullName}; run folder {runDir}"));
             if (pixelLabelled is not null)
                 AnsiConsole.MarkupLine(Markup.Escape($"{pixelLabelled.Ids.Count} of them ({pixelLabelled.ListPath}) train on their ground-truth masks instead"));
-            var result = ConsoleProgress.Run("segmenter", progress => new SegmenterTrainer(options, source, runDir) { Progress = progress, Validation = validation, InitialWeights = initial }.Train());
+            var result = ConsoleProgress.Run("segmenter", progress => new SegmenterTrainer(options, source, runDir)
+            {
+                Progress = progress,
+                Validation = validation,
+                InitialWeights = initial,
+                UsesGroundTruth = source.UsesGroundTruth,
+            }.Train());
             TrainClassifierCommand.ReportProblems(result.Problems);
             return 0;
         });
