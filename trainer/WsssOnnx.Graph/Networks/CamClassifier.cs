@@ -53,10 +53,12 @@ public sealed class CamClassifier
     public Value ErasedLogits(GraphBuilder g, Value selected) => g.Flatten(g.GlobalAveragePool(ErasedClassMaps(g, selected)), 1);
 
     /// <summary>
-    /// ACoL's localisation maps [N, C, h, w] (<see cref="AcolMaps.Fused"/>), head B reading the features erased by the
-    /// classes the classifier predicts (<see cref="AcolMaps.PredictedClasses"/>): no label is known at inference.
+    /// The maps a package localises with, [N, C, h, w]: the class maps S of the plain classifier; with ACoL, its fused
+    /// localisation maps (<see cref="AcolMaps.Fused"/>), head B reading the features erased by the classes the classifier
+    /// predicts (<see cref="AcolMaps.PredictedClasses"/>): no label is known at inference.
     /// </summary>
-    public Value LocalisationMaps(GraphBuilder g) => AcolMaps.Fused(g, ClassMaps, ErasedClassMaps(g, AcolMaps.PredictedClasses(g, Logits)));
+    public Value LocalisationMaps(GraphBuilder g) =>
+        ErasingHead is null ? ClassMaps : AcolMaps.Fused(g, ClassMaps, ErasedClassMaps(g, AcolMaps.PredictedClasses(g, Logits)));
 
     public IReadOnlyList<RunningStatUpdate> RunningStatUpdates => Backbone.RunningStatUpdates;
 

@@ -42,7 +42,7 @@ public static class PackageExporter
             var net = CamClassifier.Build(cls, image, folded);
             cls.Output(net.Logits, ClassifierContract.Logits);
             // An ACoL classifier's class maps are its localisation maps (both heads fused), so CAM and AdvCAM of the package are ACoL's.
-            cls.Output(net.ErasingHead is null ? net.ClassMaps : net.LocalisationMaps(cls), ClassifierContract.ClassMaps);
+            cls.Output(net.LocalisationMaps(cls), ClassifierContract.ClassMaps);
             // K_pos(c): positive weights of each class's classifier row (ACoL: head A's last layer), for AdvCAM's scale g (ADVCAM.md "Scale g").
             cls.Output(AdvCamGraph.PositiveWeights(cls, net.Classifier), ClassifierContract.PositiveWeights);
             // FickleNet selects in one head's tail; an ACoL classifier's maps fuse two, so it gets no fickle network.
@@ -61,23 +61,13 @@ public static class PackageExporter
                 files[PackageRoles.Fickle] = Write(stochastic, classifier.Weights, staging, PackageRoles.FileName(PackageRoles.Fickle));
             }
 
+            // The climber climbs on the same maps the classifier outputs (plain S or ACoL's fused maps), K_pos from W (ACoL: head A's).
             var climb = new GraphBuilder("climber");
-            if (folded.Acol is null)
+            AdvCamGraph.BuildOnMaps(climb, (g, x) =>
             {
-                AdvCamGraph.Build(climb, (g, x) =>
-                {
-                    var c = CamClassifier.Build(g, x, folded);
-                    return (c.Features, c.Classifier);
-                }, folded.Classes);
-            }
-            else
-            {
-                AdvCamGraph.BuildOnMaps(climb, (g, x) =>
-                {
-                    var c = CamClassifier.Build(g, x, folded);
-                    return (c.LocalisationMaps(g), AdvCamGraph.PositiveWeights(g, c.Classifier));
-                }, folded.Classes);
-            }
+                var c = CamClassifier.Build(g, x, folded);
+                return (c.LocalisationMaps(g), AdvCamGraph.PositiveWeights(g, c.Classifier));
+            }, folded.Classes);
             files[PackageRoles.Climber] = Write(climb, classifier.Weights, staging, PackageRoles.FileName(PackageRoles.Climber));
             if (segmenter is not null) files[PackageRoles.Segmenter] = WriteSegmenter(segmenter, staging);
             if (boundary is not null) files[PackageRoles.Boundary] = WriteBoundary(boundary, staging);
@@ -119,7 +109,7 @@ public static class PackageExporter
             cls.Output(logits, ClassifierContract.Logits);
             cls.Output(classMaps, ClassifierContract.ClassMaps);
             // K_pos(c), as for our own classifier (ADVCAM.md "Scale g").
-            cls.Output(cls.ReduceSum(cls.Cast(cls.Greater(w, cls.Scalar(0f)), DataType.Float), [1, 2, 3], keepDims: false), ClassifierContract.PositiveWeights);
+            cls.Output(AdvCamGraph.PositiveWeights(cls, w), ClassifierContract.PositiveWeights);
             files[PackageRoles.Classifier] = Write(cls, staging, PackageRoles.FileName(PackageRoles.Classifier));
 
             var climb = new GraphBuilder("climber");
