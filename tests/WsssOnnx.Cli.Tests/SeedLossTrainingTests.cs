@@ -23,17 +23,18 @@ public sealed class SeedLossTrainingTests(SyntheticDataset data) : IClassFixture
 
         string sec = Path.Combine(work, "sec");
         var first = CliProcess.RunTrainer(["train-segmenter", "--data", data.Root, "--labels", labels, "--run", sec, "--loss", "sec", "--epochs", "1",
-            "--gwrp-foreground-decay", "0.99", .. Tiny]);
+            "--gwrp-foreground-decay", "0.99", "--warmup-epochs", "0.5", .. Tiny]);
         Ok(first, "train-segmenter --loss sec");
         Assert.Contains("Sec targets per step: forward", first.Stdout);
         var resumed = CliProcess.RunTrainer(["train-segmenter", "--data", data.Root, "--labels", labels, "--run", sec, "--loss", "sec", "--epochs", "2", "--extend",
-            "--gwrp-foreground-decay", "0.99", .. Tiny]);
+            "--gwrp-foreground-decay", "0.99", "--warmup-epochs", "0.5", .. Tiny]);
         Ok(resumed, "train-segmenter --loss sec resumed");
         Assert.Contains("resumed from", resumed.Stdout);
         var loss = JsonDocument.Parse(File.ReadAllText(Path.Combine(sec, "run.json"))).RootElement.GetProperty("segmenter_loss");
         Assert.Equal("Sec", loss.GetProperty("loss").GetString());
         Assert.Equal(0.99, loss.GetProperty("foreground_decay").GetDouble(), 6);
         Assert.Equal(0.999, loss.GetProperty("background_decay").GetDouble(), 6);
+        Assert.Equal(0.5, loss.GetProperty("warmup_epochs").GetDouble(), 6);
         Assert.Equal(10, loss.GetProperty("crf").GetProperty("iterations").GetInt32());
         Assert.Equal(13, loss.GetProperty("crf").GetProperty("bilateral_srgb").GetDouble(), 6);
 
@@ -78,6 +79,8 @@ public sealed class SeedLossTrainingTests(SyntheticDataset data) : IClassFixture
     [InlineData("--loss dsrg --grow-foreground-threshold nan", "ForegroundThreshold must be in [0, 1)")]
     [InlineData("--loss sec --grow-foreground-threshold 0.9", "--grow-foreground-threshold sets a parameter of --loss dsrg")]
     [InlineData("--gwrp-background-decay 0.9", "--gwrp-background-decay sets a parameter of --loss sec, not of --loss cross-entropy")]
+    [InlineData("--loss dsrg --warmup-epochs -1", "WarmupEpochs must be in [0, 1000]")]
+    [InlineData("--warmup-epochs 2", "--warmup-epochs sets a parameter of --loss sec and dsrg, not of --loss cross-entropy")]
     public void Bad_loss_settings_are_refused_in_a_sentence_before_the_data_is_read(string options, string message)
     {
         var (code, _, stderr) = CliProcess.RunTrainer(["train-segmenter", "--data", "/nonexistent/voc", "--run", "/nonexistent/run", "--labels", "/nonexistent/labels",

@@ -39,9 +39,15 @@ internal sealed class SeedLossCommandOptions
         DefaultValueFactory = _ => Defaults.BackgroundThreshold,
     };
 
+    public Option<float> WarmupEpochs { get; } = new("--warmup-epochs")
+    {
+        Description = "--loss sec or dsrg: epochs over which the terms beyond the seeding loss ramp in from weight 0 to 1 (from scratch they collapse an untrained network; 0: none)",
+        DefaultValueFactory = _ => Defaults.WarmupEpochs,
+    };
+
     public void AddTo(Command command)
     {
-        foreach (Option o in (Option[])[Loss, ForegroundDecay, BackgroundDecay, ForegroundThreshold, BackgroundThreshold])
+        foreach (Option o in (Option[])[Loss, ForegroundDecay, BackgroundDecay, ForegroundThreshold, BackgroundThreshold, WarmupEpochs])
             command.Options.Add(o);
     }
 
@@ -53,7 +59,11 @@ internal sealed class SeedLossCommandOptions
         foreach (var (option, owner) in new[] { (ForegroundDecay, "sec"), (BackgroundDecay, "sec"), (ForegroundThreshold, "dsrg"), (BackgroundThreshold, "dsrg") })
             if (Given(option) && loss != owner)
                 throw new UsageException($"{option.Name} sets a parameter of --loss {owner}, not of --loss {loss}: leave it out or give --loss {owner}.");
-        if (loss == "cross-entropy") return null;
+        if (loss == "cross-entropy")
+        {
+            if (Given(WarmupEpochs)) throw new UsageException($"{WarmupEpochs.Name} sets a parameter of --loss sec and dsrg, not of --loss {loss}: leave it out or give one of them.");
+            return null;
+        }
         return new SegmenterLossOptions
         {
             Loss = loss == "sec" ? SegmenterLoss.Sec : SegmenterLoss.Dsrg,
@@ -61,6 +71,7 @@ internal sealed class SeedLossCommandOptions
             BackgroundDecay = r.GetValue(BackgroundDecay),
             ForegroundThreshold = r.GetValue(ForegroundThreshold),
             BackgroundThreshold = r.GetValue(BackgroundThreshold),
+            WarmupEpochs = r.GetValue(WarmupEpochs),
         };
     }
 }

@@ -1,4 +1,6 @@
 using WsssOnnx.Graph.Networks;
+using WsssOnnx.Imaging;
+using WsssOnnx.Packages;
 using WsssOnnx.Training.Loop;
 using WsssOnnx.Training.Seeding;
 using Xunit.Abstractions;
@@ -92,7 +94,76 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
             string shown = string.Join(", ", losses.Select(l => l.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
             output.WriteLine($"{loss}: {shown}; {messages.Last(m => m.Contains("targets", StringComparison.Ordinal))}");
             Assert.All(losses, l => Assert.True(double.IsFinite(l) && l > 0));
-            Assert.True(losses[^1] < losses[0], "the loss falls");
+            // Epoch 1 ramps the expansion and constrain terms in (SegmenterLossOptions.WarmupEpochs): the full loss falls from epoch 2 on.
+            Assert.True(losses[^1] < losses[1], "the loss falls");
+        }
+        finally
+        {
+            Directory.Delete(run, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The pilot's failure (docs/studies.md): SEC and DSRG drove the from-scratch network onto the background everywhere
+    /// within a few steps, and the 1e-4 probability floor under their logs then left the seeds no gradient (the loss
+    /// flat at 9.21 (1 + foreground share of the cues), val mIoU that of all-background). Here the network starts in that
+    /// state (every ASPP branch's background bias +12, so softmax ≈ e^-24 for the rest): with the floor nothing moved;
+    /// on the log-softmax the seeds pull it back and the foreground is found.
+    /// </summary>
+    [Theory]
+    [InlineData(SegmenterLoss.Sec)]
+    [InlineData(SegmenterLoss.Dsrg)]
+    public void Seed_losses_bring_a_network_collapsed_onto_the_background_back(SegmenterLoss loss)
+    {
+        string run = Directory.CreateTempSubdirectory("wsss-seg-collapsed-").FullName;
+        try
+        {
+            var network = new DeepLabOptions
+            {
+                Backbone = new ResNetOptions
+                {
+                    Depth = 18,
+                    Width = 4,
+                    Layout = ResNetLayout.DilatedOutputStride8,
+                    TrainableStages = ResNetStages.All,
+                    BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
+                },
+                AtrousRates = [1, 2],
+            };
+            var options = new SegmenterTrainingOptions
+            {
+                Network = network,
+                Augmentation = new Augmentation { CropSize = 48, LongSide = (46, 50), ColourJitter = 0f },
+                Sgd = SegmenterTrainingOptions.DefaultSgd with { Epochs = 8, BatchSize = 8, LearningRate = 0.02f, Seed = 4, Threads = 1 },
+                Loss = new SegmenterLossOptions { Loss = loss, WarmupEpochs = 0 },
+            };
+            var collapsed = new Dictionary<string, HostTensor<float>>
+            {
+                ["aspp.c0.bias"] = new([12f, 0f, 0f, 0f], 4),
+                ["aspp.c1.bias"] = new([12f, 0f, 0f, 0f], 4),
+            };
+            var confusion = SegmenterTrainer.ConfusionOn(new ColourSquaresSource(16, 48, seed: 9), ImageNormalization.ImageNet, 1);
+            var foregroundIoU = new List<double>();
+            var trainer = new SegmenterTrainer(options, new ColourSquaresSource(48, 48, seed: 8), run)
+            {
+                InitialWeights = collapsed,
+                Validation = (parameters, net) =>
+                {
+                    double iou = confusion(parameters, net).PerClassIntersectionOverUnion().Skip(1).Average();
+                    foregroundIoU.Add(iou);
+                    return ("foreground_iou", iou);
+                },
+            };
+            // The starting network, as the trainer builds it (same seed) with the collapsed biases loaded.
+            var initial = new ParameterStore(SeedSupervision.ForwardGraph(trainer.NetworkOptions, [8, 3, 48, 48]));
+            Assert.Equal(2, initial.LoadMatching(collapsed));
+            var start = confusion(initial, trainer.NetworkOptions);
+            var result = trainer.Train();
+            string shown = string.Join(", ", result.Epochs.Select((e, i) => $"loss {e.Loss:F3} fg IoU {foregroundIoU[i]:F3}"));
+            output.WriteLine($"{loss}: foreground predicted at the start {start.PerClassIntersectionOverUnion().Skip(1).Average():F3}; {shown}");
+            Assert.Equal(0, Enumerable.Range(1, 3).Sum(c => start.PredictedPixels(c)));
+            Assert.True(result.Epochs[^1].Loss < 0.5 * result.Epochs[0].Loss, "the loss falls");
+            Assert.True(foregroundIoU[^1] > 0.15, $"the foreground is found again (mean foreground IoU {foregroundIoU[^1]:F3})");
         }
         finally
         {

@@ -43,7 +43,7 @@ public sealed class SeedSupervisionTests
         var (images, labels, imageLabels) = MakeBatch(seed);
         var parameters = new ParameterStore(SeedSupervision.ForwardGraph(Network, images.Shape));
         var supervision = new SeedSupervision(loss, Network, new ImageNormalization(), 1, images, labels, imageLabels, Crop / 8, Crop / 8);
-        supervision.Compute(parameters);
+        supervision.Compute(parameters, step: 0);
         return supervision;
     }
 

@@ -1,6 +1,7 @@
 using WsssOnnx.Graph;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Graph.Training;
+using WsssOnnx.Attribution.Evaluation;
 using WsssOnnx.Attribution.Segmentation;
 using WsssOnnx.Imaging;
 using WsssOnnx.Packages;
@@ -95,6 +96,10 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
 
     /// <summary>Validation by mIoU against the ground-truth masks of <paramref name="source"/>, on full-size images.</summary>
     public static Func<ParameterStore, DeepLabOptions, (string Name, double Value)> MeanIoUOn(ITrainingSource source, ImageNormalization normalization, int threads) =>
+        (parameters, network) => ("val_miou", ConfusionOn(source, normalization, threads)(parameters, network).MeanIntersectionOverUnion);
+
+    /// <summary>The confusion matrix of the segmenter's predictions against the ground-truth masks of <paramref name="source"/> (full-size images, batch norm frozen).</summary>
+    public static Func<ParameterStore, DeepLabOptions, ConfusionMatrix> ConfusionOn(ITrainingSource source, ImageNormalization normalization, int threads) =>
         (parameters, network) =>
         {
             var g = new GraphBuilder("segmenter_eval");
@@ -102,12 +107,14 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
             var net = DeepLabSegmenter.Build(g, image, network.WithBatchNormMode(BatchNormMode.Frozen));
             g.Output(net.Scores, SegmenterContract.Scores);
             using var bound = new ParameterBoundSession(g, parameters, threads);
-            var matrix = SegmentationEvaluation.Evaluate(new SegmentationPredictor(bound.Session, normalization, bound.ParameterInputs), source);
-            return ("val_miou", matrix.MeanIntersectionOverUnion);
+            return SegmentationEvaluation.Evaluate(new SegmentationPredictor(bound.Session, normalization, bound.ParameterInputs), source);
         };
 
     /// <summary>The network trained here: the dataset's classes plus background.</summary>
     public DeepLabOptions NetworkOptions => options.Network with { Classes = train.Classes.Count + 1 };
+
+    /// <summary>The loss terms of SEC and DSRG logged per epoch (metrics.csv/jsonl columns; DSRG has no expansion term).</summary>
+    public const string SeedingTerm = "seeding_loss", ExpansionTerm = "expansion_loss", ConstrainTerm = "constrain_loss";
 
     public SegmenterTrainingResult Train(bool resume = true, int? stopAfterEpoch = null, CancellationToken cancellation = default)
     {
@@ -135,10 +142,11 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
     }
 
     /// <summary>
-    /// SEC or DSRG: the losses at the score map's resolution (as both papers), on P = the floored softmax, with the seed
+    /// SEC or DSRG: the losses at the score map's resolution (as both papers), on log P = the log-softmax (not the log of
+    /// the papers' floored softmax, whose slope vanishes on a collapsed network: <see cref="SeedLosses"/>), with the seed
     /// labels and the CRF target computed before every step by <see cref="SeedSupervision"/> and fed as inputs.
-    /// SEC: seeding + expansion (image labels from the annotations) + constrain; DSRG: balanced seeding on the grown
-    /// seeds + constrain with the ratio clipped; every weight 1.
+    /// SEC: seeding + w (expansion (image labels from the annotations) + constrain); DSRG: balanced seeding on the grown
+    /// seeds + w constrain with the ratio clipped; w ramps from 0 to 1 over <see cref="SegmenterLossOptions.WarmupEpochs"/>.
     /// </summary>
     private SegmenterTrainingResult TrainWithSeedLosses(GraphBuilder g, DeepLabSegmenter net, SegmenterLossOptions loss, HostTensor<float> images,
         HostTensor<long> cropLabels, bool resume, int? stopAfterEpoch, CancellationToken cancellation)
@@ -149,17 +157,28 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
         var seedLabels = g.Input("seed_labels", DataType.Int64, [batch, h, w]);
         var imageLabels = g.Input("image_labels", DataType.Float, [batch, foreground]);
         var crfTarget = g.Input("crf_target", DataType.Float, [batch, network.Classes, h, w]);
-        var p = SeedLosses.Probabilities(g, net.Scores);
-        var constrain = SeedLosses.Constrain(g, p, crfTarget, loss.ConstrainRatioRange);
-        var total = loss.Loss == SegmenterLoss.Sec
-            ? SeedLosses.Seeding(g, p, seedLabels) + SeedLosses.Expansion(g, p, imageLabels, loss.ForegroundDecay, loss.BackgroundDecay) + constrain
-            : SeedLosses.Seeding(g, p, seedLabels, balanced: true) + constrain;
-        var spec = TrainingGraph.Append(g, total, net.RunningStatUpdates);
+        var logP = SeedLosses.LogProbabilities(g, net.Scores);
+        var constrain = SeedLosses.Constrain(g, logP, crfTarget, loss.ConstrainRatioRange);
+        var seeding = SeedLosses.Seeding(g, logP, seedLabels, balanced: loss.Loss == SegmenterLoss.Dsrg);
+        var terms = new List<(string, Value)> { (SeedingTerm, seeding), (ConstrainTerm, constrain) };
+        // loss = seeding + w (expansion + constrain), w the warm-up weight fed per step (SegmenterLossOptions.WarmupEpochs).
+        var warmup = g.ReduceSum(g.Input("warmup_weight", DataType.Float, [1]), [0], keepDims: false);
+        var beyondSeeding = constrain;
+        if (loss.Loss == SegmenterLoss.Sec)
+        {
+            var expansion = SeedLosses.Expansion(g, logP, imageLabels, loss.ForegroundDecay, loss.BackgroundDecay);
+            beyondSeeding = expansion + constrain;
+            terms.Insert(1, (ExpansionTerm, expansion));
+        }
+        var total = seeding + warmup * beyondSeeding;
+        var spec = TrainingGraph.Append(g, total, net.RunningStatUpdates, terms);
         var parameters = new ParameterStore(g);
         if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, options.Sgd.Epochs, Progress);
 
         var imageLabelBatch = HostTensor<float>.Zeros(batch, foreground);
-        using var supervision = new SeedSupervision(loss, network, options.Augmentation.Normalization, options.Sgd.Threads, images, cropLabels, imageLabelBatch, h, w);
+        int warmupSteps = (int)Math.Round(loss.WarmupEpochs * (train.Count / batch));
+        using var supervision = new SeedSupervision(loss, network, options.Augmentation.Normalization, options.Sgd.Threads, images, cropLabels, imageLabelBatch, h, w,
+            warmupSteps);
         var loop = new TrainingLoop(options.Sgd with { BatchSize = batch }, train, runDirectory, Progress);
         var task = new Task(this, network, images, cropLabels, imageLabelBatch, supervision);
         var history = loop.Run(g, spec, parameters, task, resume, stopAfterEpoch, cancellation);
@@ -246,14 +265,14 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
 
         public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> StepInputs { get; } = (supervision, adversarial) switch
         {
-            ({ } s, _) => [("seed_labels", null, s.SeedLabels), ("crf_target", s.CrfTarget, null)],
+            ({ } s, _) => [("seed_labels", null, s.SeedLabels), ("crf_target", s.CrfTarget, null), ("warmup_weight", s.WarmupWeight, null)],
             (_, { } a) => a.Supervision.StepInputs,
             _ => [],
         };
 
         public void BeforeStep(ParameterStore parameters, int step)
         {
-            supervision?.Compute(parameters);
+            supervision?.Compute(parameters, step);
             adversarial?.Supervision.BeforeStep(step);
         }
 

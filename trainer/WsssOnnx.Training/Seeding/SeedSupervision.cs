@@ -29,12 +29,15 @@ internal sealed class SeedSupervision : IDisposable
     private readonly HostTensor<long> _cropLabels;
     private readonly HostTensor<float> _imageLabels;
     private readonly DenseCrf _crf;
+    private readonly int _warmupSteps;
     private ParameterBoundSession? _forward;
     private SessionInput? _imageInput;
 
     public SeedSupervision(SegmenterLossOptions loss, DeepLabOptions network, ImageNormalization normalization, int threads,
-        HostTensor<float> images, HostTensor<long> cropLabels, HostTensor<float> imageLabels, long scoreHeight, long scoreWidth)
+        HostTensor<float> images, HostTensor<long> cropLabels, HostTensor<float> imageLabels, long scoreHeight, long scoreWidth, int warmupSteps = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(warmupSteps);
+        _warmupSteps = warmupSteps;
         _loss = loss;
         _network = network;
         _normalization = normalization;
@@ -54,6 +57,12 @@ internal sealed class SeedSupervision : IDisposable
     /// <summary>Q: the CRF marginals of P, floored at 1e-4 and renormalised as both papers' code does, [N, K, h, w].</summary>
     public HostTensor<float> CrfTarget { get; }
 
+    /// <summary>
+    /// w, the weight of the terms beyond the seeding loss (SEC's expansion and constrain, DSRG's constrain) at this step,
+    /// [1]: w = min(1, t / T) at global step t with T warm-up steps (1 throughout when T = 0).
+    /// </summary>
+    public HostTensor<float> WarmupWeight { get; } = new([1f], 1);
+
     public TimeSpan ForwardTime { get; private set; }
 
     public TimeSpan TargetTime { get; private set; }
@@ -70,9 +79,13 @@ internal sealed class SeedSupervision : IDisposable
         return g;
     }
 
-    /// <summary>Fills <see cref="SeedLabels"/> and <see cref="CrfTarget"/> for the batch in the bound buffers and the current parameters.</summary>
-    public void Compute(ParameterStore parameters)
+    /// <summary>
+    /// Fills <see cref="SeedLabels"/> and <see cref="CrfTarget"/> for the batch in the bound buffers and the current
+    /// parameters, and <see cref="WarmupWeight"/> for global step <paramref name="step"/>.
+    /// </summary>
+    public void Compute(ParameterStore parameters, int step)
     {
+        WarmupWeight.Data[0] = _warmupSteps == 0 ? 1f : Math.Min(1f, (float)step / _warmupSteps);
         // Built at the first step: a resumed run has replaced the parameter buffers by then.
         if (_forward is null)
         {

@@ -38,6 +38,16 @@ public sealed record SegmenterLossOptions
     /// <summary>θ_fg: probability a pixel needs to join a foreground class in DSRG's region growing.</summary>
     public float ForegroundThreshold { get; init; } = 0.85f;
 
+    /// <summary>
+    /// Epochs over which the terms beyond the seeding loss (SEC's expansion and constrain, DSRG's constrain) ramp in
+    /// linearly from weight 0 to 1. Neither paper has this: both start from an ImageNet network. From scratch, the
+    /// untrained network's near-uniform P gives a CRF target Q peaked on one class everywhere and an expansion loss that
+    /// asks for the background (and each present class) everywhere; those coherent gradients turned the network into a
+    /// constant, saturated map within 1-4 steps at lr 0.02, where the 1e-4 probability floor leaves the seeds no gradient
+    /// (docs/studies.md). The seeding loss alone trains like cross-entropy, so it trains first. 0: no warm-up.
+    /// </summary>
+    public float WarmupEpochs { get; init; } = 1f;
+
     /// <summary>DSRG's boundary loss clips Q/P to [0.05, 20] (its code); SEC's does not.</summary>
     [JsonIgnore]
     public (float Min, float Max)? ConstrainRatioRange => Loss == SegmenterLoss.Dsrg ? (0.05f, 20f) : null;
@@ -63,6 +73,7 @@ public sealed record SegmenterLossOptions
         RequireUnit(nameof(BackgroundDecay), BackgroundDecay, "[0, 1]", v => v is >= 0f and <= 1f);
         RequireUnit(nameof(BackgroundThreshold), BackgroundThreshold, "[0, 1)", v => v is >= 0f and < 1f);
         RequireUnit(nameof(ForegroundThreshold), ForegroundThreshold, "[0, 1)", v => v is >= 0f and < 1f);
+        if (!(WarmupEpochs is >= 0f and <= 1000f)) throw new ArgumentException($"WarmupEpochs must be in [0, 1000]; got {WarmupEpochs}", nameof(WarmupEpochs));
         if (Crf is null) throw new ArgumentException("Crf must be set", nameof(Crf));
         Crf.Validate();
         return this;
