@@ -68,7 +68,7 @@ public sealed class AdversarialTrainingTests(ITestOutputHelper output)
         foreach (var (name, value) in trained.Parameters.Tensors) Assert.Equal(value.Data, restored.Parameters.Tensors[name].Data);
     }
 
-    private static SegmenterTrainingOptions TinyOptions(int epochs) => new()
+    private static SegmenterTrainingOptions TinyOptions(int epochs, int semiStart = 2) => new()
     {
         Network = new DeepLabOptions
         {
@@ -84,8 +84,37 @@ public sealed class AdversarialTrainingTests(ITestOutputHelper output)
         },
         Augmentation = new Augmentation { CropSize = 32, LongSide = (30, 34), ColourJitter = 0f },
         Sgd = SegmenterTrainingOptions.DefaultSgd with { Epochs = epochs, BatchSize = 4, LearningRate = 0.02f, Seed = 4, Threads = 1 },
-        Adversarial = new AdversarialTrainingOptions { DiscriminatorWidth = 8, SemiStart = 2 },
+        Adversarial = new AdversarialTrainingOptions { DiscriminatorWidth = 8, SemiStart = semiStart },
     };
+
+    [Fact]
+    public void The_self_taught_loss_counts_from_the_semi_start_step_and_not_before()
+    {
+        // 12 images in batches of 4: steps 0-2 are epoch 1, 3-5 epoch 2. Run A starts L_semi at step 3, run B never
+        // (step 6 is past the run). Bit-equal after epoch 1, different after epoch 2: the weight switched on exactly there.
+        string a = Directory.CreateTempSubdirectory("wsss-adv-").FullName, b = Directory.CreateTempSubdirectory("wsss-adv-").FullName;
+        try
+        {
+            var source = new ColourSquaresSource(12, 32, seed: 5);
+            static bool GroundTruth(string id) => id.EndsWith('0') || id.EndsWith('3') || id.EndsWith('7');
+            SegmenterTrainer Trainer(string run, int semiStart) => new(TinyOptions(2, semiStart), source, run) { UsesGroundTruth = GroundTruth };
+
+            var firstA = Trainer(a, semiStart: 3).Train(stopAfterEpoch: 1);
+            var firstB = Trainer(b, semiStart: 6).Train(stopAfterEpoch: 1);
+            foreach (var (name, value) in firstA.Parameters.Tensors) Assert.Equal(value.Data, firstB.Parameters.Tensors[name].Data);
+            // Confident pixels exist, so a switched-on L_semi has something to pull.
+            Assert.True(firstA.Epochs[0].Terms.Single(t => t.Name == "confident_fraction").Value > 0);
+
+            var endA = Trainer(a, semiStart: 3).Train();
+            var endB = Trainer(b, semiStart: 6).Train();
+            Assert.Contains(endA.Parameters.Tensors, p => !p.Value.Data.AsSpan().SequenceEqual(endB.Parameters.Tensors[p.Key].Data));
+        }
+        finally
+        {
+            Directory.Delete(a, recursive: true);
+            Directory.Delete(b, recursive: true);
+        }
+    }
 
     [Fact]
     public void A_resumed_adversarial_run_ends_where_an_uninterrupted_one_does()
