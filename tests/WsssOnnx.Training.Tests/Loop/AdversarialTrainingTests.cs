@@ -70,19 +70,8 @@ public sealed class AdversarialTrainingTests(ITestOutputHelper output)
 
     private static SegmenterTrainingOptions TinyOptions(int epochs, int semiStart = 2) => new()
     {
-        Network = new DeepLabOptions
-        {
-            Backbone = new ResNetOptions
-            {
-                Depth = 18,
-                Width = 4,
-                Layout = ResNetLayout.DilatedOutputStride8,
-                TrainableStages = ResNetStages.All,
-                BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
-            },
-            AtrousRates = [1, 2],
-        },
-        Augmentation = new Augmentation { CropSize = 32, LongSide = (30, 34), ColourJitter = 0f },
+        Network = TinySegmenter.Network,
+        Augmentation = TinySegmenter.Augmentation(32),
         Sgd = SegmenterTrainingOptions.DefaultSgd with { Epochs = epochs, BatchSize = 4, LearningRate = 0.02f, Seed = 4, Threads = 1 },
         Adversarial = new AdversarialTrainingOptions { DiscriminatorWidth = 8, SemiStart = semiStart },
     };

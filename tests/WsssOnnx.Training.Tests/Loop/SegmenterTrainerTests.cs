@@ -17,19 +17,8 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
         {
             var options = new SegmenterTrainingOptions
             {
-                Network = new DeepLabOptions
-                {
-                    Backbone = new ResNetOptions
-                    {
-                        Depth = 18,
-                        Width = 4,
-                        Layout = ResNetLayout.DilatedOutputStride8,
-                        TrainableStages = ResNetStages.All,
-                        BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
-                    },
-                    AtrousRates = [1, 2],
-                },
-                Augmentation = new Augmentation { CropSize = 32, LongSide = (30, 34), ColourJitter = 0f },
+                Network = TinySegmenter.Network,
+                Augmentation = TinySegmenter.Augmentation(32),
                 Sgd = SegmenterTrainingOptions.DefaultSgd with { Epochs = 6, BatchSize = 8, LearningRate = 0.02f, Seed = 4, Threads = 1 },
             };
             int validations = 0;
@@ -64,20 +53,8 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
         {
             var options = new SegmenterTrainingOptions
             {
-                Network = new DeepLabOptions
-                {
-                    Backbone = new ResNetOptions
-                    {
-                        Depth = 18,
-                        Width = 4,
-                        Layout = ResNetLayout.DilatedOutputStride8,
-                        TrainableStages = ResNetStages.All,
-                        BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
-                    },
-                    Head = head,
-                    AtrousRates = [1, 2],
-                },
-                Augmentation = new Augmentation { CropSize = 48, LongSide = (46, 50), ColourJitter = 0f },
+                Network = TinySegmenter.Network with { Head = head },
+                Augmentation = TinySegmenter.Augmentation(48),
                 Sgd = SegmenterTrainingOptions.DefaultSgd with { Epochs = 5, BatchSize = 8, LearningRate = 0.02f, Seed = 4, Threads = 1 },
                 Loss = new SegmenterLossOptions { Loss = loss },
             };
@@ -118,22 +95,10 @@ public sealed class SegmenterTrainerTests(ITestOutputHelper output)
         string run = Directory.CreateTempSubdirectory("wsss-seg-collapsed-").FullName;
         try
         {
-            var network = new DeepLabOptions
-            {
-                Backbone = new ResNetOptions
-                {
-                    Depth = 18,
-                    Width = 4,
-                    Layout = ResNetLayout.DilatedOutputStride8,
-                    TrainableStages = ResNetStages.All,
-                    BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
-                },
-                AtrousRates = [1, 2],
-            };
             var options = new SegmenterTrainingOptions
             {
-                Network = network,
-                Augmentation = new Augmentation { CropSize = 48, LongSide = (46, 50), ColourJitter = 0f },
+                Network = TinySegmenter.Network,
+                Augmentation = TinySegmenter.Augmentation(48),
                 Sgd = SegmenterTrainingOptions.DefaultSgd with { Epochs = 8, BatchSize = 8, LearningRate = 0.02f, Seed = 4, Threads = 1 },
                 Loss = new SegmenterLossOptions { Loss = loss, WarmupEpochs = 0 },
             };

@@ -4,25 +4,15 @@ using WsssOnnx.Packages;
 using WsssOnnx.Training.Loop;
 using WsssOnnx.Training.Seeding;
 
+using WsssOnnx.Training.Tests.Loop;
+
 namespace WsssOnnx.Training.Tests.Seeding;
 
 public sealed class SeedSupervisionTests
 {
     private const int Batch = 2, Crop = 32, Classes = 3;
 
-    private static readonly DeepLabOptions Network = new()
-    {
-        Backbone = new ResNetOptions
-        {
-            Depth = 18,
-            Width = 4,
-            Layout = ResNetLayout.DilatedOutputStride8,
-            TrainableStages = ResNetStages.All,
-            BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
-        },
-        AtrousRates = [1, 2],
-        Classes = Classes,
-    };
+    private static readonly DeepLabOptions Network = TinySegmenter.Network with { Classes = Classes };
 
     /// <summary>A batch of noise images; crop labels: background left, class 1 (image 0) or 2 (image 1) right, unlabelled in the middle.</summary>
     private static (HostTensor<float> Images, HostTensor<long> Labels, HostTensor<float> ImageLabels) MakeBatch(int seed)
