@@ -45,8 +45,7 @@ public static class AdversarialLosses
     {
         var target = g.Cast(g.Equal(scores, g.ReduceMax(scores, [1])), Onnx.TensorProto.Types.DataType.Float); // ties have measure zero
         var picked = g.ReduceSum(target * g.LogSoftmax(scores, 1), [1]);                                      // [N, 1, H, W]
-        var kept = g.SumAll(mask);
-        return g.Neg(g.SumAll(picked * mask)) / g.Clip(kept, 1f, null);
+        return g.Neg(WeightedMean(g, picked, mask));
     }
 
     private static long[] AllAxes(Value x) => [.. Enumerable.Range(0, x.Rank).Select(a => (long)a)];

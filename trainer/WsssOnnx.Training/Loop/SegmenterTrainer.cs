@@ -219,7 +219,7 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
         var adversarialLoss = AdversarialLosses.WeightedMean(g, fooling, counted);
         // sum_p lambda(p) [counted] (-log D(p)) / sum_p [counted], lambda(p) the weight of p's image
         var lambda = labelled * adversarial.AdversarialWeight + unlabelled * adversarial.UnlabelledAdversarialWeight;
-        var weightedAdversarial = g.SumAll(fooling * counted * lambda) / g.Clip(g.SumAll(counted), 1f, null);
+        var weightedAdversarial = AdversarialLosses.WeightedMean(g, fooling * lambda, counted);
         // I(D > T_semi) on the images without ground truth only
         var confident = AdversarialLosses.ConfidenceMask(g, confidence, adversarial.SemiThreshold) * unlabelled;
         var selfTaught = AdversarialLosses.SelfTaught(g, scores, confident);
