@@ -176,7 +176,7 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
         if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, options.Sgd.Epochs, Progress);
 
         var imageLabelBatch = HostTensor<float>.Zeros(batch, foreground);
-        int warmupSteps = (int)Math.Round(loss.WarmupEpochs * (train.Count / batch));
+        int warmupSteps = (int)Math.Round(loss.WarmupEpochs * TrainingLoop.StepsPerEpoch(train.Count, batch));
         using var supervision = new SeedSupervision(loss, network, options.Augmentation.Normalization, options.Sgd.Threads, images, cropLabels, imageLabelBatch, h, w,
             warmupSteps);
         var loop = new TrainingLoop(options.Sgd with { BatchSize = batch }, train, runDirectory, Progress);
@@ -204,7 +204,7 @@ public sealed class SegmenterTrainer(SegmenterTrainingOptions options, ITraining
         var usesGroundTruth = UsesGroundTruth ?? throw new InvalidOperationException("adversarial training needs UsesGroundTruth: which images have ground-truth masks");
         var network = net.Options;
         int batch = (int)images.Shape[0], crop = options.Augmentation.CropSize;
-        int totalSteps = train.Count / batch * options.Sgd.Epochs;
+        int totalSteps = TrainingLoop.StepsPerEpoch(train.Count, batch) * options.Sgd.Epochs;
         var groundTruthImages = Enumerable.Range(0, train.Count).Where(i => usesGroundTruth(train.IdOf(i))).ToList();
 
         var labelled = g.Reshape(g.Input(AdversarialDiscriminator.GroundTruth, DataType.Float, [batch]), batch, 1, 1, 1);

@@ -67,6 +67,9 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
             $"initialised {loaded} of {parameters.Tensors.Count} parameters from the given weights"));
     }
 
+    /// <summary>Optimiser steps in one epoch: the last partial batch is dropped, as IRN's loader does.</summary>
+    public static int StepsPerEpoch(int images, int batch) => images / batch;
+
     public List<string> Problems { get; } = [];
 
     public IReadOnlyList<EpochMetrics> Run(GraphBuilder graph, TrainingGraphSpec spec, ParameterStore parameters, ITrainingTask task, bool resume, int? stopAfterEpoch, CancellationToken cancellation)
@@ -76,7 +79,7 @@ internal sealed class TrainingLoop(SgdSettings options, ITrainingSource train, s
         var optimizer = new SgdMomentum(options.Momentum, options.WeightDecay);
         var log = new MetricsLog(runDirectory);
         var history = new List<EpochMetrics>();
-        int stepsPerEpoch = train.Count / batch; // the last partial batch is dropped, as IRN's loader does
+        int stepsPerEpoch = StepsPerEpoch(train.Count, batch);
         int totalSteps = stepsPerEpoch * options.Epochs;
         var schedule = new PolyLearningRate(options.LearningRate, totalSteps);
         int firstEpoch = 0;
