@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using WsssOnnx.Attribution.Cam;
 using WsssOnnx.Attribution.Climbing;
 using WsssOnnx.Attribution.Pipeline;
@@ -47,17 +48,17 @@ internal static class AttributeCommand
                 if (result.GetValue(traceSteps)) throw new UsageException("--trace works with --package only: the server does not return per-step diagnostics.");
                 return RunRemote(servers, result.GetValue(retries), result.GetValue(model), result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(label.Method),
                     result.GetValue(label.Steps), result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), result.GetValue(label.Threshold), result.GetValue(crf),
-                    confidentOptions, result.GetValue(rw), result.GetValue(output)!, label.Fickle(result));
+                    confidentOptions, result.GetValue(rw), result.GetValue(output)!, label.Fickle(result), label.ScaleList(result));
             }
             return Run(result.GetValue(package)!, result.GetValue(image)!, result.GetValue(classes)!, result.GetValue(label.Method),
                 result.GetValue(label.Steps), result.GetValue(label.Threshold), result.GetValue(crf), confidentOptions, result.GetValue(output)!, result.GetValue(traceSteps),
-                result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), result.GetValue(rw), label.Fickle(result));
+                result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), result.GetValue(rw), label.Fickle(result), label.ScaleList(result));
         });
         return command;
     }
 
     private static int Run(DirectoryInfo packageDirectory, FileInfo imageFile, string classList, MapMethod method, int? steps, float? threshold, bool crf,
-        ConfidentChoice? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight, bool randomWalk, FickleChoice fickle)
+        ConfidentChoice? confident, DirectoryInfo output, bool traceSteps, float? stepSize, float? maskWeight, bool randomWalk, FickleChoice fickle, IReadOnlyList<float>? scales)
     {
         if (traceSteps && method == MapMethod.FickleNet) throw new UsageException("--trace traces AdvCAM's climbing steps; FickleNet has none.");
         var kinds = new List<PseudoLabelKind> { PseudoLabelKind.Seeds };
@@ -70,6 +71,7 @@ internal static class AttributeCommand
             Steps = steps,
             StepSize = stepSize,
             MaskWeight = maskWeight,
+            Scales = scales,
             BackgroundThreshold = threshold,
             ConfidentForeground = confident?.Foreground,
             ConfidentBackground = confident?.Background,
@@ -117,7 +119,8 @@ internal static class AttributeCommand
             _ => $"AdvCAM, {o.Steps} steps, xi {o.StepSize:G3}, lambda {o.MaskWeight:G3}",
         };
         Console.WriteLine($"{imageFile.Name}: {methodText}, " +
-            $"classes {string.Join(", ", classes.Select(c => names[c]))}, background threshold {parameters.BackgroundThreshold:G3}");
+            $"classes {string.Join(", ", classes.Select(c => names[c]))}, scales {string.Join(",", o.Scales.Select(x => x.ToString("G3", CultureInfo.InvariantCulture)))}, " +
+            $"background threshold {parameters.BackgroundThreshold:G3}");
         foreach (string path in written) Console.WriteLine($"  {path}");
         if (trace is not null) Console.Write(ClimbingTraceTable.Format(trace, classes.Select(c => names[c]).ToList(), o.MaskThreshold));
         return ExitCodes.Ok;
@@ -125,7 +128,8 @@ internal static class AttributeCommand
 
     /// <summary>The same pictures from a server's Attribute reply (maps as float32, labels as VOC PNGs).</summary>
     private static int RunRemote(string servers, int retries, string? model, FileInfo imageFile, string classList, MapMethod method, int? steps,
-        float? stepSize, float? maskWeight, float? threshold, bool crf, ConfidentChoice? confident, bool randomWalk, DirectoryInfo output, FickleChoice fickle)
+        float? stepSize, float? maskWeight, float? threshold, bool crf, ConfidentChoice? confident, bool randomWalk, DirectoryInfo output, FickleChoice fickle,
+        IReadOnlyList<float>? scales)
     {
         byte[] bytes = ImageFile.ReadBytes(imageFile);
         var request = new AttributeRequest
@@ -139,12 +143,13 @@ internal static class AttributeCommand
             Labels = { LabelKind.Seeds },
         };
         request.Classes.AddRange(classList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        if (steps is not null || stepSize is not null || maskWeight is not null)
+        if (steps is not null || stepSize is not null || maskWeight is not null || scales is not null)
         {
             request.Parameters = new AdvCamParameters();
             if (steps is int t) request.Parameters.Steps = (uint)Math.Max(0, t);
             if (stepSize is float xi) request.Parameters.StepSize = xi;
             if (maskWeight is float lambda) request.Parameters.MaskWeight = lambda;
+            if (scales is not null) request.Parameters.Scales.AddRange(scales);
         }
         if (threshold is float bg) request.BackgroundThreshold = bg;
         if (crf) request.Labels.Add(LabelKind.Crf);

@@ -1,11 +1,13 @@
-using WsssOnnx.Attribution.Pipeline;
 using System.CommandLine;
+using System.Globalization;
+using WsssOnnx.Attribution.Climbing;
+using WsssOnnx.Attribution.Pipeline;
 
 namespace WsssOnnx.Cli;
 
 /// <summary>
 /// The options attribute and relabel share for how maps and labels are made: the method, AdvCAM's T, xi and lambda,
-/// the seed threshold and the confident-label thresholds. Each left out takes the package's default.
+/// FickleNet's p and N, the image scales, the seed threshold and the confident-label thresholds. Each left out takes the package's default.
 /// </summary>
 internal sealed class LabelParameterOptions
 {
@@ -26,6 +28,12 @@ internal sealed class LabelParameterOptions
 
     public Option<int?> Samples { get; } = new("--samples") { Description = "FickleNet's random selections per image and scale (default: the package's, 200)" };
 
+    public Option<string?> Scales { get; } = new("--scales")
+    {
+        Description = $"Image scales the maps are made and merged at, a comma list such as 1 or 1,0.5 (1 to {AdvCamOptions.MaxScales}, each in "
+            + $"[{AdvCamOptions.MinScale}, {AdvCamOptions.MaxScaleFactor}]; default: the package's, 1,0.5,1.5,2); every method's cost grows with the sum of their squares",
+    };
+
     public Option<float?> Threshold { get; } = new("--threshold")
     {
         Description = "Seed background threshold in [0, 1] (default: the package's for the method, measured by export)",
@@ -41,12 +49,33 @@ internal sealed class LabelParameterOptions
         Description = "Confident labels: background threshold of the background pass (default: 1/3 of the seed threshold, IRN's 0.05 at 0.15)",
     };
 
-    /// <summary>The method and AdvCAM options, then the seed threshold (help lists them in this order).</summary>
-    public IEnumerable<Option> MethodOptions => [Method, Steps, StepSize, MaskWeight, DropRate, Samples, Threshold];
+    /// <summary>The method, AdvCAM and FickleNet options, the scales, then the seed threshold (help lists them in this order).</summary>
+    public IEnumerable<Option> MethodOptions => [Method, Steps, StepSize, MaskWeight, DropRate, Samples, Scales, Threshold];
 
     public IEnumerable<Option> ConfidentOptions => [ConfidentForeground, ConfidentBackground];
 
     public ConfidentChoice Confident(ParseResult r) => new(r.GetValue(ConfidentForeground), r.GetValue(ConfidentBackground));
 
     public FickleChoice Fickle(ParseResult r) => new(r.GetValue(DropRate), r.GetValue(Samples));
+
+    /// <summary>The --scales list; null when not given (the package's scales).</summary>
+    public IReadOnlyList<float>? ScaleList(ParseResult r) => ParseScales(r.GetValue(Scales));
+
+    /// <summary>"1,0.5" as [1, 0.5], checked here so that a local and a remote run refuse the same values with the same sentence.</summary>
+    /// <exception cref="UsageException">Not a number, none or more than <see cref="AdvCamOptions.MaxScales"/>, or a scale out of range.</exception>
+    internal static IReadOnlyList<float>? ParseScales(string? text)
+    {
+        if (text is null) return null;
+        var scales = new List<float>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!float.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out float scale))
+                throw new UsageException($"--scales {text}: \"{part}\" is not a number; give a comma list such as 1 or 1,0.5.");
+            if (!(scale >= AdvCamOptions.MinScale && scale <= AdvCamOptions.MaxScaleFactor))
+                throw new UsageException($"--scales: each scale must be in [{AdvCamOptions.MinScale}, {AdvCamOptions.MaxScaleFactor}]; got {part}.");
+            scales.Add(scale);
+        }
+        if (scales.Count > AdvCamOptions.MaxScales) throw new UsageException($"--scales takes 1 to {AdvCamOptions.MaxScales} scales; got {scales.Count}.");
+        return scales;
+    }
 }

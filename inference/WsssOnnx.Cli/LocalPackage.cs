@@ -69,6 +69,7 @@ internal static class LocalPackage
                 LabelParameter.BackgroundThreshold => "--threshold",
                 LabelParameter.DropRate => "--drop-rate",
                 LabelParameter.Samples => "--samples",
+                LabelParameter.Scales => "--scales",
                 LabelParameter.ConfidentForeground => "confident-label threshold --fg-threshold",
                 LabelParameter.ConfidentBackground => "confident-label threshold --bg-threshold",
                 _ => null,

@@ -57,19 +57,21 @@ internal static class RelabelCommand
             {
                 if (result.GetValue(saveMaps) is not null) throw new UsageException("--save-maps needs --package: servers return label maps, not class maps.");
                 var remote = RemoteRelabelCommand.Options(result.GetValue(model), result.GetValue(label.Method), result.GetValue(label.Steps), result.GetValue(label.Threshold), labelMode, confident,
-                    result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), label.Fickle(result));
+                    result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), label.Fickle(result), label.ScaleList(result));
                 return RemoteRelabelCommand.Run(servers, result.GetValue(window), result.GetValue(retries), remote,
                     SplitOption.Open(result.GetValue(data)!, result.GetValue(split)), result.GetValue(output)!);
             }
             return Run(result.GetValue(package)!, result.GetValue(data)!, result.GetValue(split)!, result.GetValue(output)!,
             result.GetValue(label.Method), result.GetValue(label.Steps), result.GetValue(label.Threshold), labelMode,
-            confident, result.GetValue(saveMaps), result.GetValue(parallel), result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), label.Fickle(result));
+            confident, result.GetValue(saveMaps), result.GetValue(parallel), result.GetValue(label.StepSize), result.GetValue(label.MaskWeight), label.Fickle(result),
+            label.ScaleList(result));
         });
         return command;
     }
 
     private static int Run(DirectoryInfo packageDirectory, DirectoryInfo data, string splitName, DirectoryInfo output, MapMethod method,
-        int? steps, float? threshold, LabelMode mode, ConfidentChoice confident, DirectoryInfo? saveMaps, int parallel, float? stepSize, float? maskWeight, FickleChoice fickle)
+        int? steps, float? threshold, LabelMode mode, ConfidentChoice confident, DirectoryInfo? saveMaps, int parallel, float? stepSize, float? maskWeight, FickleChoice fickle,
+        IReadOnlyList<float>? scales)
     {
         if (parallel is < 1 or > 256) throw new UsageException($"--parallel must be in [1, 256]; got {parallel}.");
         var split = SplitOption.Open(data, splitName);
@@ -80,6 +82,7 @@ internal static class RelabelCommand
             Steps = steps,
             StepSize = stepSize,
             MaskWeight = maskWeight,
+            Scales = scales,
             BackgroundThreshold = threshold,
             ConfidentForeground = confident.Foreground,
             ConfidentBackground = confident.Background,

@@ -66,6 +66,22 @@ public sealed class AttributeCommandTests(SyntheticDataset data) : IClassFixture
     }
 
     [Fact]
+    public void Scales_replace_the_packages_in_the_climb_and_the_summary()
+    {
+        string id = data.Ids("val")[0];
+        using var outputFolder = new TempFolder("wsss-cli-");
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--package", SyntheticDataset.Package,
+            "--image", Path.Combine(data.Root, "JPEGImages", id + ".jpg"), "--classes", data.Classes(id)[0], "--method", "advcam", "--steps", "2",
+            "--scales", "0.5, 1", "--trace", "--out", outputFolder.Path);
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        Assert.Contains("scales 0.5,1,", stdout);
+        // Trace rows start with their scale: two steps at 0.5, then two at 1, and none at the package's 1.5 and 2.
+        var scales = stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 7 && float.TryParse(f[0], System.Globalization.CultureInfo.InvariantCulture, out _)).Select(f => f[0]).ToList();
+        Assert.Equal(["0.5", "0.5", "1", "1"], scales);
+    }
+
+    [Fact]
     public void An_unknown_class_is_one_sentence_and_exit_1()
     {
         using var outputFolder = new TempFolder("wsss-cli-");

@@ -101,6 +101,46 @@ public sealed class RelabelAndEvalCommandTests(SyntheticDataset data) : IClassFi
     }
 
     [Fact]
+    public void Scales_choose_the_maps_scales_and_a_bad_list_is_refused_in_a_sentence()
+    {
+        using var folder = new TempFolder("wsss-cli-");
+        var maps = new Dictionary<string, string>();
+        foreach (string scales in (string[])["default", "1", "1,1"])
+        {
+            maps[scales] = Path.Combine(folder.Path, "maps-" + scales);
+            string[] scaleOption = scales == "default" ? [] : ["--scales", scales];
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, ["relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--method", "cam", .. scaleOption, "--out", Path.Combine(folder.Path, "labels-" + scales), "--save-maps", maps[scales]]);
+            Assert.True(code == 0, $"--scales {scales}: exit {code}: {stdout}{stderr}");
+        }
+        float[] Read(string scales, string id)
+        {
+            string path = Path.Combine(maps[scales], id + ".maps");
+            return WsssOnnx.Attribution.Cam.ClassMapsFile.Read(File.ReadAllBytes(path), path).Full.Data;
+        }
+        foreach (string id in data.Ids("val"))
+        {
+            // The merge sums the scales' maps and divides each class by its max: the same scale twice is that scale once
+            // (to the 1e-5 in max + 1e-5 and the file's half floats), while the package's four scales give other maps.
+            float[] one = Read("1", id), twice = Read("1,1", id), four = Read("default", id);
+            Assert.Equal(one.Length, twice.Length);
+            for (int i = 0; i < one.Length; i++) Assert.True(Math.Abs(one[i] - twice[i]) <= 2e-3f, $"{id}[{i}]: {one[i]} vs {twice[i]}");
+            Assert.True(one.Zip(four).Max(p => Math.Abs(p.First - p.Second)) > 0.01f, $"{id}: scale 1 alone gave the four scales' maps");
+        }
+
+        foreach (var (bad, sentence) in new[] { ("5", "each scale must be in [0.125, 4]; got 5."), ("1,x", "\"x\" is not a number"),
+            ("1,1,1,1,1,1,1,1,1", "takes 1 to 8 scales; got 9.") })
+        {
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
+                "--split", "val", "--method", "cam", "--scales", bad, "--out", Path.Combine(folder.Path, "refused"));
+            Assert.Equal(2, code);
+            Assert.Contains(sentence, stderr);
+            Assert.DoesNotContain("   at ", stderr + stdout);
+        }
+        Assert.False(Directory.Exists(Path.Combine(folder.Path, "refused")));
+    }
+
+    [Fact]
     public void Climbing_with_step_size_zero_gives_the_CAM_labels_and_a_bad_mask_weight_is_refused()
     {
         string cam = Directory.CreateTempSubdirectory("wsss-cli-").FullName, still = Directory.CreateTempSubdirectory("wsss-cli-").FullName;

@@ -31,7 +31,7 @@ internal static class RemoteRelabelCommand
 
     /// <summary>The stream options for the command line's choices; null fields keep the server package's defaults.</summary>
     public static RegenerateOptions Options(string? model, MapMethod method, int? steps, float? threshold, LabelMode mode, ConfidentChoice confident,
-        float? stepSize = null, float? maskWeight = null, FickleChoice? fickle = null)
+        float? stepSize = null, float? maskWeight = null, FickleChoice? fickle = null, IReadOnlyList<float>? scales = null)
     {
         var options = new RegenerateOptions
         {
@@ -49,6 +49,7 @@ internal static class RemoteRelabelCommand
         }
         if (stepSize is float xi) parameters.StepSize = xi;
         if (maskWeight is float lambda) parameters.MaskWeight = lambda;
+        if (scales is not null) parameters.Scales.AddRange(scales);
         options.Parameters = parameters;
         if (threshold is float bg) options.BackgroundThreshold = bg;
         return options;
