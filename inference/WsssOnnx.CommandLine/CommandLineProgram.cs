@@ -44,6 +44,9 @@ public sealed class CommandLineProgram
         return this;
     }
 
+    /// <summary>The line width Spectre assumes when output is redirected: wide enough that no log line is wrapped.</summary>
+    public const int RedirectedWidth = 4096;
+
     /// <summary>Parses <paramref name="args"/>, runs the chosen command and returns the process exit code.</summary>
     public int Run(string[] args)
     {
@@ -52,6 +55,7 @@ public sealed class CommandLineProgram
         {
             AnsiConsole.Profile.Capabilities.Ansi = false;
             AnsiConsole.Profile.Capabilities.Interactive = false;
+            AnsiConsole.Profile.Width = RedirectedWidth; // else Spectre wraps at 80 columns and a log's lines break mid-value
         }
         using var interrupt = InterruptSentence is null ? null : new InterruptNotice($"{_name}: {InterruptSentence}");
         return Invoke(args, Console.Error);

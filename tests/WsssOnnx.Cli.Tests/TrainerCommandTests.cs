@@ -19,7 +19,8 @@ public sealed class TrainerCommandTests
     {
         using var workFolder = new TempFolder("wsss-cli-");
         string work = workFolder.Path;
-        string data = Path.Combine(work, "data"), run = Path.Combine(work, "run");
+        // A run folder long enough that the trainer's "run folder" line passes any terminal width: redirected, it stays whole.
+        string data = Path.Combine(work, "data"), run = Path.Combine(work, "a-run-folder-whose-name-takes-the-line-past-eighty-columns-" + new string('x', 100));
         Assert.Equal(0, CliProcess.RunTrainer("make-dataset", "--out", data, "--train", "24", "--val", "2", "--size", "96").ExitCode);
         string[] train = ["train-classifier", "--data", data, "--run", run, "--epochs", "6", "--batch", "4", "--crop", "48", "--width", "4"];
         using (var process = CliProcess.StartTrainerWithSigint(train))
@@ -42,6 +43,7 @@ public sealed class TrainerCommandTests
         var (code, stdout, stderr2) = CliProcess.RunTrainer(train);
         Assert.True(code == 0, stdout + stderr2);
         Assert.Contains("resumed from", stdout);
+        Assert.Contains($"run folder {run}" + Environment.NewLine, stdout);
         Assert.Contains("epoch 6:", stdout);
         Assert.DoesNotContain("epoch 1:", stdout);
     }
