@@ -119,7 +119,7 @@ internal static class AttributeCommand
             _ => $"AdvCAM, {o.Steps} steps, xi {o.StepSize:G3}, lambda {o.MaskWeight:G3}",
         };
         Console.WriteLine($"{imageFile.Name}: {methodText}, " +
-            $"classes {string.Join(", ", classes.Select(c => names[c]))}, scales {string.Join(",", o.Scales.Select(x => x.ToString("G3", CultureInfo.InvariantCulture)))}, " +
+            $"classes {string.Join(", ", classes.Select(c => names[c]))}, scales {ScaleText(o.Scales)}, " +
             $"background threshold {parameters.BackgroundThreshold:G3}");
         foreach (string path in written) Console.WriteLine($"  {path}");
         if (trace is not null) Console.Write(ClimbingTraceTable.Format(trace, classes.Select(c => names[c]).ToList(), o.MaskThreshold));
@@ -184,9 +184,12 @@ internal static class AttributeCommand
         if (reply.RandomWalk is not null) Write($"{stem}_rw.png", reply.RandomWalk.Png.ToByteArray());
         var p = reply.Parameters;
         string methodText = method == MapMethod.FickleNet ? "FickleNet" : p.Steps == 1 ? "CAM" : $"AdvCAM, {p.Steps} steps, xi {p.StepSize:G3}, lambda {p.MaskWeight:G3}";
-        Console.WriteLine($"{imageFile.Name}: {methodText}, classes {string.Join(", ", reply.Maps.Select(m => m.Name))}, " +
+        Console.WriteLine($"{imageFile.Name}: {methodText}, classes {string.Join(", ", reply.Maps.Select(m => m.Name))}, scales {ScaleText(p.Scales)}, " +
             $"background threshold {reply.BackgroundThreshold:G3}; served by {reply.ServedBy.Name}/{reply.ServedBy.Version} in {reply.Timings.TotalMs:F0} ms");
         foreach (string path in written) Console.WriteLine($"  {path}");
         return ExitCodes.Ok;
     }
+
+    /// <summary>The scales the maps were made at, as --scales takes them ("1,0.5").</summary>
+    private static string ScaleText(IEnumerable<float> scales) => string.Join(",", scales.Select(x => x.ToString("G3", CultureInfo.InvariantCulture)));
 }

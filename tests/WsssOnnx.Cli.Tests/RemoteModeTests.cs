@@ -153,6 +153,36 @@ public sealed class RemoteModeTests(SyntheticDataset data) : IClassFixture<Synth
     }
 
     [Fact]
+    public void Scales_go_to_the_server_which_makes_the_maps_at_them_as_a_local_run_does()
+    {
+        using var outputFolder = new TempFolder("wsss-remote-scales-");
+        string id = data.Ids("val")[0];
+        string image = Path.Combine(data.Root, "JPEGImages", id + ".jpg");
+        string cls = data.Classes(id)[0];
+        byte[] Map(string where, string[] source, string[] scales)
+        {
+            string output = Path.Combine(outputFolder.Path, where);
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, ["attribute", .. source, "--image", image, "--classes", cls, "--method", "cam",
+                .. scales, "--out", output]);
+            Assert.True(code == 0, stdout + stderr);
+            // The reply echoes the scales the server used.
+            Assert.Contains(scales.Length == 0 ? "scales 1,0.5,1.5,2," : "scales 1,", stdout);
+            return TestPng.OneChannelPixels(File.ReadAllBytes(Path.Combine(output, $"{id}_{cls}_map.png"))).Pixels;
+        }
+        byte[] remote = Map("remote", ["--server", _server.Address], ["--scales", "1"]);
+        byte[] local = Map("local", ["--package", SyntheticDataset.Package], ["--scales", "1"]);
+        byte[] fourScales = Map("remote-default", ["--server", _server.Address], []);
+        // 8-bit grey maps: the same computation on both sides, at most a rounding step apart; the four scales' map is another.
+        Assert.True(remote.Zip(local).All(p => Math.Abs(p.First - p.Second) <= 1), "remote and local maps at scale 1 differ");
+        Assert.True(remote.Zip(fourScales).Max(p => Math.Abs(p.First - p.Second)) > 5, "the server ignored --scales");
+
+        var (refused, _, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "attribute", "--server", _server.Address, "--image", image, "--classes", cls,
+            "--scales", "0", "--out", outputFolder.Path);
+        Assert.Equal(2, refused);
+        Assert.Contains("--scales: each scale must be in [0.125, 4]; got 0.", stderr);
+    }
+
+    [Fact]
     public void Attribute_and_segment_on_a_server_write_their_pictures_and_errors_are_one_sentence()
     {
         using var outputFolder = new TempFolder("wsss-remote-att-");
