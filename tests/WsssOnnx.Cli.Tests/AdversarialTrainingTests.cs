@@ -94,6 +94,10 @@ public sealed class AdversarialTrainingTests(SyntheticDataset data) : IClassFixt
         Assert.Equal(2, code);
         Assert.Contains("--discriminator-lr", stderr);
 
+        (code, _, stderr) = CliProcess.RunTrainer(Args("--pixel-labels", "few", "--adversarial", "--real-label-smoothing", "1"));
+        Assert.Equal(2, code);
+        Assert.Contains("--real-label-smoothing must be in [0, 1); got 1.", stderr);
+
         (code, _, stderr) = CliProcess.RunTrainer(Args("--semi-weight", "0.5"));
         Assert.Equal(2, code);
         Assert.Contains("--semi-weight is a setting of adversarial training", stderr);

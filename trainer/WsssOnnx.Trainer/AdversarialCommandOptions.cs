@@ -47,7 +47,14 @@ internal sealed class AdversarialCommandOptions
         DefaultValueFactory = _ => Defaults.DiscriminatorLearningRate,
     };
 
-    private Option[] Settings => [Weight, UnlabelledWeight, SemiWeight, SemiThreshold, SemiStart, DiscriminatorLearningRate];
+    public Option<float> RealLabelSmoothing { get; } = new("--real-label-smoothing")
+    {
+        Description = "Label smoothing epsilon of the ground truth the discriminator sees as real: (1 - epsilon) one-hot + epsilon / classes " +
+                      "(0: plain one-hot, as the official code)",
+        DefaultValueFactory = _ => Defaults.RealLabelSmoothing,
+    };
+
+    private Option[] Settings => [Weight, UnlabelledWeight, SemiWeight, SemiThreshold, SemiStart, DiscriminatorLearningRate, RealLabelSmoothing];
 
     public void AddTo(Command command)
     {
@@ -80,6 +87,8 @@ internal sealed class AdversarialCommandOptions
         UsageException.Check(r.GetValue(SemiStart) is null or >= 0, $"{SemiStart.Name} must be 0 or more steps; got {r.GetValue(SemiStart)}.");
         float rate = r.GetValue(DiscriminatorLearningRate);
         UsageException.Check(rate > 0f && float.IsFinite(rate), string.Create(CultureInfo.InvariantCulture, $"{DiscriminatorLearningRate.Name} must be a number above 0; got {rate}."));
+        float smoothing = r.GetValue(RealLabelSmoothing);
+        UsageException.Check(smoothing is >= 0f and < 1f, string.Create(CultureInfo.InvariantCulture, $"{RealLabelSmoothing.Name} must be in [0, 1); got {smoothing}."));
         return UsageException.Validated(new AdversarialTrainingOptions
         {
             AdversarialWeight = r.GetValue(Weight),
@@ -88,6 +97,7 @@ internal sealed class AdversarialCommandOptions
             SemiThreshold = threshold,
             SemiStart = r.GetValue(SemiStart),
             DiscriminatorLearningRate = rate,
+            RealLabelSmoothing = smoothing,
         }.Validate);
     }
 
@@ -95,5 +105,5 @@ internal sealed class AdversarialCommandOptions
     public static string Describe(AdversarialTrainingOptions o) => string.Create(CultureInfo.InvariantCulture,
         $"adv weight {o.AdversarialWeight}, unlabelled adv weight {o.UnlabelledAdversarialWeight}, semi weight {o.SemiWeight}, semi threshold {o.SemiThreshold}, " +
         $"semi start {(o.SemiStart is { } s ? s.ToString(CultureInfo.InvariantCulture) : "a quarter of the steps")}, discriminator lr {o.DiscriminatorLearningRate}, " +
-        $"betas {o.DiscriminatorBeta1}/{o.DiscriminatorBeta2}, width {o.DiscriminatorWidth}");
+        $"betas {o.DiscriminatorBeta1}/{o.DiscriminatorBeta2}, width {o.DiscriminatorWidth}, real label smoothing {o.RealLabelSmoothing}");
 }

@@ -34,6 +34,26 @@ public sealed class AdversarialLossTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Real_input_is_the_one_hot_ground_truth_label_smoothed_by_epsilon()
+    {
+        // Labels 1, 2, 255 over K = 3 classes; epsilon 0.3: (1 - 0.3) y + 0.3 / 3, so 0.8 on the label, 0.1 elsewhere.
+        float[] Real(float smoothing)
+        {
+            var g = new GraphBuilder("real");
+            g.Output(AdversarialLosses.RealInput(g, g.Constant(new HostTensor<long>([1, 2, 255], 1, 1, 3)), 3, smoothing), "real");
+            var y = NetworkSession.Run(g).Float("real");
+            Assert.Equal([1L, 3, 1, 3], y.Shape);
+            return y.Data;
+        }
+        // Layout [class][pixel]: class 0 = pixels (1, 2, 255), then class 1, then class 2.
+        Assert.Equal([0f, 0f, 0f, 1f, 0f, 0f, 0f, 1f, 0f], Real(0f));
+        float[] smoothed = Real(0.3f);
+        float[] expected = [0.1f, 0.1f, 0.1f, 0.8f, 0.1f, 0.1f, 0.1f, 0.8f, 0.1f];
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], smoothed[i], 6);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Real(1f));
+    }
+
+    [Fact]
     public void Confidence_mask_keeps_pixels_above_T_semi()
     {
         double[] d = [0.05, 0.19, 0.21, 0.5, 0.95, 0.2001];

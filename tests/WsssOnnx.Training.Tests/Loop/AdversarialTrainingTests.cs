@@ -53,6 +53,21 @@ public sealed class AdversarialTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Label_smoothing_changes_what_the_discriminator_sees_as_real()
+    {
+        var (fake, labels, groundTruth, real) = FixedBatch();
+        float FirstLoss(float smoothing)
+        {
+            using var d = new AdversarialDiscriminator(Narrow with { RealLabelSmoothing = smoothing }, fake, labels, groundTruth, real, seed: 1, threads: 1);
+            return d.Step(1e-3f);
+        }
+        float plain = FirstLoss(0f), again = FirstLoss(0f), smoothed = FirstLoss(0.3f);
+        output.WriteLine($"first L_D: plain {plain:F6}, smoothed {smoothed:F6}");
+        Assert.Equal(plain, again); // same seed, same weights: only the real input differs below
+        Assert.NotEqual(plain, smoothed);
+    }
+
+    [Fact]
     public void A_restored_discriminator_takes_the_same_next_step()
     {
         var (fake, labels, groundTruth, real) = FixedBatch();
@@ -150,6 +165,7 @@ public sealed class AdversarialTrainingTests(ITestOutputHelper output)
         Assert.Equal("SemiThreshold", Assert.Throws<ArgumentException>(() => (valid with { Adversarial = new() { SemiThreshold = 1f } }).Validate()).ParamName);
         Assert.Equal("AdversarialWeight", Assert.Throws<ArgumentException>(() => (valid with { Adversarial = new() { AdversarialWeight = -1f } }).Validate()).ParamName);
         Assert.Equal("SemiStart", Assert.Throws<ArgumentException>(() => (valid with { Adversarial = new() { SemiStart = -1 } }).Validate()).ParamName);
+        Assert.Equal("RealLabelSmoothing", Assert.Throws<ArgumentException>(() => (valid with { Adversarial = new() { RealLabelSmoothing = 1f } }).Validate()).ParamName);
         Assert.Equal("DiscriminatorLearningRate", Assert.Throws<ArgumentException>(() => (valid with { Adversarial = new() { DiscriminatorLearningRate = 0f } }).Validate()).ParamName);
         Assert.Equal("Adversarial", Assert.Throws<ArgumentException>(() => (valid with { Loss = new WsssOnnx.Training.Seeding.SegmenterLossOptions() }).Validate()).ParamName);
     }

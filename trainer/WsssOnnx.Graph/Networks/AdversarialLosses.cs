@@ -26,6 +26,18 @@ public static class AdversarialLosses
     public static Value Discriminator(GraphBuilder g, Value fakeLogits, Value realLogits, Value fakeWeights, Value realWeights) =>
         WeightedMean(g, g.Softplus(fakeLogits), fakeWeights) + WeightedMean(g, g.Softplus(g.Neg(realLogits)), realWeights);
 
+    /// <summary>
+    /// The discriminator's real input: the one-hot ground truth [N, K, H, W] of labels [N, H, W], label-smoothed when
+    /// epsilon &gt; 0: (1 - epsilon) y + epsilon / K, so a real map is no longer told from a prediction by its exact 0s and 1s.
+    /// An ignored label (255) gives epsilon / K everywhere; its pixel carries no weight in L_D.
+    /// </summary>
+    public static Value RealInput(GraphBuilder g, Value labels, long classes, float smoothing)
+    {
+        if (smoothing is < 0f or >= 1f) throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "label smoothing must be in [0, 1)");
+        var oneHot = Losses.OneHot(g, labels, classes);
+        return smoothing == 0f ? oneHot : oneHot * g.Scalar(1f - smoothing) + g.Scalar(smoothing / classes);
+    }
+
     /// <summary>Σ w x / max(Σ w, 1) over every element: the mean over the weighted pixels, 0 when none has weight.</summary>
     public static Value WeightedMean(GraphBuilder g, Value x, Value weights) => g.SumAll(x * weights) / g.Clip(g.SumAll(weights), 1f, null);
 

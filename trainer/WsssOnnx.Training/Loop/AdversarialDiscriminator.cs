@@ -11,7 +11,7 @@ namespace WsssOnnx.Training.Loop;
 /// <summary>
 /// Hung et al.'s confidence discriminator as it trains beside the segmenter: its own parameters ("disc.*"), its own Adam,
 /// and its own training graph on ORT, whose inputs are the segmenter's softmax predictions (so no gradient reaches the
-/// segmenter) as fake and the one-hot ground truth of <see cref="RealLabels"/> as real. The official code leaves out the
+/// segmenter) as fake and the one-hot ground truth of <see cref="RealLabels"/> (label-smoothed if asked) as real. The official code leaves out the
 /// ignored pixels (255) of ground-truth maps, fake and real alike, and counts every pixel of a prediction on an image
 /// without ground truth as fake; <see cref="GroundTruth"/> says which images of the batch have it.
 /// </summary>
@@ -39,7 +39,7 @@ public sealed class AdversarialDiscriminator : IDisposable
         var real = g.Input(RealLabels, DataType.Int64, [realLabels.Shape[0], h, w]);
         var fakeLogits = ConfidenceDiscriminator.Build(g, fake, options.DiscriminatorWidth, seed);
         Value realLogits;
-        using (g.ShareParameters()) realLogits = ConfidenceDiscriminator.Build(g, Losses.OneHot(g, real, classes), options.DiscriminatorWidth, seed);
+        using (g.ShareParameters()) realLogits = ConfidenceDiscriminator.Build(g, AdversarialLosses.RealInput(g, real, classes, options.RealLabelSmoothing), options.DiscriminatorWidth, seed);
         // w_fake = [ground truth] [label != 255] + (1 - [ground truth]); w_real = [label != 255]
         var fakeWeights = labelled * Counted(g, fakeLabels) + (g.Scalar(1f) - labelled);
         var loss = AdversarialLosses.Discriminator(g, fakeLogits, realLogits, fakeWeights, Counted(g, real));

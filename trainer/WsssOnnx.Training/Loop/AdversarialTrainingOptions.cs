@@ -35,6 +35,12 @@ public sealed record AdversarialTrainingOptions
     /// <summary>The discriminator's first convolution's channels (then 2x, 4x, 8x): the paper's 64.</summary>
     public int DiscriminatorWidth { get; init; } = 64;
 
+    /// <summary>
+    /// Label smoothing epsilon of the discriminator's real examples, (1 - epsilon) one-hot + epsilon / K; 0 (the official
+    /// code's plain one-hot) by default.
+    /// </summary>
+    public float RealLabelSmoothing { get; init; }
+
     /// <summary>The step from which the self-taught loss counts in a run of <paramref name="totalSteps"/> steps.</summary>
     public int SemiStartStep(int totalSteps) => SemiStart ?? totalSteps / 4;
 
@@ -46,6 +52,7 @@ public sealed record AdversarialTrainingOptions
         Require(nameof(SemiWeight), SemiWeight, "a number >= 0", v => v >= 0f && float.IsFinite(v));
         Require(nameof(SemiThreshold), SemiThreshold, "[0, 1)", v => v is >= 0f and < 1f);
         Require(nameof(DiscriminatorLearningRate), DiscriminatorLearningRate, "a number > 0", v => v > 0f && float.IsFinite(v));
+        Require(nameof(RealLabelSmoothing), RealLabelSmoothing, "[0, 1)", v => v is >= 0f and < 1f);
         Require(nameof(DiscriminatorBeta1), DiscriminatorBeta1, "[0, 1)", v => v is >= 0f and < 1f);
         Require(nameof(DiscriminatorBeta2), DiscriminatorBeta2, "[0, 1)", v => v is >= 0f and < 1f);
         if (SemiStart is < 0) throw new ArgumentException($"{nameof(SemiStart)} must be 0 or more steps; got {SemiStart}", nameof(SemiStart));
