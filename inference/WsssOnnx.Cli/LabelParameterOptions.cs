@@ -71,7 +71,7 @@ internal sealed class LabelParameterOptions
         {
             if (!float.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out float scale))
                 throw new UsageException($"--scales {text}: \"{part}\" is not a number; give a comma list such as 1 or 1,0.5.");
-            if (!(scale >= AdvCamOptions.MinScale && scale <= AdvCamOptions.MaxScaleFactor))
+            if (!AdvCamOptions.IsScaleInRange(scale))
                 throw new UsageException($"--scales: each scale must be in [{AdvCamOptions.MinScale}, {AdvCamOptions.MaxScaleFactor}]; got {part}.");
             scales.Add(scale);
         }

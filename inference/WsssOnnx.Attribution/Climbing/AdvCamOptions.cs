@@ -80,7 +80,7 @@ public sealed record AdvCamOptions
             throw Invalid(nameof(Scales), Scales?.Count ?? 0, $"must hold 1 to {MaxScales} scales");
         foreach (float scale in Scales)
         {
-            if (!(scale >= MinScale && scale <= MaxScaleFactor))
+            if (!IsScaleInRange(scale))
                 throw Invalid(nameof(Scales), scale, $"each scale must be in [{MinScale}, {MaxScaleFactor}]");
         }
         if (PairsPerCall is < 0 or > MaxPairsPerCall)
@@ -89,6 +89,9 @@ public sealed record AdvCamOptions
             throw Invalid(nameof(MaxSide), MaxSide, $"must be in [{MinMaxSide}, {MaxMaxSide}]");
         return this;
     }
+
+    /// <summary>Whether an image scale is in [<see cref="MinScale"/>, <see cref="MaxScaleFactor"/>] (NaN is not).</summary>
+    public static bool IsScaleInRange(float scale) => scale >= MinScale && scale <= MaxScaleFactor;
 
     private static ArgumentOutOfRangeException Invalid(string field, object value, string range) =>
         new(field, value, $"AdvCamOptions.{field} {range}; got {value}");
