@@ -38,7 +38,11 @@ internal static class TrainClassifierCommand
             Description = "ACoL: a second head trained on the features with the first head's high-response regions erased; the package's maps fuse both heads",
         };
         var acolThreshold = new Option<float?>("--acol-threshold") { Description = "ACoL's erasing threshold delta in (0, 1] on the min-max normalised map (default 0.6, the paper's)" };
-        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { noise, hide, acol, acolThreshold };
+        var fgsm = new Option<float>("--fgsm-epsilon")
+        {
+            Description = "FGSM adversarial training with a random start: train on crops moved up to this far (L-infinity, normalised input units) to raise the loss (0: off)",
+        };
+        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { noise, hide, acol, acolThreshold, fgsm };
         o.AddTo(command);
         var ecs = new EcsCommandOptions();
         ecs.AddTo(command);
@@ -71,6 +75,7 @@ internal static class TrainClassifierCommand
                     LearningRate = o.ValueOr(r, o.LearningRate, PretrainedRecipe.LearningRate),
                 },
                 Ecs = ecs.Read(r),
+                FgsmEpsilon = r.GetValue(fgsm),
             }.Validate);
             // Options are checked before the dataset is read, so a bad value fails fast.
             var trainSet = o.TrainingSet(r);
@@ -86,6 +91,7 @@ internal static class TrainClassifierCommand
                 Classes = trainSet.Classes.Foreground,
                 Classifier = options.Network with { Classes = trainSet.Classes.Count },
                 Ecs = options.Ecs,
+                FgsmEpsilon = options.FgsmEpsilon > 0 ? options.FgsmEpsilon : null,
                 CropSize = cropSize,
                 Epochs = options.Sgd.Epochs,
                 BatchSize = options.Sgd.BatchSize,

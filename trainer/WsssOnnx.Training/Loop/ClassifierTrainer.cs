@@ -32,6 +32,13 @@ public sealed record ClassifierTrainingOptions
     /// <summary>ECS-Net's erased-CAM supervision added to the classification loss; null: plain CAM training.</summary>
     public ErasedCamSupervisionOptions? Ecs { get; init; }
 
+    /// <summary>
+    /// L∞ radius, in normalised input units, of FGSM adversarial training with a random start (Wong et al. 2020): each
+    /// step trains on the crop moved within this ball to raise the loss. 0: off. A robust classifier's input gradient
+    /// follows object features (AdvCAM section 3.2.2), which is what AdvCAM climbs.
+    /// </summary>
+    public float FgsmEpsilon { get; init; }
+
     public ClassifierTrainingOptions Validate()
     {
         Sgd.Validate();
@@ -41,6 +48,10 @@ public sealed record ClassifierTrainingOptions
         // ECS supervises the one-head CAM; ACoL's two heads are another localiser: one at a time.
         if (Ecs is not null && Network.Acol is not null)
             throw new ArgumentException("ECS (--ecs) and ACoL (--acol) are different ways to train the localiser: give one", nameof(Ecs));
+        if (!(FgsmEpsilon is >= 0f and <= 10f)) throw new ArgumentException($"the FGSM radius (--fgsm-epsilon) must be in [0, 10]; got {FgsmEpsilon}", nameof(FgsmEpsilon));
+        // Adversarial training replaces the loss's image; ECS and ACoL build their second pass on the clean one.
+        if (FgsmEpsilon > 0 && (Ecs is not null || Network.Acol is not null))
+            throw new ArgumentException("FGSM adversarial training (--fgsm-epsilon) trains plain CAM classifiers: give it without --ecs or --acol", nameof(FgsmEpsilon));
         return this;
     }
 }
@@ -63,6 +74,12 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
     /// <summary>Metrics columns of an ECS run: the original image's soft margin loss, ECS's reliable-pixel cross-entropy, the erased image's soft margin loss.</summary>
     public const string ClassificationTerm = "classification_loss", EcsTerm = "ecs_loss", ErasedClassificationTerm = "erased_classification_loss";
 
+    /// <summary>Metrics columns of an FGSM run: the soft margin loss at the random start and at the adversarial image (the one trained).</summary>
+    public const string FgsmStartTerm = "start_classification_loss", FgsmAdversarialTerm = "adversarial_classification_loss";
+
+    /// <summary>The graph input of an FGSM run that carries delta_0, drawn on the host in [-epsilon, epsilon].</summary>
+    public const string FgsmStartInput = "fgsm_start";
+
     public IProgress<TrainingProgress>? Progress { get; init; }
 
     /// <summary>Initial weights to load (e.g. from a pretrained ONNX ResNet): name -> tensor; names that match are loaded.</summary>
@@ -79,10 +96,22 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
         var g = new GraphBuilder("classifier_train");
         var image = g.Input("image", DataType.Float, [batch, 3, crop, crop]);
         var labels = g.Input("labels", DataType.Float, [batch, network.Classes]);
-        var net = CamClassifier.Build(g, image, network);
+        float epsilon = _options.FgsmEpsilon;
+        var start = epsilon > 0 ? g.Input(FgsmStartInput, DataType.Float, [batch, 3, crop, crop]) : null;
+        var startPoint = start is null ? image : image + start;
+        var net = CamClassifier.Build(g, startPoint, network);
         var classification = Losses.MultiLabelSoftMargin(g, net.Logits, labels);
         var loss = classification;
         var terms = new List<(string, Value)>();
+        if (start is not null)
+        {
+            var adversarial = FastAdversarialExample.Build(g, image, start, startPoint, classification, epsilon);
+            CamClassifier adversarialNet;
+            using (g.ShareParameters())
+                adversarialNet = CamClassifier.Build(g, adversarial, network);
+            loss = Losses.MultiLabelSoftMargin(g, adversarialNet.Logits, labels);
+            terms.AddRange([(FgsmStartTerm, classification), (FgsmAdversarialTerm, loss)]);
+        }
         if (_options.Ecs is { } ecs)
         {
             var supervision = ErasedCamSupervision.Build(g, net, labels, ecs);
@@ -97,18 +126,20 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
         if (InitialWeights is not null) TrainingLoop.LoadInitialWeights(parameters, InitialWeights, _options.Sgd.Epochs, Progress);
 
         var loop = new TrainingLoop(Loop(), train, runDirectory, Progress);
-        var task = new Task(this, network, HostTensor<float>.Zeros(batch, 3, crop, crop), HostTensor<float>.Zeros(batch, network.Classes));
+        var task = new Task(this, network, HostTensor<float>.Zeros(batch, 3, crop, crop), HostTensor<float>.Zeros(batch, network.Classes),
+            start is null ? null : HostTensor<float>.Zeros(batch, 3, crop, crop));
         var history = loop.Run(g, spec, parameters, task, resume, stopAfterEpoch, cancellation);
         return new TrainingResult(history, loop.Problems, parameters, network);
     }
 
     private SgdSettings Loop() => _options.Sgd;
 
-    private sealed class Task(ClassifierTrainer owner, CamClassifierOptions network, HostTensor<float> images, HostTensor<float> labels) : ITrainingTask
+    private sealed class Task(ClassifierTrainer owner, CamClassifierOptions network, HostTensor<float> images, HostTensor<float> labels, HostTensor<float>? fgsmStart) : ITrainingTask
     {
         public string HeadPrefix => "classifier.";
 
-        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> BatchInputs { get; } = [("image", images, null), ("labels", labels, null)];
+        public IReadOnlyList<(string Name, HostTensor<float>? Float, HostTensor<long>? Int)> BatchInputs { get; } =
+            fgsmStart is null ? [("image", images, null), ("labels", labels, null)] : [("image", images, null), ("labels", labels, null), (FgsmStartInput, fgsmStart, null)];
 
         public bool NeedsMask => false;
 
@@ -117,6 +148,11 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
             int size = 3 * owner._options.Augmentation.CropSize * owner._options.Augmentation.CropSize;
             owner._options.Augmentation.Apply(sample.Image, rng, ((float[])stage[0]).AsSpan(slot * size, size));
             sample.Labels.CopyTo((float[])stage[1], slot * network.Classes);
+            if (fgsmStart is null) return;
+            // delta_0 ~ U(-epsilon, epsilon), drawn after the augmentation so that runs without FGSM draw what they always drew.
+            float epsilon = owner._options.FgsmEpsilon;
+            var delta = ((float[])stage[2]).AsSpan(slot * size, size);
+            for (int i = 0; i < delta.Length; i++) delta[i] = (float)((2 * rng.NextDouble() - 1) * epsilon);
         }
 
         public (string Name, double Value)? Validate(ParameterStore parameters, List<string> problems, CancellationToken cancellation) =>

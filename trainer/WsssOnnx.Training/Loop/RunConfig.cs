@@ -23,6 +23,9 @@ public sealed record RunConfig
     /// <summary>A classifier run trained with ECS-Net's erased-CAM supervision: its settings; null (or absent in older runs): without.</summary>
     public ErasedCamSupervisionOptions? Ecs { get; init; }
 
+    /// <summary>A classifier run trained adversarially (FGSM with a random start): the L∞ radius; null (absent): without.</summary>
+    public float? FgsmEpsilon { get; init; }
+
     public DeepLabOptions? Segmenter { get; init; }
 
     /// <summary>The boundary network of an "irn" run (IRN's edge branch on a frozen backbone).</summary>
