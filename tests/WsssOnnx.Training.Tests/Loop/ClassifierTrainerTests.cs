@@ -143,6 +143,56 @@ public sealed class ClassifierTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void An_fgsm_run_trains_on_the_adversarial_crops_logs_both_losses_and_resumes_on_the_same_trajectory()
+    {
+        string straight = RunDirectory(), interrupted = RunDirectory(), plainRun = RunDirectory();
+        try
+        {
+            var options = TinyOptions(epochs: 2) with { FgsmEpsilon = 0.1f };
+            var source = new ColourSquaresSource(32, 32, seed: 9);
+            var full = new ClassifierTrainer(options, source, null, straight).Train();
+            foreach (var e in full.Epochs) output.WriteLine($"epoch {e.Epoch}: loss {e.Loss:F4}; " + string.Join(", ", e.Terms.Select(t => $"{t.Name} {t.Value:F4}")));
+            var terms = full.Epochs[0].Terms.ToDictionary(t => t.Name, t => t.Value);
+            Assert.Equal([ClassifierTrainer.FgsmStartTerm, ClassifierTrainer.FgsmAdversarialTerm], full.Epochs[0].Terms.Select(t => t.Name));
+            // The loss trained is the adversarial crop's, and the FGSM step raised it above the random start's.
+            Assert.Equal(full.Epochs[0].Loss, terms[ClassifierTrainer.FgsmAdversarialTerm], 1e-9);
+            Assert.True(terms[ClassifierTrainer.FgsmAdversarialTerm] > terms[ClassifierTrainer.FgsmStartTerm], "the adversarial crops have the higher loss");
+
+            // Without FGSM the same seed gives another trajectory (the crops differ), and no terms.
+            var plain = new ClassifierTrainer(TinyOptions(epochs: 1), source, null, plainRun).Train();
+            Assert.Empty(plain.Epochs[0].Terms);
+            Assert.NotEqual(plain.Epochs[0].Loss, full.Epochs[0].Loss);
+
+            // delta_0 is drawn from the sample's own generator: an interrupted run resumes exactly.
+            new ClassifierTrainer(options, source, null, interrupted).Train(stopAfterEpoch: 1);
+            var rest = new ClassifierTrainer(options, source, null, interrupted).Train(resume: true);
+            Assert.Equal(full.Epochs[1].Loss, rest.Epochs[0].Loss);
+            foreach (var (name, tensor) in full.Parameters.Tensors)
+                Assert.Equal(tensor.Data, rest.Parameters.Tensors[name].Data);
+        }
+        finally
+        {
+            Directory.Delete(straight, recursive: true);
+            Directory.Delete(interrupted, recursive: true);
+            Directory.Delete(plainRun, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(-0.1f, false, "must be in [0, 10]")]
+    [InlineData(float.NaN, false, "must be in [0, 10]")]
+    [InlineData(10.5f, false, "must be in [0, 10]")]
+    [InlineData(0.1f, true, "without --ecs or --acol")]
+    public void Bad_fgsm_settings_are_refused_with_the_flag_named(float epsilon, bool withEcs, string expected)
+    {
+        var options = TinyOptions(1) with { FgsmEpsilon = epsilon, Ecs = withEcs ? new ErasedCamSupervisionOptions() : null };
+        var error = Assert.Throws<ArgumentException>(() => options.Validate());
+        Assert.Contains("--fgsm-epsilon", error.Message);
+        Assert.Contains(expected, error.Message);
+        Assert.Equal(nameof(ClassifierTrainingOptions.FgsmEpsilon), error.ParamName);
+    }
+
+    [Fact]
     public void Unreadable_samples_are_skipped_and_reported_or_stop_the_run()
     {
         string run = RunDirectory();
