@@ -11,10 +11,11 @@ public sealed class FgsmTrainingTests(SyntheticDataset data) : IClassFixture<Syn
         using var workFolder = new TempFolder("wsss-fgsm-");
         string run = Path.Combine(workFolder.Path, "cls");
         var (code, stdout, stderr) = CliProcess.RunTrainer(["train-classifier", "--data", data.Root, "--run", run, "--batch", "2", "--crop", "64", "--width", "8",
-            "--val-split", "none", "--epochs", "1", "--fgsm-epsilon", "0.05"]);
+            "--val-split", "none", "--epochs", "1", "--fgsm-epsilon", "0.05", "--fgsm-clean-weight", "0.3"]);
         Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
         var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json"))).RootElement;
         Assert.Equal(0.05f, config.GetProperty("fgsm_epsilon").GetSingle());
+        Assert.Equal(0.3f, config.GetProperty("fgsm_clean_weight").GetSingle());
         var header = File.ReadLines(Path.Combine(run, "metrics.csv")).First().Split(',');
         Assert.Contains("start_classification_loss", header);
         Assert.Contains("adversarial_classification_loss", header);
@@ -26,11 +27,13 @@ public sealed class FgsmTrainingTests(SyntheticDataset data) : IClassFixture<Syn
     [InlineData("--fgsm-epsilon", "12")]
     [InlineData("--fgsm-epsilon", "0.1", "--ecs")]
     [InlineData("--fgsm-epsilon", "0.1", "--acol")]
+    [InlineData("--fgsm-epsilon", "0.1", "--fgsm-clean-weight", "1")]
+    [InlineData("--fgsm-clean-weight", "0.5")]
     public void Bad_fgsm_options_are_refused_before_the_data_is_read(params string[] fgsm)
     {
         var (code, _, stderr) = CliProcess.RunTrainer(["train-classifier", "--data", "/nonexistent/voc", "--run", "/nonexistent/run", .. fgsm]);
         Assert.Equal(2, code);
-        Assert.Contains("--fgsm-epsilon", stderr);
+        Assert.Contains(fgsm.Contains("--fgsm-clean-weight") ? "--fgsm-clean-weight" : "--fgsm-epsilon", stderr);
         Assert.DoesNotContain("nonexistent", stderr);
     }
 }

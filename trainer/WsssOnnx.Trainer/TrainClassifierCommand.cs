@@ -42,7 +42,14 @@ internal static class TrainClassifierCommand
         {
             Description = "FGSM adversarial training with a random start: train on crops moved up to this far (L-infinity, normalised input units) to raise the loss (0: off)",
         };
-        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime") { noise, hide, acol, acolThreshold, fgsm };
+        var fgsmClean = new Option<float?>("--fgsm-clean-weight")
+        {
+            Description = "with --fgsm-epsilon: the loss is w L(crop) + (1 - w) L(adversarial crop) (default 0.5, Goodfellow et al.'s; 0: the adversarial crops only)",
+        };
+        var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime")
+        {
+            noise, hide, acol, acolThreshold, fgsm, fgsmClean,
+        };
         o.AddTo(command);
         var ecs = new EcsCommandOptions();
         ecs.AddTo(command);
@@ -53,6 +60,8 @@ internal static class TrainClassifierCommand
                 throw new UsageException("--acol-threshold sets ACoL's erasing threshold: give --acol as well.");
             if (r.GetValue(acolThreshold) is { } delta)
                 UsageException.Check(delta is > 0f and <= 1f, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--acol-threshold must be in (0, 1]; got {delta}."));
+            if (r.GetValue(fgsmClean) is not null && r.GetValue(fgsm) <= 0)
+                throw new UsageException("--fgsm-clean-weight weighs FGSM training's clean loss: give --fgsm-epsilon as well.");
             var acolOptions = r.GetValue(acol) ? new AcolOptions { Threshold = r.GetValue(acolThreshold) ?? new AcolOptions().Threshold } : null;
             var options = UsageException.Validated(new ClassifierTrainingOptions
             {
@@ -76,6 +85,7 @@ internal static class TrainClassifierCommand
                 },
                 Ecs = ecs.Read(r),
                 FgsmEpsilon = r.GetValue(fgsm),
+                FgsmCleanWeight = r.GetValue(fgsmClean) ?? new ClassifierTrainingOptions().FgsmCleanWeight,
             }.Validate);
             // Options are checked before the dataset is read, so a bad value fails fast.
             var trainSet = o.TrainingSet(r);
@@ -92,6 +102,7 @@ internal static class TrainClassifierCommand
                 Classifier = options.Network with { Classes = trainSet.Classes.Count },
                 Ecs = options.Ecs,
                 FgsmEpsilon = options.FgsmEpsilon > 0 ? options.FgsmEpsilon : null,
+                FgsmCleanWeight = options.FgsmEpsilon > 0 ? options.FgsmCleanWeight : null,
                 CropSize = cropSize,
                 Epochs = options.Sgd.Epochs,
                 BatchSize = options.Sgd.BatchSize,

@@ -39,6 +39,13 @@ public sealed record ClassifierTrainingOptions
     /// </summary>
     public float FgsmEpsilon { get; init; }
 
+    /// <summary>
+    /// alpha of Goodfellow et al.'s (ICLR 2015) objective alpha L(x) + (1 - alpha) L(x_adv), with L(x) taken at the random
+    /// start: 0.5, theirs. Trained on the adversarial crops alone (0), ImageNet ResNet-18 with frozen early stages fell to
+    /// chance mAP on the synthetic set even at epsilon 2/255.
+    /// </summary>
+    public float FgsmCleanWeight { get; init; } = 0.5f;
+
     public ClassifierTrainingOptions Validate()
     {
         Sgd.Validate();
@@ -50,6 +57,7 @@ public sealed record ClassifierTrainingOptions
             throw new ArgumentException("ECS (--ecs) and ACoL (--acol) are different ways to train the localiser: give one", nameof(Ecs));
         if (!(FgsmEpsilon is >= 0f and <= 10f)) throw new ArgumentException($"the FGSM radius (--fgsm-epsilon) must be in [0, 10]; got {FgsmEpsilon}", nameof(FgsmEpsilon));
         // Adversarial training replaces the loss's image; ECS and ACoL build their second pass on the clean one.
+        if (!(FgsmCleanWeight is >= 0f and < 1f)) throw new ArgumentException($"the clean loss's weight (--fgsm-clean-weight) must be in [0, 1); got {FgsmCleanWeight}", nameof(FgsmCleanWeight));
         if (FgsmEpsilon > 0 && (Ecs is not null || Network.Acol is not null))
             throw new ArgumentException("FGSM adversarial training (--fgsm-epsilon) trains plain CAM classifiers: give it without --ecs or --acol", nameof(FgsmEpsilon));
         return this;
@@ -109,8 +117,10 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
             CamClassifier adversarialNet;
             using (g.ShareParameters())
                 adversarialNet = CamClassifier.Build(g, adversarial, network);
-            loss = Losses.MultiLabelSoftMargin(g, adversarialNet.Logits, labels);
-            terms.AddRange([(FgsmStartTerm, classification), (FgsmAdversarialTerm, loss)]);
+            var adversarialLoss = Losses.MultiLabelSoftMargin(g, adversarialNet.Logits, labels);
+            float alpha = _options.FgsmCleanWeight;
+            loss = alpha > 0 ? classification * alpha + adversarialLoss * (1 - alpha) : adversarialLoss;
+            terms.AddRange([(FgsmStartTerm, classification), (FgsmAdversarialTerm, adversarialLoss)]);
         }
         if (_options.Ecs is { } ecs)
         {

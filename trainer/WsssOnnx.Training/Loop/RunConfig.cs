@@ -26,6 +26,9 @@ public sealed record RunConfig
     /// <summary>A classifier run trained adversarially (FGSM with a random start): the L∞ radius; null (absent): without.</summary>
     public float? FgsmEpsilon { get; init; }
 
+    /// <summary>An FGSM run: the clean loss's weight alpha in alpha L(x) + (1 - alpha) L(x_adv).</summary>
+    public float? FgsmCleanWeight { get; init; }
+
     public DeepLabOptions? Segmenter { get; init; }
 
     /// <summary>The boundary network of an "irn" run (IRN's edge branch on a frozen backbone).</summary>
