@@ -23,12 +23,27 @@ public sealed class FgsmTrainingTests(SyntheticDataset data) : IClassFixture<Syn
     }
 
     [Theory]
+    [InlineData("--ecs")]
+    [InlineData("--acol")]
+    [InlineData("--fgsm-epsilon", "0")]
+    public void The_pretrained_recipes_fgsm_default_yields_to_ecs_acol_and_an_explicit_0(params string[] extra)
+    {
+        // Options are checked before the data is read: what fails here is the missing data set, not the FGSM rules.
+        var (code, _, stderr) = CliProcess.RunTrainer(["train-classifier", "--data", "/nonexistent/voc", "--run", "/nonexistent/run", "--pretrained", "imagenet", .. extra]);
+        Assert.NotEqual(0, code);
+        Assert.DoesNotContain("--fgsm", stderr);
+        Assert.Contains("nonexistent", stderr);
+    }
+
+    [Theory]
     [InlineData("--fgsm-epsilon", "-0.1")]
     [InlineData("--fgsm-epsilon", "12")]
     [InlineData("--fgsm-epsilon", "0.1", "--ecs")]
     [InlineData("--fgsm-epsilon", "0.1", "--acol")]
     [InlineData("--fgsm-epsilon", "0.1", "--fgsm-clean-weight", "1")]
     [InlineData("--fgsm-clean-weight", "0.5")]
+    [InlineData("--pretrained", "imagenet", "--ecs", "--fgsm-clean-weight", "0.5")]
+    [InlineData("--pretrained", "imagenet", "--fgsm-epsilon", "0.1", "--acol")]
     public void Bad_fgsm_options_are_refused_before_the_data_is_read(params string[] fgsm)
     {
         var (code, _, stderr) = CliProcess.RunTrainer(["train-classifier", "--data", "/nonexistent/voc", "--run", "/nonexistent/run", .. fgsm]);
