@@ -160,23 +160,29 @@ internal static class EvalCommand
         Console.WriteLine(crfMatrices is null ? "threshold  mIoU %" : "threshold  mIoU %  CRF mIoU %");
         for (int t = 0; t < thresholds.Count; t++)
             Console.WriteLine(crfMatrices is null
-                ? $"{thresholds[t],9:F3}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}"
-                : $"{thresholds[t],9:F3}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}  {100 * crfMatrices[t].MeanIntersectionOverUnion,10:F2}");
-        Console.WriteLine($"best: threshold {thresholds[best]:F3}, mIoU {100 * matrices[best].MeanIntersectionOverUnion:F2} %");
+                ? $"{Threshold(thresholds[t]),9}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}"
+                : $"{Threshold(thresholds[t]),9}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}  {100 * crfMatrices[t].MeanIntersectionOverUnion,10:F2}");
+        Console.WriteLine($"best: threshold {Threshold(thresholds[best])}, mIoU {100 * matrices[best].MeanIntersectionOverUnion:F2} %");
         Console.Write(matrices[best].ToTable(names));
         if (crfMatrices is not null)
         {
-            Console.WriteLine($"best with CRF: threshold {thresholds[bestCrf]:F3}, mIoU {100 * crfMatrices[bestCrf].MeanIntersectionOverUnion:F2} %");
+            Console.WriteLine($"best with CRF: threshold {Threshold(thresholds[bestCrf])}, mIoU {100 * crfMatrices[bestCrf].MeanIntersectionOverUnion:F2} %");
             Console.Write(crfMatrices[bestCrf].ToTable(names));
         }
         if (added is not null)
         {
-            string baseline = baselineThreshold is { } b ? b.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "as the row's";
+            string baseline = baselineThreshold is { } b ? Threshold(b) : "as the row's";
             Console.WriteLine($"foreground added over {baselineDirectory!.FullName}'s seeds (baseline threshold {baseline}):");
-            for (int t = 0; t < thresholds.Count; t++) Console.WriteLine($"{thresholds[t],9:F3}  {added[t].Format()}");
+            for (int t = 0; t < thresholds.Count; t++) Console.WriteLine($"{Threshold(thresholds[t]),9}  {added[t].Format()}");
         }
         return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
+
+    /// <summary>
+    /// A threshold as given: three decimals at least (0.150), more where it has them (0.0005), so that the sub-0.001
+    /// thresholds peaked pretrained maps want stay apart. Through decimal, which keeps float's 7 significant digits.
+    /// </summary>
+    private static string Threshold(float value) => ((decimal)value).ToString("0.000####", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The index of the highest mIoU (the first on ties).</summary>
     private static int Best(ConfusionMatrix[] matrices)

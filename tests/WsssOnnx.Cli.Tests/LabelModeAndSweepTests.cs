@@ -59,6 +59,12 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
         var best = swept.MaxBy(kv => kv.Value);
         Assert.Contains($"best: threshold {best.Key}, mIoU {best.Value:F2} %", stdout);
 
+        // Thresholds below 0.001 print as given, not rounded to three decimals.
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--thresholds", "0.0005,0.0025,0.2", "--data", data.Root, "--split", "val");
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        Assert.Equal(["0.0005", "0.0025", "0.200"], Regex.Matches(stdout, @"^\s+(\d\.\d{3,})\s+\d+\.\d\d\s*$", RegexOptions.Multiline).Select(m => m.Groups[1].Value));
+        Assert.Matches(@"best: threshold 0\.(0005|0025|200), mIoU", stdout);
+
         // The same threshold through relabel's seeds and eval --labels gives the same mIoU (maps are stored as halves,
         // which may move a pixel within 2^-11 of the threshold: 0.05 points of mIoU is far more than that).
         (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "relabel", "--package", SyntheticDataset.Package, "--data", data.Root,
