@@ -38,7 +38,7 @@ public sealed class CompareLocalisersScriptTests(SyntheticDataset data) : IClass
         foreach (var row in table)
         {
             float threshold = Number(row[2].Replace(" (grid edge)", ""));
-            Assert.InRange(threshold, 0.001f, 0.95f);
+            Assert.InRange(threshold, 0.0001f, 0.95f);
             Assert.InRange(Number(row[3]), 0f, 100f);
             Assert.InRange(Number(row[4]), 0f, 100f);
             Assert.True(Number(row[5]) >= 0f, $"s / image {row[5]}");
