@@ -56,8 +56,8 @@ public sealed record ClassifierTrainingOptions
         if (Ecs is not null && Network.Acol is not null)
             throw new ArgumentException("ECS (--ecs) and ACoL (--acol) are different ways to train the localiser: give one", nameof(Ecs));
         if (!(FgsmEpsilon is >= 0f and <= 10f)) throw new ArgumentException($"the FGSM radius (--fgsm-epsilon) must be in [0, 10]; got {FgsmEpsilon}", nameof(FgsmEpsilon));
-        // Adversarial training replaces the loss's image; ECS and ACoL build their second pass on the clean one.
         if (!(FgsmCleanWeight is >= 0f and < 1f)) throw new ArgumentException($"the clean loss's weight (--fgsm-clean-weight) must be in [0, 1); got {FgsmCleanWeight}", nameof(FgsmCleanWeight));
+        // Adversarial training replaces the loss's image; ECS and ACoL build their second pass on the clean one.
         if (FgsmEpsilon > 0 && (Ecs is not null || Network.Acol is not null))
             throw new ArgumentException("FGSM adversarial training (--fgsm-epsilon) trains plain CAM classifiers: give it without --ecs or --acol", nameof(FgsmEpsilon));
         return this;
