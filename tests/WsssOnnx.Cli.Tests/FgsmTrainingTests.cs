@@ -2,11 +2,14 @@ using System.Text.Json;
 
 namespace WsssOnnx.Cli.Tests;
 
-/// <summary>`train-classifier --fgsm-epsilon` as a user runs it: recorded in run.json, both losses logged; bad values refused in a sentence.</summary>
+/// <summary>
+/// `train-classifier --fgsm-epsilon` as a user runs it: recorded in run.json and the exported package's provenance, both
+/// losses logged; bad values refused in a sentence.
+/// </summary>
 public sealed class FgsmTrainingTests(SyntheticDataset data) : IClassFixture<SyntheticDataset>
 {
     [Fact]
-    public void An_fgsm_run_records_its_radius_and_logs_the_start_and_adversarial_losses()
+    public void An_fgsm_run_records_its_settings_in_run_json_and_the_package_and_logs_both_losses()
     {
         using var workFolder = new TempFolder("wsss-fgsm-");
         string run = Path.Combine(workFolder.Path, "cls");
@@ -14,12 +17,19 @@ public sealed class FgsmTrainingTests(SyntheticDataset data) : IClassFixture<Syn
             "--val-split", "none", "--epochs", "1", "--fgsm-epsilon", "0.05", "--fgsm-clean-weight", "0.3"]);
         Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
         var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json"))).RootElement;
-        Assert.Equal(0.05f, config.GetProperty("fgsm_epsilon").GetSingle());
-        Assert.Equal(0.3f, config.GetProperty("fgsm_clean_weight").GetSingle());
+        Assert.Equal(0.05f, config.GetProperty("fgsm").GetProperty("epsilon").GetSingle());
+        Assert.Equal(0.3f, config.GetProperty("fgsm").GetProperty("clean_weight").GetSingle());
         var header = File.ReadLines(Path.Combine(run, "metrics.csv")).First().Split(',');
         Assert.Contains("start_classification_loss", header);
         Assert.Contains("adversarial_classification_loss", header);
         Assert.Contains("adversarial_classification_loss", stdout);
+
+        string models = Path.Combine(workFolder.Path, "models");
+        (code, stdout, stderr) = CliProcess.RunTrainer(["export", "--classifier-run", run, "--models", models, "--version", "1", "--data", data.Root, "--threshold-images", "0"]);
+        Assert.True(code == 0, $"export: exit {code}: {stdout}{stderr}");
+        var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "default", "1", "manifest.json"))).RootElement
+            .GetProperty("provenance").GetProperty("settings");
+        Assert.Equal("epsilon 0.05, clean weight 0.3", settings.GetProperty("classifier_fgsm").GetString());
     }
 
     [Theory]

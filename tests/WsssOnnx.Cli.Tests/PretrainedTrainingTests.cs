@@ -52,7 +52,8 @@ public sealed class PretrainedTrainingTests(SyntheticDataset data) : IClassFixtu
         Assert.Equal("Layer3, Layer4", backbone.GetProperty("trainable_stages").GetString());
         Assert.Equal(1, run.GetProperty("epochs").GetInt32()); // given, so not the recipe's 5
         Assert.Equal(0.01, run.GetProperty("learning_rate").GetDouble(), 6); // not given: the recipe's
-        Assert.Equal(0.035f, run.GetProperty("fgsm_epsilon").GetSingle()); // the recipe's FGSM training
+        Assert.Equal(0.035f, run.GetProperty("fgsm").GetProperty("epsilon").GetSingle()); // the recipe's FGSM training
+        Assert.Equal(0.5f, run.GetProperty("fgsm").GetProperty("clean_weight").GetSingle());
         Assert.Contains("adversarial_classification_loss", File.ReadLines(Path.Combine(classifier, "metrics.csv")).First());
 
         string labels = Path.Combine(runs, "labels");

@@ -90,6 +90,7 @@ internal static class ExportCommand
             };
             if (clsConfig.Init.Length > 0) settings["classifier_init"] = clsConfig.Init;
             if (clsConfig.Ecs is { } ecs) settings["classifier_ecs"] = EcsCommandOptions.Describe(ecs);
+            if (clsConfig.Fgsm is { } fgsm) settings["classifier_fgsm"] = FgsmCommandOptions.Describe(fgsm);
             if (clsNetwork.Acol is { } acol)
             {
                 settings["classifier_localiser"] = ClassifierLocaliser.Acol;

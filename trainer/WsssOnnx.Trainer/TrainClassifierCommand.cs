@@ -45,22 +45,15 @@ internal static class TrainClassifierCommand
             Description = "ACoL: a second head trained on the features with the first head's high-response regions erased; the package's maps fuse both heads",
         };
         var acolThreshold = new Option<float?>("--acol-threshold") { Description = "ACoL's erasing threshold delta in (0, 1] on the min-max normalised map (default 0.6, the paper's)" };
-        var fgsm = new Option<float>("--fgsm-epsilon")
-        {
-            Description = "FGSM adversarial training with a random start: train on crops moved up to this far (L-infinity, normalised input units) "
-                + "to raise the loss (0: off; with --pretrained and without --ecs/--acol the default is 0.035)",
-        };
-        var fgsmClean = new Option<float?>("--fgsm-clean-weight")
-        {
-            Description = "with --fgsm-epsilon: the loss is w L(crop) + (1 - w) L(adversarial crop) (default 0.5, Goodfellow et al.'s; 0: the adversarial crops only)",
-        };
         var command = new Command("train-classifier", "Train the CAM classifier (multi-label soft margin, SGD, poly schedule) on ONNX Runtime")
         {
-            noise, hide, acol, acolThreshold, fgsm, fgsmClean,
+            noise, hide, acol, acolThreshold,
         };
         o.AddTo(command);
         var ecs = new EcsCommandOptions();
         ecs.AddTo(command);
+        var fgsm = new FgsmCommandOptions();
+        fgsm.AddTo(command);
         command.SetAction(r =>
         {
             int cropSize = r.GetValue(o.Crop);
@@ -70,9 +63,7 @@ internal static class TrainClassifierCommand
                 UsageException.Check(delta is > 0f and <= 1f, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--acol-threshold must be in (0, 1]; got {delta}."));
             var acolOptions = r.GetValue(acol) ? new AcolOptions { Threshold = r.GetValue(acolThreshold) ?? new AcolOptions().Threshold } : null;
             var ecsOptions = ecs.Read(r);
-            float epsilon = ecsOptions is null && acolOptions is null ? o.ValueOr(r, fgsm, PretrainedRecipe.FgsmEpsilon) : r.GetValue(fgsm);
-            if (r.GetValue(fgsmClean) is not null && epsilon <= 0)
-                throw new UsageException("--fgsm-clean-weight weighs FGSM training's clean loss: give --fgsm-epsilon as well.");
+            var fgsmOptions = fgsm.Read(r, o.IsPretrained(r) && ecsOptions is null && acolOptions is null ? PretrainedRecipe.FgsmEpsilon : null);
             var options = UsageException.Validated(new ClassifierTrainingOptions
             {
                 Network = new CamClassifierOptions
@@ -94,8 +85,7 @@ internal static class TrainClassifierCommand
                     LearningRate = o.ValueOr(r, o.LearningRate, PretrainedRecipe.LearningRate),
                 },
                 Ecs = ecsOptions,
-                FgsmEpsilon = epsilon,
-                FgsmCleanWeight = r.GetValue(fgsmClean) ?? new ClassifierTrainingOptions().FgsmCleanWeight,
+                Fgsm = fgsmOptions,
             }.Validate);
             // Options are checked before the dataset is read, so a bad value fails fast.
             var trainSet = o.TrainingSet(r);
@@ -111,8 +101,7 @@ internal static class TrainClassifierCommand
                 Classes = trainSet.Classes.Foreground,
                 Classifier = options.Network with { Classes = trainSet.Classes.Count },
                 Ecs = options.Ecs,
-                FgsmEpsilon = options.FgsmEpsilon > 0 ? options.FgsmEpsilon : null,
-                FgsmCleanWeight = options.FgsmEpsilon > 0 ? options.FgsmCleanWeight : null,
+                Fgsm = options.Fgsm,
                 CropSize = cropSize,
                 Epochs = options.Sgd.Epochs,
                 BatchSize = options.Sgd.BatchSize,

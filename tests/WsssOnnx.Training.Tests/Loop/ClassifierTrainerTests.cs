@@ -153,7 +153,7 @@ public sealed class ClassifierTrainerTests(ITestOutputHelper output)
         string straight = RunDirectory(), interrupted = RunDirectory(), plainRun = RunDirectory();
         try
         {
-            var options = TinyOptions(epochs: 2) with { FgsmEpsilon = 0.1f, FgsmCleanWeight = 0.25f };
+            var options = TinyOptions(epochs: 2) with { Fgsm = new FgsmTrainingOptions { Epsilon = 0.1f, CleanWeight = 0.25f } };
             var source = new ColourSquaresSource(32, 32, seed: 9);
             var full = new ClassifierTrainer(options, source, null, straight).Train();
             foreach (var e in full.Epochs) output.WriteLine($"epoch {e.Epoch}: loss {e.Loss:F4}; " + string.Join(", ", e.Terms.Select(t => $"{t.Name} {t.Value:F4}")));
@@ -185,17 +185,19 @@ public sealed class ClassifierTrainerTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(-0.1f, false, "must be in [0, 10]")]
-    [InlineData(float.NaN, false, "must be in [0, 10]")]
-    [InlineData(10.5f, false, "must be in [0, 10]")]
+    [InlineData(-0.1f, false, "must be above 0 and at most 10")]
+    [InlineData(0f, false, "must be above 0 and at most 10")]
+    [InlineData(float.NaN, false, "must be above 0 and at most 10")]
+    [InlineData(10.5f, false, "must be above 0 and at most 10")]
     [InlineData(0.1f, true, "without --ecs or --acol")]
     public void Bad_fgsm_settings_are_refused_with_the_flag_named(float epsilon, bool withEcs, string expected)
     {
-        var options = TinyOptions(1) with { FgsmEpsilon = epsilon, Ecs = withEcs ? new ErasedCamSupervisionOptions() : null };
+        var options = TinyOptions(1) with { Fgsm = new FgsmTrainingOptions { Epsilon = epsilon }, Ecs = withEcs ? new ErasedCamSupervisionOptions() : null };
         var error = Assert.Throws<ArgumentException>(() => options.Validate());
         Assert.Contains("--fgsm-epsilon", error.Message);
         Assert.Contains(expected, error.Message);
-        Assert.Equal(nameof(ClassifierTrainingOptions.FgsmEpsilon), error.ParamName);
+        // A range names the field; the combination names the whole setting.
+        Assert.Equal(withEcs ? nameof(ClassifierTrainingOptions.Fgsm) : "the FGSM radius (--fgsm-epsilon)", error.ParamName);
     }
 
     [Theory]
@@ -204,9 +206,9 @@ public sealed class ClassifierTrainerTests(ITestOutputHelper output)
     [InlineData(float.NaN)]
     public void A_clean_weight_outside_0_to_1_is_refused_with_the_flag_named(float weight)
     {
-        var error = Assert.Throws<ArgumentException>(() => (TinyOptions(1) with { FgsmEpsilon = 0.1f, FgsmCleanWeight = weight }).Validate());
+        var error = Assert.Throws<ArgumentException>(() => (TinyOptions(1) with { Fgsm = new FgsmTrainingOptions { Epsilon = 0.1f, CleanWeight = weight } }).Validate());
         Assert.Contains("--fgsm-clean-weight", error.Message);
-        Assert.Equal(nameof(ClassifierTrainingOptions.FgsmCleanWeight), error.ParamName);
+        Assert.Contains("must be in [0, 1)", error.Message);
     }
 
     [Fact]

@@ -32,19 +32,8 @@ public sealed record ClassifierTrainingOptions
     /// <summary>ECS-Net's erased-CAM supervision added to the classification loss; null: plain CAM training.</summary>
     public ErasedCamSupervisionOptions? Ecs { get; init; }
 
-    /// <summary>
-    /// L∞ radius, in normalised input units, of FGSM adversarial training with a random start (Wong et al. 2020): each
-    /// step trains on the crop moved within this ball to raise the loss. 0: off. A robust classifier's input gradient
-    /// follows object features (AdvCAM section 3.2.2), which is what AdvCAM climbs.
-    /// </summary>
-    public float FgsmEpsilon { get; init; }
-
-    /// <summary>
-    /// alpha of Goodfellow et al.'s (ICLR 2015) objective alpha L(x) + (1 - alpha) L(x_adv), with L(x) taken at the random
-    /// start: 0.5, theirs. On the adversarial crops alone (0), the ImageNet ResNet-18 with frozen early stages stayed near
-    /// chance on the synthetic set (val mAP 0.35 after an epoch at epsilon 2/255; 0.83 without FGSM).
-    /// </summary>
-    public float FgsmCleanWeight { get; init; } = 0.5f;
+    /// <summary>FGSM adversarial training (a robust classifier for AdvCAM to climb); null: trained on the clean crops only.</summary>
+    public FgsmTrainingOptions? Fgsm { get; init; }
 
     public ClassifierTrainingOptions Validate()
     {
@@ -55,11 +44,10 @@ public sealed record ClassifierTrainingOptions
         // ECS supervises the one-head CAM; ACoL's two heads are another localiser: one at a time.
         if (Ecs is not null && Network.Acol is not null)
             throw new ArgumentException("ECS (--ecs) and ACoL (--acol) are different ways to train the localiser: give one", nameof(Ecs));
-        if (!(FgsmEpsilon is >= 0f and <= 10f)) throw new ArgumentException($"the FGSM radius (--fgsm-epsilon) must be in [0, 10]; got {FgsmEpsilon}", nameof(FgsmEpsilon));
-        if (!(FgsmCleanWeight is >= 0f and < 1f)) throw new ArgumentException($"the clean loss's weight (--fgsm-clean-weight) must be in [0, 1); got {FgsmCleanWeight}", nameof(FgsmCleanWeight));
+        Fgsm?.Validate();
         // Adversarial training replaces the loss's image; ECS and ACoL build their second pass on the clean one.
-        if (FgsmEpsilon > 0 && (Ecs is not null || Network.Acol is not null))
-            throw new ArgumentException("FGSM adversarial training (--fgsm-epsilon) trains plain CAM classifiers: give it without --ecs or --acol", nameof(FgsmEpsilon));
+        if (Fgsm is not null && (Ecs is not null || Network.Acol is not null))
+            throw new ArgumentException("FGSM adversarial training (--fgsm-epsilon) trains plain CAM classifiers: give it without --ecs or --acol", nameof(Fgsm));
         return this;
     }
 }
@@ -104,21 +92,21 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
         var g = new GraphBuilder("classifier_train");
         var image = g.Input("image", DataType.Float, [batch, 3, crop, crop]);
         var labels = g.Input("labels", DataType.Float, [batch, network.Classes]);
-        float epsilon = _options.FgsmEpsilon;
-        var start = epsilon > 0 ? g.Input(FgsmStartInput, DataType.Float, [batch, 3, crop, crop]) : null;
+        var fgsm = _options.Fgsm;
+        var start = fgsm is not null ? g.Input(FgsmStartInput, DataType.Float, [batch, 3, crop, crop]) : null;
         var startPoint = start is null ? image : image + start;
         var net = CamClassifier.Build(g, startPoint, network);
         var classification = Losses.MultiLabelSoftMargin(g, net.Logits, labels);
         var loss = classification;
         var terms = new List<(string, Value)>();
-        if (start is not null)
+        if (fgsm is not null && start is not null)
         {
-            var adversarial = FastAdversarialExample.Build(g, image, start, startPoint, classification, epsilon);
+            var adversarial = FastAdversarialExample.Build(g, image, start, startPoint, classification, fgsm.Epsilon);
             CamClassifier adversarialNet;
             using (g.ShareParameters())
                 adversarialNet = CamClassifier.Build(g, adversarial, network);
             var adversarialLoss = Losses.MultiLabelSoftMargin(g, adversarialNet.Logits, labels);
-            float alpha = _options.FgsmCleanWeight;
+            float alpha = fgsm.CleanWeight;
             loss = alpha > 0 ? classification * alpha + adversarialLoss * (1 - alpha) : adversarialLoss;
             terms.AddRange([(FgsmStartTerm, classification), (FgsmAdversarialTerm, adversarialLoss)]);
         }
@@ -160,7 +148,7 @@ public sealed class ClassifierTrainer(ClassifierTrainingOptions options, ITraini
             sample.Labels.CopyTo((float[])stage[1], slot * network.Classes);
             if (fgsmStart is null) return;
             // delta_0 ~ U(-epsilon, epsilon), drawn after the augmentation so that runs without FGSM draw what they always drew.
-            float epsilon = owner._options.FgsmEpsilon;
+            float epsilon = owner._options.Fgsm!.Epsilon;
             var delta = ((float[])stage[2]).AsSpan(slot * size, size);
             for (int i = 0; i < delta.Length; i++) delta[i] = (float)((2 * rng.NextDouble() - 1) * epsilon);
         }

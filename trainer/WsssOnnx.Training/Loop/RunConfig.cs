@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using WsssOnnx.Graph.Networks;
 using WsssOnnx.Packages;
@@ -23,11 +24,8 @@ public sealed record RunConfig
     /// <summary>A classifier run trained with ECS-Net's erased-CAM supervision: its settings; null (or absent in older runs): without.</summary>
     public ErasedCamSupervisionOptions? Ecs { get; init; }
 
-    /// <summary>A classifier run trained adversarially (FGSM with a random start): the L∞ radius; null (absent): without.</summary>
-    public float? FgsmEpsilon { get; init; }
-
-    /// <summary>An FGSM run: the clean loss's weight alpha in alpha L(x) + (1 - alpha) L(x_adv).</summary>
-    public float? FgsmCleanWeight { get; init; }
+    /// <summary>A classifier run trained adversarially (FGSM with a random start): its settings; null (absent): without.</summary>
+    public FgsmTrainingOptions? Fgsm { get; init; }
 
     public DeepLabOptions? Segmenter { get; init; }
 
@@ -129,24 +127,37 @@ public sealed record RunConfig
             if (name == "normalization" && before is null)
                 before = JsonSerializer.SerializeToNode(InputNormalization.ImageNet, Json);
             // A segmenter run.json from before the head was recorded trained DeepLab-v2's.
-            if (name == "segmenter" && before is System.Text.Json.Nodes.JsonObject segmenter && !segmenter.ContainsKey("head"))
+            if (name == "segmenter" && before is JsonObject segmenter && !segmenter.ContainsKey("head"))
             {
                 before = segmenter.DeepClone();
                 before["head"] = JsonSerializer.SerializeToNode(DeepLabHead.DeepLabV2, Json);
             }
-            if (!System.Text.Json.Nodes.JsonNode.DeepEquals(value, before))
+            if (!JsonNode.DeepEquals(value, before))
                 conflicts.Add(new RunSettingChange(name, Compact(before), Compact(value)));
         }
         return conflicts;
     }
 
-    private static string Compact(System.Text.Json.Nodes.JsonNode? node) => node?.ToJsonString() ?? "null";
+    private static string Compact(JsonNode? node) => node?.ToJsonString() ?? "null";
 
     public static RunConfig Load(string directory)
     {
         string path = Path.Combine(directory, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"{directory} is not a training run folder: {FileName} is missing", path);
-        return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty");
+        var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            ?? throw new InvalidDataException($"{path} is not a JSON object");
+        // run.json of 2026-12-07 kept FGSM's settings as two top-level fields; they are the "fgsm" object's.
+        if (json["fgsm_epsilon"] is { } epsilon && !json.ContainsKey("fgsm"))
+        {
+            json["fgsm"] = new JsonObject
+            {
+                ["epsilon"] = epsilon.DeepClone(),
+                ["clean_weight"] = json["fgsm_clean_weight"]?.DeepClone() ?? FgsmTrainingOptions.DefaultCleanWeight,
+            };
+        }
+        json.Remove("fgsm_epsilon");
+        json.Remove("fgsm_clean_weight");
+        return json.Deserialize<RunConfig>(Json) ?? throw new InvalidDataException($"{path} is empty");
     }
 }
 
