@@ -146,15 +146,16 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
     /// <summary>
     /// The package defaults overridden by the request's set fields and validated by the pipeline; errors name the request
     /// field (INVALID_ARGUMENT), a missing climber or boundary network is FAILED_PRECONDITION. Confident thresholds count
-    /// only where <paramref name="confidentField"/> names them (the request asks for confident labels).
+    /// only where <paramref name="confidentField"/> names them (the request asks for confident labels). Field names in
+    /// errors start with <paramref name="fields"/> ("options." for a RegenerateLabels stream's options).
     /// </summary>
     public static LabelParameters Parameters(LoadedModel model, AttributionMethod method, AdvCamParameters? p, int maxSide, float? threshold = null,
-        ConfidentThresholds? confident = null, string? confidentField = null, bool randomWalk = false, FickleNetParameters? fickle = null)
+        ConfidentThresholds? confident = null, string? confidentField = null, bool randomWalk = false, FickleNetParameters? fickle = null, string fields = "")
     {
         var overrides = new LabelOverrides
         {
             MaxSide = maxSide,
-            Steps = p is { HasSteps: true } ? (int)Math.Min(p.Steps, int.MaxValue) : null,
+            Steps = p is { HasSteps: true } ? WireCount(p.Steps, $"{fields}parameters.steps", AdvCamOptions.MaxSteps) : null,
             StepSize = p is { HasStepSize: true } ? p.StepSize : null,
             MaskWeight = p is { HasMaskWeight: true } ? p.MaskWeight : null,
             MaskThreshold = p is { HasMaskThreshold: true } ? p.MaskThreshold : null,
@@ -163,7 +164,7 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
             ConfidentForeground = confidentField is not null && confident is { HasForeground: true } ? confident.Foreground : null,
             ConfidentBackground = confidentField is not null && confident is { HasBackground: true } ? confident.Background : null,
             DropRate = fickle is { HasDropRate: true } ? fickle.DropRate : null,
-            Samples = fickle is { HasSamples: true } ? (int)Math.Min(fickle.Samples, int.MaxValue) : null,
+            Samples = fickle is { HasSamples: true } ? WireCount(fickle.Samples, $"{fields}fickle_net.samples", FickleNetOptions.MaxSamples) : null,
             FickleNetSeed = fickle is { HasSeed: true } ? fickle.Seed : null,
         };
         try
@@ -173,21 +174,21 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
         }
         catch (LabelParameterException e) when (e.Parameter == LabelParameter.BackgroundThreshold)
         {
-            throw ServiceErrors.InvalidArgument($"background_threshold must be in [0, 1]; got {threshold}");
+            throw ServiceErrors.InvalidArgument($"{fields}background_threshold must be in [0, 1]; got {threshold}");
         }
         catch (LabelParameterException e)
         {
             string field = e.Parameter switch
             {
-                LabelParameter.Steps => "parameters.steps",
-                LabelParameter.StepSize => "parameters.step_size",
-                LabelParameter.MaskWeight => "parameters.mask_weight",
-                LabelParameter.MaskThreshold => "parameters.mask_threshold",
-                LabelParameter.Scales => "parameters.scales",
-                LabelParameter.DropRate => "fickle_net.drop_rate",
-                LabelParameter.Samples => "fickle_net.samples",
-                LabelParameter.ConfidentForeground or LabelParameter.ConfidentBackground => confidentField ?? "confident_thresholds",
-                _ => "parameters",
+                LabelParameter.Steps => $"{fields}parameters.steps",
+                LabelParameter.StepSize => $"{fields}parameters.step_size",
+                LabelParameter.MaskWeight => $"{fields}parameters.mask_weight",
+                LabelParameter.MaskThreshold => $"{fields}parameters.mask_threshold",
+                LabelParameter.Scales => $"{fields}parameters.scales",
+                LabelParameter.DropRate => $"{fields}fickle_net.drop_rate",
+                LabelParameter.Samples => $"{fields}fickle_net.samples",
+                LabelParameter.ConfidentForeground or LabelParameter.ConfidentBackground => confidentField ?? $"{fields}confident_thresholds",
+                _ => $"{fields}parameters",
             };
             throw ServiceErrors.InvalidArgument($"{field}: {e.Message}");
         }
@@ -212,6 +213,13 @@ public sealed class AttributionHandler(ModelRegistry registry, AdmissionControll
                 $"{model.Name}/{model.Version} has no boundary network (boundary.onnx), so it cannot make LABEL_KIND_RANDOM_WALK labels; choose a version that has one or another label kind");
         }
     }
+
+    /// <summary>
+    /// A uint32 count from the wire for the pipeline's int. One past int's range is past <paramref name="max"/> too; it is
+    /// refused here so that the message quotes the value sent rather than int.MaxValue.
+    /// </summary>
+    private static int WireCount(uint value, string field, int max) =>
+        value <= int.MaxValue ? (int)value : throw ServiceErrors.InvalidArgument($"{field} must be in [1, {max}]; got {value}");
 
     /// <summary>The pipeline's method for the wire's (old clients send 0 or 1 only).</summary>
     public static MapMethod MapMethodOf(AttributionMethod method) => method switch

@@ -176,8 +176,11 @@ public sealed class LabelRegenerationHandler
         if (!Enum.IsDefined(options.Label)) throw ServiceErrors.InvalidArgument($"options.label: {(int)options.Label} is not a LabelKind");
         using (var lease = _registry.Acquire(options.Model?.Name, options.Model?.Version))
         {
-            AttributionHandler.Parameters(lease.Model, options.Method, options.Parameters, _serviceOptions.MaxImageSide, randomWalk: options.Label == LabelKind.RandomWalk,
-                fickle: options.FickleNet);
+            // Every parameter an item would be labelled with, so that a bad one fails the stream here, not each item.
+            bool confident = options.Label == LabelKind.Confident;
+            AttributionHandler.Parameters(lease.Model, options.Method, options.Parameters, _serviceOptions.MaxImageSide,
+                options.HasBackgroundThreshold ? options.BackgroundThreshold : null, confident ? options.ConfidentThresholds : null,
+                confident ? "options.confident_thresholds" : null, options.Label == LabelKind.RandomWalk, options.FickleNet, fields: "options.");
         }
         return options.MaxInFlight == 0 ? _serviceOptions.DefaultStreamInFlight : (int)options.MaxInFlight;
     }

@@ -41,6 +41,18 @@ public sealed class BadInputWireTests(WireFixture fixture, ITestOutputHelper out
                 GrpcStatusCode.InvalidArgument, "parameters.scales"),
             ("background threshold 2", () => Client.UnaryAsync(WsssApi.Attribute, WireServer.Attribute(change: r => r.BackgroundThreshold = 2f)),
                 GrpcStatusCode.InvalidArgument, "background_threshold"),
+            // uint32 on the wire: the message quotes the value sent, not the int it was clamped to.
+            ("steps past int's range", () => Client.UnaryAsync(WsssApi.Attribute, WireServer.Attribute(steps: 4_000_000_000)),
+                GrpcStatusCode.InvalidArgument, "parameters.steps must be in [1, 1000]; got 4000000000"),
+            // A bad stream option fails the stream at its options, as a bad AdvCAM parameter does, instead of every item.
+            ("stream: background threshold NaN", () => Regenerate(new RegenerateOptions { Method = AttributionMethod.Cam, BackgroundThreshold = float.NaN }),
+                GrpcStatusCode.InvalidArgument, "options.background_threshold"),
+            ("stream: confident background over foreground", () => Regenerate(new RegenerateOptions
+            {
+                Method = AttributionMethod.Cam,
+                Label = LabelKind.Confident,
+                ConfidentThresholds = new ConfidentThresholds { Foreground = 0.1f, Background = 0.5f },
+            }), GrpcStatusCode.InvalidArgument, "options.confident_thresholds"),
             ("oversize message", () => Client.UnaryAsync(WsssApi.Segment, WireServer.Segment(oversize)), GrpcStatusCode.ResourceExhausted, ""),
             ("expired deadline", () => Client.UnaryAsync(WsssApi.Segment, WireServer.Segment(), new GrpcCallOptions { Deadline = DateTime.UtcNow.AddSeconds(-1) }),
                 GrpcStatusCode.DeadlineExceeded, ""),
@@ -69,7 +81,7 @@ public sealed class BadInputWireTests(WireFixture fixture, ITestOutputHelper out
         string metrics = await _wire.MetricsAsync();
         // Calls are counted where they end, in the gRPC layer: the oversize one (refused from its length prefix) counts
         // though no handler ran. (The already-expired call may or may not reach the server: our client cancels it at once.)
-        Assert.Equal(10, WireServer.RequestCount(metrics, "InvalidArgument"));
+        Assert.Equal(13, WireServer.RequestCount(metrics, "InvalidArgument"));
         Assert.Equal(3, WireServer.RequestCount(metrics, "NotFound"));
         Assert.Equal(1, WireServer.RequestCount(metrics, "ResourceExhausted", WsssApi.Segment.FullName));
         Assert.Equal(1, WireServer.RequestCount(metrics, "DeadlineExceeded", WsssApi.Attribute.FullName));
@@ -78,6 +90,18 @@ public sealed class BadInputWireTests(WireFixture fixture, ITestOutputHelper out
         Assert.Equal(0, WireServer.RequestCount(metrics, "Unknown"));
         await WireServer.Until(async () => WireServer.RequestCount(await _wire.MetricsAsync(), "Cancelled", WsssApi.RegenerateLabels.FullName) == 1,
             "the abandoned stream is counted as Cancelled");
+    }
+
+    /// <summary>A RegenerateLabels stream of <paramref name="options"/> and one item, read to its end; fails the test if the item gets a reply.</summary>
+    private async Task Regenerate(RegenerateOptions options)
+    {
+        using var call = Client.Duplex(WsssApi.RegenerateLabels);
+        await call.RequestStream.WriteAsync(new RegenerateLabelsRequest { Options = options });
+        var item = new RegenerateItem { Id = "item", Image = ByteString.CopyFrom(WireServer.Sample.Jpeg) };
+        item.Classes.Add(WireServer.Sample.Classes[0]);
+        await call.RequestStream.WriteAsync(new RegenerateLabelsRequest { Item = item });
+        await call.RequestStream.CompleteAsync();
+        while (await call.ReadAsync() is { } reply) Assert.Fail($"the stream went on to its item: {reply}");
     }
 
     /// <summary>A RegenerateLabels client that sends items, reads one result and goes away (the call is disposed).</summary>
