@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using WsssOnnx.Grpc;
 using WsssOnnx.Protos.Wsss.V1;
@@ -14,6 +15,9 @@ namespace WsssOnnx.Server.Handlers;
 /// items are in progress or waiting for the client to take their replies, the handler does not read, so HTTP/2 flow
 /// control holds the client back and a client that never reads cannot make the server hold more than max_in_flight
 /// replies (the admission slot is released as soon as the labelling is done, so such a client holds no compute).
+/// All streams together read at most <see cref="ServiceOptions.ConcurrencyLimit"/> + <see cref="ServiceOptions.QueueCapacity"/>
+/// items that are not labelled yet (waiting for admission or running): a stream whose next item finds no such place
+/// free does not read it until one is, so many streams cannot hold more request images than the admission queue would.
 /// </summary>
 public sealed class LabelRegenerationHandler
 {
@@ -24,6 +28,9 @@ public sealed class LabelRegenerationHandler
     private readonly ServiceOptions _serviceOptions;
     private readonly ServiceMetrics? _metrics;
     private readonly ILogger? _logger;
+
+    /// <summary>Places for items read and not yet labelled, shared by all streams (taken before an item is read).</summary>
+    private readonly SemaphoreSlim _unlabelled;
 
     public LabelRegenerationHandler(AttributionHandler attribution, ModelRegistry registry, ServiceOptions serviceOptions,
         ServiceMetrics? metrics = null, ILogger? logger = null)
@@ -40,6 +47,7 @@ public sealed class LabelRegenerationHandler
         _serviceOptions = serviceOptions;
         _metrics = metrics;
         _logger = logger;
+        _unlabelled = new SemaphoreSlim(serviceOptions.ConcurrencyLimit + serviceOptions.QueueCapacity);
     }
 
     public async Task RegenerateAsync(IAsyncEnumerable<RegenerateLabelsRequest> requests, Func<RegenerateLabelsResponse, Task> write, CancellationToken cancellation)
@@ -73,54 +81,80 @@ public sealed class LabelRegenerationHandler
             }
         }
 
+        var reader = requests.GetAsyncEnumerator(stream.Token);
         try
         {
-            await foreach (var message in requests.WithCancellation(stream.Token).ConfigureAwait(false))
+            while (true)
             {
-                if (message.KindCase == RegenerateLabelsRequest.KindOneofCase.Options)
-                {
-                    if (!first) throw ServiceErrors.InvalidArgument("options may only be the first message of a RegenerateLabels stream");
-                    options = message.Options;
-                    inFlight = CheckOptions(options);
-                    if (inFlight < _serviceOptions.DefaultStreamInFlight)
-                    {
-                        for (int i = inFlight; i < _serviceOptions.DefaultStreamInFlight; i++) await slots.WaitAsync(stream.Token).ConfigureAwait(false);
-                    }
-                    else if (inFlight > _serviceOptions.DefaultStreamInFlight)
-                    {
-                        slots.Release(inFlight - _serviceOptions.DefaultStreamInFlight);
-                    }
-                    first = false;
-                    continue;
-                }
-                if (first)
-                {
-                    CheckOptions(options);
-                    first = false;
-                }
+                // A place in this stream and one among all streams' unlabelled items before the next message is read:
+                // waiting for either stops reading, and HTTP/2 flow control holds the client back.
                 await slots.WaitAsync(stream.Token).ConfigureAwait(false);
-                var item = message.Item;
-                running.Add(Task.Run(async () =>
+                await _unlabelled.WaitAsync(stream.Token).ConfigureAwait(false);
+                bool placeHandedOn = false;
+                try
                 {
-                    try
+                    if (!await reader.MoveNextAsync().ConfigureAwait(false)) break;
+                    var message = reader.Current;
+                    if (message.KindCase == RegenerateLabelsRequest.KindOneofCase.Options)
                     {
-                        var reply = await LabelAsync(item, options, stream.Token).ConfigureAwait(false);
-                        // The slot covers the reply until it is written: one the client does not take keeps it.
-                        _metrics?.ReplyPending(1);
+                        if (!first) throw ServiceErrors.InvalidArgument("options may only be the first message of a RegenerateLabels stream");
+                        slots.Release();
+                        options = message.Options;
+                        inFlight = CheckOptions(options);
+                        if (inFlight < _serviceOptions.DefaultStreamInFlight)
+                        {
+                            for (int i = inFlight; i < _serviceOptions.DefaultStreamInFlight; i++) await slots.WaitAsync(stream.Token).ConfigureAwait(false);
+                        }
+                        else if (inFlight > _serviceOptions.DefaultStreamInFlight)
+                        {
+                            slots.Release(inFlight - _serviceOptions.DefaultStreamInFlight);
+                        }
+                        first = false;
+                        continue;
+                    }
+                    if (first)
+                    {
+                        CheckOptions(options);
+                        first = false;
+                    }
+                    var item = message.Item;
+                    running.Add(Task.Run(async () =>
+                    {
                         try
                         {
-                            await Reply(reply).ConfigureAwait(false);
+                            RegenerateLabelsResponse reply;
+                            try
+                            {
+                                reply = await LabelAsync(item, options, stream.Token).ConfigureAwait(false);
+                            }
+                            finally
+                            {
+                                // Labelled: the image is not needed any more, so a reply waiting for its client holds none.
+                                _unlabelled.Release();
+                                if (item is not null) item.Image = ByteString.Empty;
+                            }
+                            // The slot covers the reply until it is written: one the client does not take keeps it.
+                            _metrics?.ReplyPending(1);
+                            try
+                            {
+                                await Reply(reply).ConfigureAwait(false);
+                            }
+                            finally
+                            {
+                                _metrics?.ReplyPending(-1);
+                            }
                         }
                         finally
                         {
-                            _metrics?.ReplyPending(-1);
+                            slots.Release();
                         }
-                    }
-                    finally
-                    {
-                        slots.Release();
-                    }
-                }, CancellationToken.None));
+                    }, CancellationToken.None));
+                    placeHandedOn = true;
+                }
+                finally
+                {
+                    if (!placeHandedOn) _unlabelled.Release();
+                }
                 // Only tasks that succeeded are dropped: a faulted one stays for Task.WhenAll to observe.
                 if (running.Count > 4 * MaxInFlight) running.RemoveAll(t => t.IsCompletedSuccessfully);
             }
@@ -136,6 +170,10 @@ public sealed class LabelRegenerationHandler
             await stream.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
             throw;
+        }
+        finally
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
         }
     }
 

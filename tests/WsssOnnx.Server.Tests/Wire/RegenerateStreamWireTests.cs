@@ -71,6 +71,52 @@ public sealed class RegenerateStreamWireTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Many_streams_together_hold_no_more_unlabelled_items_than_the_admission_queue()
+    {
+        // Regression: each stream read up to max_in_flight items and left them waiting for admission, uncounted by the
+        // queue, so a client with many streams made the server hold any number of request images (8 streams of 64
+        // items of 2 MB held 512 items and 1 GB).
+        const int Streams = 4, Items = 12;
+        await using var wire = await WireServer.StartAsync(o => o with { ConcurrencyLimit = 1, QueueCapacity = 2 }, "1");
+        int places = 1 + 2;
+        using var sampling = new CancellationTokenSource();
+        int mostWaiting = 0;
+        var watch = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                mostWaiting = Math.Max(mostWaiting, wire.Server.Admission.Queued + wire.Server.Admission.Running);
+                await Task.Delay(1);
+            }
+        });
+
+        async Task<int> Labelled(int stream)
+        {
+            using var call = wire.Client.Duplex(WsssApi.RegenerateLabels);
+            var options = Options(8);
+            options.Options.Method = AttributionMethod.Advcam;
+            options.Options.Parameters = new AdvCamParameters { Steps = 10, Scales = { 1.0f } };
+            var writing = Task.Run(async () =>
+            {
+                await call.RequestStream.WriteAsync(options);
+                for (int i = 0; i < Items; i++) await call.RequestStream.WriteAsync(Item(stream * 100 + i));
+                await call.RequestStream.CompleteAsync();
+            });
+            int labelled = 0;
+            while (await call.ReadAsync() is { } reply) labelled += reply.ResultCase == RegenerateLabelsResponse.ResultOneofCase.Labels ? 1 : 0;
+            await writing;
+            return labelled;
+        }
+
+        var labelled = await Task.WhenAll(Enumerable.Range(0, Streams).Select(Labelled));
+        await sampling.CancelAsync();
+        await watch;
+        output.WriteLine($"{Streams} streams of max_in_flight 8: at most {mostWaiting} items waiting or running at once ({places} places)");
+        Assert.Equal(Enumerable.Repeat(Items, Streams), labelled);
+        Assert.InRange(mostWaiting, 1, places);
+    }
+
+    [Fact]
     public async Task A_client_hanging_up_mid_stream_is_logged_below_warning()
     {
         // Regression: the broken request stream reached the request log as an unexpected error (level fail).
