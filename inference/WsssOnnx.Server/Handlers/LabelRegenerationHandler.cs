@@ -15,9 +15,10 @@ namespace WsssOnnx.Server.Handlers;
 /// items are in progress or waiting for the client to take their replies, the handler does not read, so HTTP/2 flow
 /// control holds the client back and a client that never reads cannot make the server hold more than max_in_flight
 /// replies (the admission slot is released as soon as the labelling is done, so such a client holds no compute).
-/// All streams together read at most <see cref="ServiceOptions.ConcurrencyLimit"/> + <see cref="ServiceOptions.QueueCapacity"/>
-/// items that are not labelled yet (waiting for admission or running): a stream whose next item finds no such place
-/// free does not read it until one is, so many streams cannot hold more request images than the admission queue would.
+/// All streams together start at most <see cref="ServiceOptions.ConcurrencyLimit"/> + <see cref="ServiceOptions.QueueCapacity"/>
+/// items that are not labelled yet (waiting for admission or running): a stream whose item finds no such place free
+/// holds that one item and reads no further until a place frees, so many streams cannot make the server hold more than
+/// one waiting image each beyond what the admission queue would.
 /// </summary>
 public sealed class LabelRegenerationHandler
 {
@@ -29,7 +30,7 @@ public sealed class LabelRegenerationHandler
     private readonly ServiceMetrics? _metrics;
     private readonly ILogger? _logger;
 
-    /// <summary>Places for items read and not yet labelled, shared by all streams (taken before an item is read).</summary>
+    /// <summary>Places for items started and not yet labelled, shared by all streams.</summary>
     private readonly SemaphoreSlim _unlabelled;
 
     public LabelRegenerationHandler(AttributionHandler attribution, ModelRegistry registry, ServiceOptions serviceOptions,
@@ -84,77 +85,69 @@ public sealed class LabelRegenerationHandler
         var reader = requests.GetAsyncEnumerator(stream.Token);
         try
         {
+            // A place in this stream before the next message is read, and one among all streams' unlabelled items before
+            // an item starts: waiting for either stops reading, and HTTP/2 flow control holds the client back. The shared
+            // place is taken after the read, so a stream idling between its items does not hold one from the others.
             while (true)
             {
-                // A place in this stream and one among all streams' unlabelled items before the next message is read:
-                // waiting for either stops reading, and HTTP/2 flow control holds the client back.
                 await slots.WaitAsync(stream.Token).ConfigureAwait(false);
-                await _unlabelled.WaitAsync(stream.Token).ConfigureAwait(false);
-                bool placeHandedOn = false;
-                try
+                if (!await reader.MoveNextAsync().ConfigureAwait(false)) break;
+                var message = reader.Current;
+                if (message.KindCase == RegenerateLabelsRequest.KindOneofCase.Options)
                 {
-                    if (!await reader.MoveNextAsync().ConfigureAwait(false)) break;
-                    var message = reader.Current;
-                    if (message.KindCase == RegenerateLabelsRequest.KindOneofCase.Options)
+                    if (!first) throw ServiceErrors.InvalidArgument("options may only be the first message of a RegenerateLabels stream");
+                    slots.Release();
+                    options = message.Options;
+                    inFlight = CheckOptions(options);
+                    if (inFlight < _serviceOptions.DefaultStreamInFlight)
                     {
-                        if (!first) throw ServiceErrors.InvalidArgument("options may only be the first message of a RegenerateLabels stream");
-                        slots.Release();
-                        options = message.Options;
-                        inFlight = CheckOptions(options);
-                        if (inFlight < _serviceOptions.DefaultStreamInFlight)
-                        {
-                            for (int i = inFlight; i < _serviceOptions.DefaultStreamInFlight; i++) await slots.WaitAsync(stream.Token).ConfigureAwait(false);
-                        }
-                        else if (inFlight > _serviceOptions.DefaultStreamInFlight)
-                        {
-                            slots.Release(inFlight - _serviceOptions.DefaultStreamInFlight);
-                        }
-                        first = false;
-                        continue;
+                        for (int i = inFlight; i < _serviceOptions.DefaultStreamInFlight; i++) await slots.WaitAsync(stream.Token).ConfigureAwait(false);
                     }
-                    if (first)
+                    else if (inFlight > _serviceOptions.DefaultStreamInFlight)
                     {
-                        CheckOptions(options);
-                        first = false;
+                        slots.Release(inFlight - _serviceOptions.DefaultStreamInFlight);
                     }
-                    var item = message.Item;
-                    running.Add(Task.Run(async () =>
+                    first = false;
+                    continue;
+                }
+                if (first)
+                {
+                    CheckOptions(options);
+                    first = false;
+                }
+                await _unlabelled.WaitAsync(stream.Token).ConfigureAwait(false);
+                var item = message.Item;
+                running.Add(Task.Run(async () =>
+                {
+                    try
                     {
+                        RegenerateLabelsResponse reply;
                         try
                         {
-                            RegenerateLabelsResponse reply;
-                            try
-                            {
-                                reply = await LabelAsync(item, options, stream.Token).ConfigureAwait(false);
-                            }
-                            finally
-                            {
-                                // Labelled: the image is not needed any more, so a reply waiting for its client holds none.
-                                _unlabelled.Release();
-                                if (item is not null) item.Image = ByteString.Empty;
-                            }
-                            // The slot covers the reply until it is written: one the client does not take keeps it.
-                            _metrics?.ReplyPending(1);
-                            try
-                            {
-                                await Reply(reply).ConfigureAwait(false);
-                            }
-                            finally
-                            {
-                                _metrics?.ReplyPending(-1);
-                            }
+                            reply = await LabelAsync(item, options, stream.Token).ConfigureAwait(false);
                         }
                         finally
                         {
-                            slots.Release();
+                            // Labelled: the image is not needed any more, so a reply waiting for its client holds none.
+                            _unlabelled.Release();
+                            if (item is not null) item.Image = ByteString.Empty;
                         }
-                    }, CancellationToken.None));
-                    placeHandedOn = true;
-                }
-                finally
-                {
-                    if (!placeHandedOn) _unlabelled.Release();
-                }
+                        // The slot covers the reply until it is written: one the client does not take keeps it.
+                        _metrics?.ReplyPending(1);
+                        try
+                        {
+                            await Reply(reply).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            _metrics?.ReplyPending(-1);
+                        }
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }, CancellationToken.None));
                 // Only tasks that succeeded are dropped: a faulted one stays for Task.WhenAll to observe.
                 if (running.Count > 4 * MaxInFlight) running.RemoveAll(t => t.IsCompletedSuccessfully);
             }

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using WsssOnnx.Grpc;
+using WsssOnnx.Grpc.Client;
 using WsssOnnx.Protos.Wsss.V1;
 using Xunit.Abstractions;
 
@@ -114,6 +115,42 @@ public sealed class RegenerateStreamWireTests(ITestOutputHelper output)
         output.WriteLine($"{Streams} streams of max_in_flight 8: at most {mostWaiting} items waiting or running at once ({places} places)");
         Assert.Equal(Enumerable.Repeat(Items, Streams), labelled);
         Assert.InRange(mostWaiting, 1, places);
+    }
+
+    [Fact]
+    public async Task Streams_idling_between_their_items_leave_the_shared_places_to_others()
+    {
+        // Regression: a stream took its place among the unlabelled items before reading its next message, so as many
+        // streams as there are places (concurrency + queue), idle after an item, stopped every other stream.
+        await using var wire = await WireServer.StartAsync(o => o with { ConcurrencyLimit = 1, QueueCapacity = 2 }, "1");
+        var idle = new List<GrpcClientCall<RegenerateLabelsRequest, RegenerateLabelsResponse>>();
+        try
+        {
+            for (int s = 0; s < 1 + 2; s++)
+            {
+                var call = wire.Client.Duplex(WsssApi.RegenerateLabels);
+                idle.Add(call);
+                await call.RequestStream.WriteAsync(Options(2));
+                await call.RequestStream.WriteAsync(Item(s));
+                Assert.NotNull(await call.ReadAsync());
+            }
+
+            using var busy = wire.Client.Duplex(WsssApi.RegenerateLabels);
+            await busy.RequestStream.WriteAsync(Options(2));
+            for (int i = 0; i < 3; i++) await busy.RequestStream.WriteAsync(Item(100 + i));
+            await busy.RequestStream.CompleteAsync();
+            async Task<int> Labelled()
+            {
+                int labelled = 0;
+                while (await busy.ReadAsync() is { } reply) labelled += reply.ResultCase == RegenerateLabelsResponse.ResultOneofCase.Labels ? 1 : 0;
+                return labelled;
+            }
+            Assert.Equal(3, await Labelled().WaitAsync(TimeSpan.FromSeconds(20)));
+        }
+        finally
+        {
+            foreach (var call in idle) call.Dispose();
+        }
     }
 
     [Fact]
