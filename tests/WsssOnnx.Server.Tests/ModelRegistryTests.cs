@@ -68,6 +68,9 @@ public sealed class ModelRegistryTests : IDisposable
         await registry.UnloadAsync("default", "1");
         await WaitUntil(() => registry.Status("default", "1").State == ModelVersionState.Available);
         Assert.Throws<ModelNotFoundException>(() => registry.Acquire("default", "1"));
+        // Quoted, so that a stray space in what the client sent shows.
+        var notLoaded = await Assert.ThrowsAsync<ModelNotFoundException>(() => registry.UnloadAsync("default", "1 "));
+        Assert.Equal("version \"1 \" of model package \"default\" is not loaded", notLoaded.Message);
     }
 
     [Theory]

@@ -253,7 +253,7 @@ public sealed class ModelRegistry : IAsyncDisposable
                 if (slot.Active?.Version == version)
                     throw new ModelStateException($"{ClientText.Truncate(name)}/{ClientText.Truncate(version)} is the active version; activate another version first");
                 if (!slot.Loaded.Remove(version, out model))
-                    throw new ModelNotFoundException($"{ClientText.Truncate(name)}/{ClientText.Truncate(version)} is not loaded");
+                    throw new ModelNotFoundException($"version \"{ClientText.Truncate(version)}\" of model package \"{ClientText.Truncate(name)}\" is not loaded");
             }
             Retire(slot, model);
         }
