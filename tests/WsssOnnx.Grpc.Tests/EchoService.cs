@@ -18,6 +18,8 @@ internal sealed class EchoService
     public static readonly GrpcMethod<Int32Value, StringValue> ServerStream = new(GrpcMethodKind.ServerStreaming, Service, "ServerStream", Int32Value.Parser, StringValue.Parser);
     public static readonly GrpcMethod<StringValue, StringValue> ClientStream = new(GrpcMethodKind.ClientStreaming, Service, "ClientStream", StringValue.Parser, StringValue.Parser);
     public static readonly GrpcMethod<StringValue, StringValue> Duplex = new(GrpcMethodKind.DuplexStreaming, Service, "Duplex", StringValue.Parser, StringValue.Parser);
+    /// <summary>Client streaming: takes the first message, reports "ID:held", waits for "ID:release", then reads the rest and answers the total length.</summary>
+    public static readonly GrpcMethod<StringValue, StringValue> Hold = new(GrpcMethodKind.ClientStreaming, Service, "Hold", StringValue.Parser, StringValue.Parser);
     public static readonly GrpcMethod<Int32Value, Empty> Sleep = new(GrpcMethodKind.Unary, Service, "Sleep", Int32Value.Parser, Empty.Parser);
     public static readonly GrpcMethod<StringValue, Empty> Fail = new(GrpcMethodKind.Unary, Service, "Fail", StringValue.Parser, Empty.Parser);
     public static readonly GrpcMethod<StringValue, Empty> Crash = new(GrpcMethodKind.Unary, Service, "Crash", StringValue.Parser, Empty.Parser);
@@ -65,6 +67,20 @@ internal sealed class EchoService
             var text = new StringBuilder();
             await foreach (var request in requests) text.Append(request.Value);
             return new StringValue { Value = text.ToString() };
+        })
+        .AddClientStreaming(Hold, async (requests, context) =>
+        {
+            long length = 0;
+            await foreach (var request in requests)
+            {
+                if (length == 0 && context.RequestHeaders.GetValue("x-probe") is { } id)
+                {
+                    Report(context, "held", ":held");
+                    await Probe(id + ":release").Task.WaitAsync(context.CancellationToken);
+                }
+                length += request.Value.Length;
+            }
+            return new StringValue { Value = length.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         })
         .AddDuplex(Duplex, async (requests, writer, context) =>
         {

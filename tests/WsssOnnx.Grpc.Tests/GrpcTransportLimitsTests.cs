@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using WsssOnnx.Grpc.Client;
 using WsssOnnx.Grpc.Server;
 
 namespace WsssOnnx.Grpc.Tests;
@@ -158,6 +159,56 @@ public sealed class GrpcTransportLimitsTests
             await call.RequestStream.CompleteAsync();
             Assert.Equal("after", (await call.ReadAsync())!.Value);
             Assert.Null(await call.ReadAsync());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_message_stalled_because_the_server_holds_another_stream_of_its_connection_is_not_timed_out()
+    {
+        // Regression: streams on one connection share its flow-control window, and a stream whose handler is busy leaves
+        // what the client sent on it unread. Here the held stream's unread 96 kB and the first 64 kB of a 200 kB unary
+        // message fill the 160 kB connection window, so the unary message stalls until the handler reads again; it was
+        // refused after the 1 s idle timeout as if the client had stalled.
+        var server = await Start(new GrpcTransportLimits
+        {
+            InitialStreamWindowSize = 128 * 1024,
+            InitialConnectionWindowSize = 160 * 1024,
+            IncompleteMessageIdleTimeout = TimeSpan.FromSeconds(1),
+        });
+        try
+        {
+            using var channel = server.Channel();
+            using var held = channel.ClientStreaming(EchoService.Hold, new GrpcCallOptions { Headers = new Metadata().Add("x-probe", "held") });
+            await held.RequestStream.WriteAsync(new StringValue { Value = "first" });
+            await server.Echo.Probe("held:held").Task.WaitAsync(Wait);
+            var unread = held.RequestStream.WriteAsync(new StringValue { Value = new string('u', 96 * 1024) });
+            await Task.Delay(300);
+
+            var stalled = channel.UnaryAsync(EchoService.Unary, new StringValue { Value = new string('s', 200 * 1024) });
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            Assert.False(stalled.IsCompleted, "the message could not have arrived while the connection's window was full");
+            Assert.DoesNotContain(GrpcTransportLimits.MessageTimeout, _refused);
+            // The excuse is the connection's: a message stalled by its client on another connection is still ended.
+            var elsewhere = await RawHttp2.PostAsync(server.Port, EchoService.Unary.FullName, "application/grpc",
+                new RawHttp2.EndlessContent(RawHttp2.PartialFrame(100_000, 50_000))).WaitAsync(Wait);
+            Assert.Equal(ResourceExhausted, RawHttp2.Status(elsewhere));
+            Assert.False(stalled.IsCompleted);
+
+            server.Echo.Probe("held:release").TrySetResult("go");
+            Assert.Equal(200 * 1024, (await stalled.WaitAsync(Wait)).Value.Length);
+            await unread.WaitAsync(Wait);
+            await held.RequestStream.CompleteAsync();
+            Assert.Equal((5 + 96 * 1024).ToString(CultureInfo.InvariantCulture), (await held.ResponseAsync().WaitAsync(Wait)).Value);
+            Assert.Equal([GrpcTransportLimits.MessageTimeout], _refused);
+
+            // The channel keeps one connection (else the window would not have been shared).
+            var first = await channel.UnaryAsync(EchoService.Connection, new Empty());
+            var second = await channel.UnaryAsync(EchoService.Connection, new Empty());
+            Assert.Equal(first.Value, second.Value);
         }
         finally
         {

@@ -52,8 +52,7 @@ internal sealed record GrpcMessageCodec(int MaxReceiveSize, int MaxSendSize, boo
         where T : class, IMessage<T>
     {
         long length = -1, reserved = 0, seen = 0;
-        CancellationTokenSource? stalled = null; // fires when a partly received message stops or slows down too much
-        var clock = new System.Diagnostics.Stopwatch();
+        IncompleteMessageClock? clock = null; // runs once part of a message is in
         try
         {
             while (true)
@@ -61,9 +60,9 @@ internal sealed record GrpcMessageCodec(int MaxReceiveSize, int MaxSendSize, boo
                 ReadResult result;
                 try
                 {
-                    result = await reader.ReadAsync(stalled?.Token ?? cancellationToken).ConfigureAwait(false);
+                    result = await reader.ReadAsync(clock?.Token ?? cancellationToken).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (stalled is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (clock is { Expired: true } && !cancellationToken.IsCancellationRequested)
                 {
                     throw guard!.TimedOut(length, seen, clock.Elapsed);
                 }
@@ -94,20 +93,15 @@ internal sealed record GrpcMessageCodec(int MaxReceiveSize, int MaxSendSize, boo
                 {
                     // Progress inside a message: the idle timer restarts, within the time the whole message may take.
                     seen = buffer.Length;
-                    if (stalled is null)
-                    {
-                        stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                        clock.Start();
-                    }
-                    var left = (length >= 0 ? guard.CompletionTimeout(length) : guard.IdleTimeout) - clock.Elapsed;
-                    stalled.CancelAfter(left < guard.IdleTimeout ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : guard.IdleTimeout);
+                    clock ??= new IncompleteMessageClock(guard, cancellationToken);
+                    clock.Progress(length);
                 }
             }
         }
         finally
         {
             if (reserved > 0) guard!.Release(reserved);
-            stalled?.Dispose();
+            clock?.Dispose();
         }
     }
 

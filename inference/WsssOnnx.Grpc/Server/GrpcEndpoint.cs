@@ -34,7 +34,7 @@ internal sealed class GrpcEndpoint(GrpcServiceRouter router, GrpcServerOptions o
         try
         {
             connection.Items[typeof(GrpcConnection)] = new GrpcConnection(
-                new IncompleteMessageBudget(limits.MaxIncompleteBytesPerConnection, GrpcTransportLimits.ConnectionBuffer), over);
+                new IncompleteMessageBudget(limits.MaxIncompleteBytesPerConnection, GrpcTransportLimits.ConnectionBuffer), new HeldStreams(), over);
             if (over)
             {
                 limits.Refused?.Invoke(GrpcTransportLimits.Connections);
@@ -53,5 +53,25 @@ internal sealed class GrpcEndpoint(GrpcServiceRouter router, GrpcServerOptions o
         http.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(typeof(GrpcConnection), out var value) == true ? value as GrpcConnection : null;
 }
 
-/// <summary>One connection's share of the limits: its incomplete-message budget, and whether it is over the connection limit.</summary>
-internal sealed record GrpcConnection(IncompleteMessageBudget Budget, bool OverLimit);
+/// <summary>
+/// One connection's share of the limits: its incomplete-message budget, how its streams are being read, and whether it
+/// is over the connection limit.
+/// </summary>
+internal sealed record GrpcConnection(IncompleteMessageBudget Budget, HeldStreams Held, bool OverLimit);
+
+/// <summary>
+/// How many of one connection's request streams a handler holds between two messages. What the client sends on a held
+/// stream stays unread and counts against the connection's flow-control window (RFC 9113 6.9.1): held streams can fill
+/// it, and then the client cannot send on any stream of the connection. Thread-safe.
+/// </summary>
+internal sealed class HeldStreams
+{
+    private int _count;
+
+    /// <summary>Streams whose handler has a message and has not asked for the next one.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    public void Hold() => Interlocked.Increment(ref _count);
+
+    public void Release() => Interlocked.Decrement(ref _count);
+}

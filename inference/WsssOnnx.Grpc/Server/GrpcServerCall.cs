@@ -16,13 +16,15 @@ internal sealed class GrpcServerCall : IDisposable
 
     private readonly CancellationToken _abandoned;
     private readonly IncompleteMessageGuard? _incomplete;
+    private readonly HeldStreams? _held;
 
     private GrpcServerCall(HttpContext http, GrpcMessageCodec codec, TimeSpan? timeout, GrpcEndpoint endpoint, GrpcConnection? connection)
     {
         _http = http;
         Codec = codec;
         _abandoned = endpoint.Abandoned;
-        _incomplete = connection is null ? null : new IncompleteMessageGuard(endpoint.Limits, connection.Budget, endpoint.ServerBudget);
+        _held = connection?.Held;
+        _incomplete = connection is null ? null : new IncompleteMessageGuard(endpoint.Limits, connection.Held, connection.Budget, endpoint.ServerBudget);
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token, _abandoned);
         // A legal grpc-timeout can exceed both DateTime's range and the timer's: both saturate (GrpcTimeout).
         DateTime? deadline = timeout is { } d ? GrpcTimeout.DeadlineAfter(DateTime.UtcNow, d) : null;
@@ -162,7 +164,18 @@ internal sealed class GrpcServerCall : IDisposable
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Context.CancellationToken);
         while (await Codec.ReadAsync(_http.Request.BodyReader, parser, linked.Token, _incomplete) is { } message)
-            yield return message;
+        {
+            // Until the handler asks for the next message, the stream is held: what the client sends on it stays unread.
+            _held?.Hold();
+            try
+            {
+                yield return message;
+            }
+            finally
+            {
+                _held?.Release();
+            }
+        }
     }
 
     public async Task WriteAsync(IMessage message, CancellationToken cancellationToken)
