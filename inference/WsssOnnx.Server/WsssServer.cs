@@ -234,15 +234,15 @@ public sealed class WsssServer : IAsyncDisposable
                 status = context.Deadline is { } d && d <= DateTime.UtcNow ? nameof(GrpcStatusCode.DeadlineExceeded) : nameof(GrpcStatusCode.Cancelled);
                 throw;
             }
-            catch (Exception e) when (e is not RpcException && context.ClientLeft(e))
-            {
-                // A client hanging up mid-call is the client's business, not a server failure.
-                status = nameof(GrpcStatusCode.Cancelled);
-                logger.LogDebug("{Method} from {Peer}: the client went away ({Error})", method, context.Peer, e.Message);
-                throw;
-            }
             catch (Exception e)
             {
+                if (e is not RpcException && await context.ClientLeftAsync(e).ConfigureAwait(false))
+                {
+                    // A client hanging up mid-call is the client's business, not a server failure.
+                    status = nameof(GrpcStatusCode.Cancelled);
+                    logger.LogDebug("{Method} from {Peer}: the client went away ({Error})", method, context.Peer, e.Message);
+                    throw;
+                }
                 var rpc = ServiceErrors.ToRpc(e);
                 status = (rpc?.StatusCode ?? GrpcStatusCode.Internal).ToString();
                 if (rpc is null)

@@ -133,14 +133,14 @@ internal sealed class GrpcServerCall : IDisposable
             // statuscodes.md: UNAVAILABLE, "server shutting down"; the client may retry it elsewhere.
             (code, message) = (GrpcStatusCode.Unavailable, "The server is shutting down; the call was stopped at its drain timeout.");
         }
-        catch (Exception e) when (Context.ClientLeft(e))
-        {
-            // The request stream broke, or the call's token fired, just before Kestrel flagged the abort: the client left.
-            logger.LogDebug(e, "gRPC method {Method}: the client went away", Context.Method);
-            return;
-        }
         catch (Exception e)
         {
+            if (await Context.ClientLeftAsync(e))
+            {
+                // The request stream broke, or the call's token fired, before Kestrel flagged the abort: the client left.
+                logger.LogDebug(e, "gRPC method {Method}: the client went away", Context.Method);
+                return;
+            }
             // The exception is ours to log, not the client's to read.
             logger.LogError(e, "gRPC method {Method} failed", Context.Method);
             (code, message) = (GrpcStatusCode.Internal, "Exception was thrown by handler.");

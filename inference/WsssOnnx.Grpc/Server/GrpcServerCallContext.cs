@@ -47,13 +47,29 @@ public sealed class GrpcServerCallContext
     /// <summary>The underlying ASP.NET Core request, for what this context does not expose (services, features).</summary>
     public HttpContext HttpContext { get; }
 
+    /// <summary>How long <see cref="ClientLeftAsync"/> waits for Kestrel to flag an abort that an exception already showed.</summary>
+    internal static readonly TimeSpan AbortFlagWait = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Whether <paramref name="error"/> is how a client that went away (RST_STREAM, connection loss) surfaces in a
-    /// handler: an <see cref="IOException"/> or cancellation from the broken stream. Kestrel can flag the abort a moment
-    /// after the exception, so this waits briefly for it; call it on error paths only.
+    /// handler: an <see cref="IOException"/> or cancellation from the broken stream. Kestrel can flag the abort a while
+    /// after the exception (hundreds of milliseconds on a loaded server), so this waits for it, without holding a thread,
+    /// up to <see cref="AbortFlagWait"/>; call it on error paths only.
     /// </summary>
-    public bool ClientLeft(Exception error) =>
-        error is IOException or OperationCanceledException && HttpContext.RequestAborted.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
+    public async Task<bool> ClientLeftAsync(Exception error)
+    {
+        if (error is not (IOException or OperationCanceledException)) return false;
+        var aborted = HttpContext.RequestAborted;
+        if (aborted.IsCancellationRequested) return true;
+        try
+        {
+            await Task.Delay(AbortFlagWait, aborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return aborted.IsCancellationRequested;
+    }
 
     /// <summary>Sends the response headers now, with <paramref name="headers"/>; at most once, before the first message.</summary>
     public Task WriteResponseHeadersAsync(Metadata headers) => _writeResponseHeaders(headers);
