@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using WsssOnnx.Grpc;
 using WsssOnnx.Imaging;
 using WsssOnnx.Runtime;
+using WsssOnnx.Server.Handlers;
 using WsssOnnx.Server.Models;
 
 namespace WsssOnnx.Server.Tests;
@@ -76,12 +78,24 @@ public sealed class ModelRegistryTests : IDisposable
     [Theory]
     [InlineData("nope", "1")]
     [InlineData("default", "9")]
-    [InlineData("..", "1")]
-    [InlineData("default", "../default/1")]
-    public async Task Unknown_or_path_like_names_are_not_found(string name, string version)
+    public async Task Unknown_names_are_not_found(string name, string version)
     {
         await using var registry = NewRegistry();
-        await Assert.ThrowsAsync<ModelNotFoundException>(() => registry.LoadAsync(name, version));
+        var e = await Assert.ThrowsAsync<ModelNotFoundException>(() => registry.LoadAsync(name, version));
+        Assert.IsNotType<InvalidModelNameException>(e);
+        Assert.Equal(GrpcStatusCode.NotFound, ServiceErrors.ToRpc(e)!.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("..", "1")]
+    [InlineData("a/b", "1")]
+    [InlineData("default", "../default/1")]
+    [InlineData("default", "")]
+    public async Task Path_like_names_are_invalid_arguments(string name, string version)
+    {
+        await using var registry = NewRegistry();
+        var e = await Assert.ThrowsAsync<InvalidModelNameException>(() => registry.LoadAsync(name, version));
+        Assert.Equal(GrpcStatusCode.InvalidArgument, ServiceErrors.ToRpc(e)!.StatusCode);
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public static class ServiceErrors
             .Add(MaxRequestCostTrailer, e.Limit.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
         AdmissionRejectedException { Reason: AdmissionRejection.QueueFull } e => new RpcException(GrpcStatusCode.ResourceExhausted, e.Message),
         AdmissionRejectedException e => new RpcException(GrpcStatusCode.Unavailable, e.Message),
+        InvalidModelNameException e => new RpcException(GrpcStatusCode.InvalidArgument, e.Message),
         ModelNotFoundException e => new RpcException(GrpcStatusCode.NotFound, e.Message),
         ModelLoadFailedException e => new RpcException(GrpcStatusCode.FailedPrecondition, e.Message),
         ModelStateException e => new RpcException(GrpcStatusCode.FailedPrecondition, e.Message),

@@ -278,7 +278,7 @@ public sealed class ModelRegistry : IAsyncDisposable
             if (slot.Active?.Version == version) return slot.Active;
             if (slot.Loaded.TryGetValue(version, out var loaded)) return loaded;
         }
-        if (!IsPlainName(version)) throw new ModelNotFoundException($"\"{ClientText.Truncate(version)}\" is not a version folder name");
+        if (!IsPlainName(version)) throw new InvalidModelNameException($"\"{ClientText.Truncate(version)}\" is not a version folder name");
         string directory = Path.Combine(Root, slot.Name, version);
         if (!File.Exists(Path.Combine(directory, ModelManifest.FileName)))
             throw new ModelNotFoundException($"model package {slot.Name}/{version} does not exist in the models folder");
@@ -339,7 +339,7 @@ public sealed class ModelRegistry : IAsyncDisposable
     private PackageSlot SlotFor(string name)
     {
         if (string.IsNullOrEmpty(name)) name = DefaultName;
-        if (!IsPlainName(name)) throw new ModelNotFoundException($"\"{ClientText.Truncate(name)}\" is not a package folder name");
+        if (!IsPlainName(name)) throw new InvalidModelNameException($"\"{ClientText.Truncate(name)}\" is not a package folder name");
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -400,7 +400,13 @@ public sealed class ModelRegistry : IAsyncDisposable
 }
 
 /// <summary>A package or version that does not exist or is not loaded (NOT_FOUND).</summary>
-public sealed class ModelNotFoundException(string message) : Exception(message);
+public class ModelNotFoundException(string message) : Exception(message);
+
+/// <summary>
+/// A package or version name that can name no folder ("..", a path, empty, over 128 characters): INVALID_ARGUMENT, a
+/// malformed name whatever the models folder holds (statuscodes.md). A kind of not-found for callers that catch that.
+/// </summary>
+public sealed class InvalidModelNameException(string message) : ModelNotFoundException(message);
 
 /// <summary>A package that exists but does not load (FAILED_PRECONDITION).</summary>
 public sealed class ModelLoadFailedException(string message, Exception? inner = null) : Exception(message, inner);

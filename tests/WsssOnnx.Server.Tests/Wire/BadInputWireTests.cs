@@ -36,6 +36,9 @@ public sealed class BadInputWireTests(WireFixture fixture, ITestOutputHelper out
             ("unknown version", () => Client.UnaryAsync(WsssApi.Attribute, WireServer.Attribute(change: r => r.Model = new ModelSelector { Version = "9" })),
                 GrpcStatusCode.NotFound, "\"9\""),
             ("activate unknown version", () => Client.UnaryAsync(WsssApi.ActivateModel, new ModelVersionRequest { Version = "9" }), GrpcStatusCode.NotFound, "9"),
+            // A name that can name no folder is malformed whatever the models folder holds (statuscodes.md: INVALID_ARGUMENT).
+            ("load path-like version", () => Client.UnaryAsync(WsssApi.LoadModel, new ModelVersionRequest { Version = "../default/1" }),
+                GrpcStatusCode.InvalidArgument, "is not a version folder name"),
             ("steps 0", () => Client.UnaryAsync(WsssApi.Attribute, WireServer.Attribute(steps: 0)), GrpcStatusCode.InvalidArgument, "parameters.steps"),
             ("scales 9", () => Client.UnaryAsync(WsssApi.Attribute, WireServer.Attribute(change: r => { r.Parameters.Scales.Clear(); r.Parameters.Scales.Add(9f); })),
                 GrpcStatusCode.InvalidArgument, "parameters.scales"),
@@ -81,7 +84,7 @@ public sealed class BadInputWireTests(WireFixture fixture, ITestOutputHelper out
         string metrics = await _wire.MetricsAsync();
         // Calls are counted where they end, in the gRPC layer: the oversize one (refused from its length prefix) counts
         // though no handler ran. (The already-expired call may or may not reach the server: our client cancels it at once.)
-        Assert.Equal(13, WireServer.RequestCount(metrics, "InvalidArgument"));
+        Assert.Equal(14, WireServer.RequestCount(metrics, "InvalidArgument"));
         Assert.Equal(3, WireServer.RequestCount(metrics, "NotFound"));
         Assert.Equal(1, WireServer.RequestCount(metrics, "ResourceExhausted", WsssApi.Segment.FullName));
         Assert.Equal(1, WireServer.RequestCount(metrics, "DeadlineExceeded", WsssApi.Attribute.FullName));
