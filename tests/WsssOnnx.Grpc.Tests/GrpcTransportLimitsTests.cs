@@ -21,6 +21,14 @@ public sealed class GrpcTransportLimitsTests
     private Task<EchoServer> Start(GrpcTransportLimits limits, int maxMessage = 4 * 1024 * 1024) =>
         EchoServer.StartAsync(new GrpcServerOptions { MaxReceiveMessageSize = maxMessage }, limits with { Refused = _refused.Enqueue });
 
+    /// <summary>Windows small enough for a held stream's unread 96 kB to leave 64 kB of the connection's; 1 s message idle timeout.</summary>
+    private Task<EchoServer> StartWithSmallWindows() => Start(new GrpcTransportLimits
+    {
+        InitialStreamWindowSize = 128 * 1024,
+        InitialConnectionWindowSize = 160 * 1024,
+        IncompleteMessageIdleTimeout = TimeSpan.FromSeconds(1),
+    });
+
     [Fact]
     public async Task Settings_advertise_the_stream_limit_and_the_flow_control_windows()
     {
@@ -173,12 +181,7 @@ public sealed class GrpcTransportLimitsTests
         // what the client sent on it unread. Here the held stream's unread 96 kB and the first 64 kB of a 200 kB unary
         // message fill the 160 kB connection window, so the unary message stalls until the handler reads again; it was
         // refused after the 1 s idle timeout as if the client had stalled.
-        var server = await Start(new GrpcTransportLimits
-        {
-            InitialStreamWindowSize = 128 * 1024,
-            InitialConnectionWindowSize = 160 * 1024,
-            IncompleteMessageIdleTimeout = TimeSpan.FromSeconds(1),
-        });
+        var server = await StartWithSmallWindows();
         try
         {
             using var channel = server.Channel();
@@ -209,6 +212,37 @@ public sealed class GrpcTransportLimitsTests
             var first = await channel.UnaryAsync(EchoService.Connection, new Empty());
             var second = await channel.UnaryAsync(EchoService.Connection, new Empty());
             Assert.Equal(first.Value, second.Value);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_stall_behind_a_stream_whose_client_does_not_read_its_replies_is_the_clients_and_times_out()
+    {
+        // The other half of the rule above: a stream held because its reply waits for the client to read it (response flow
+        // control) is the client's doing, so it excuses nothing. The duplex echo's 100 kB reply does not fit the client's
+        // unread receive window; its next 96 kB stay unread, and a unary message stalls behind them as above.
+        var server = await StartWithSmallWindows();
+        try
+        {
+            using var channel = server.Channel();
+            using var unread = channel.Duplex(EchoService.Duplex);
+            await unread.RequestStream.WriteAsync(new StringValue { Value = new string('r', 100 * 1024) });
+            await Task.Delay(GrpcServerCall.ClientReadGrace + TimeSpan.FromMilliseconds(500));
+            var more = unread.RequestStream.WriteAsync(new StringValue { Value = new string('u', 96 * 1024) });
+            await Task.Delay(300);
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var stalled = await Assert.ThrowsAsync<RpcException>(
+                () => channel.UnaryAsync(EchoService.Unary, new StringValue { Value = new string('s', 200 * 1024) }).WaitAsync(Wait));
+            Assert.Equal(GrpcStatusCode.ResourceExhausted, stalled.StatusCode);
+            Assert.Contains("Incomplete message", stalled.Detail);
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), Wait);
+            Assert.Equal([GrpcTransportLimits.MessageTimeout], _refused);
+            _ = more;
         }
         finally
         {

@@ -60,18 +60,36 @@ internal sealed class GrpcEndpoint(GrpcServiceRouter router, GrpcServerOptions o
 internal sealed record GrpcConnection(IncompleteMessageBudget Budget, HeldStreams Held, bool OverLimit);
 
 /// <summary>
-/// How many of one connection's request streams a handler holds between two messages. What the client sends on a held
+/// The request streams of one connection that a handler holds between two messages. What the client sends on a held
 /// stream stays unread and counts against the connection's flow-control window (RFC 9113 6.9.1): held streams can fill
 /// it, and then the client cannot send on any stream of the connection. Thread-safe.
 /// </summary>
 internal sealed class HeldStreams
 {
-    private int _count;
+    private readonly Lock _gate = new();
+    private readonly HashSet<GrpcServerCall> _calls = [];
 
-    /// <summary>Streams whose handler has a message and has not asked for the next one.</summary>
-    public int Count => Volatile.Read(ref _count);
+    public void Hold(GrpcServerCall call)
+    {
+        lock (_gate) _calls.Add(call);
+    }
 
-    public void Hold() => Interlocked.Increment(ref _count);
+    public void Release(GrpcServerCall call)
+    {
+        lock (_gate) _calls.Remove(call);
+    }
 
-    public void Release() => Interlocked.Decrement(ref _count);
+    /// <summary>
+    /// Whether the server holds one of the streams: its handler works or waits for a place, rather than waiting for its
+    /// client to read a reply (<see cref="GrpcServerCall.WaitsOnClient"/>), which is the client's own doing.
+    /// </summary>
+    public bool AnyHeldByServer()
+    {
+        lock (_gate)
+        {
+            foreach (var call in _calls)
+                if (!call.WaitsOnClient) return true;
+            return false;
+        }
+    }
 }

@@ -166,14 +166,14 @@ internal sealed class GrpcServerCall : IDisposable
         while (await Codec.ReadAsync(_http.Request.BodyReader, parser, linked.Token, _incomplete) is { } message)
         {
             // Until the handler asks for the next message, the stream is held: what the client sends on it stays unread.
-            _held?.Hold();
+            _held?.Hold(this);
             try
             {
                 yield return message;
             }
             finally
             {
-                _held?.Release();
+                _held?.Release(this);
             }
         }
     }
@@ -183,8 +183,29 @@ internal sealed class GrpcServerCall : IDisposable
         var writer = _http.Response.BodyWriter;
         Codec.Write(writer, message);
         _responseStarted = true;
-        await writer.FlushAsync(cancellationToken);
+        Volatile.Write(ref _flushSince, System.Diagnostics.Stopwatch.GetTimestamp());
+        try
+        {
+            await writer.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _flushSince, 0);
+        }
     }
+
+    /// <summary>When the pending response flush began (a Stopwatch timestamp), 0 when none is pending.</summary>
+    private long _flushSince;
+
+    /// <summary>
+    /// How long a response flush may wait before the call counts as waiting for its client to read (HTTP/2 flow control
+    /// on the response), rather than for the server.
+    /// </summary>
+    internal static readonly TimeSpan ClientReadGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether a response write has waited over <see cref="ClientReadGrace"/>: the client is not reading.</summary>
+    public bool WaitsOnClient => Volatile.Read(ref _flushSince) is var since and not 0
+        && System.Diagnostics.Stopwatch.GetElapsedTime(since) > ClientReadGrace;
 
     private async Task WriteResponseHeadersAsync(Metadata headers)
     {

@@ -57,8 +57,9 @@ public sealed record GrpcTransportLimits
     /// <summary>
     /// Longest time a partly received message may go without a new byte (default 10 s); the call then ends with
     /// RESOURCE_EXHAUSTED. Time between messages is not limited: streams may idle. Nor is time during which a handler
-    /// holds another stream of the same connection between messages: that stream's unread data may fill the connection's
-    /// flow-control window, and then the client cannot send. (The incomplete-message budgets still bound the bytes held.)
+    /// holds another stream of the same connection between messages, unless it waits for its client to read a reply: that
+    /// stream's unread data may fill the connection's flow-control window, and then the client cannot send. (The
+    /// incomplete-message budgets still bound the bytes held.)
     /// </summary>
     public TimeSpan IncompleteMessageIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -70,7 +70,7 @@ internal sealed class IncompleteMessageGuard(GrpcTransportLimits limits, HeldStr
 /// <summary>
 /// The clock of one partly received message: its token is cancelled once no byte has come for the idle timeout, or the
 /// message is past the time its length allows. Time during which a handler holds another stream of the connection
-/// (<see cref="HeldStreams.Count"/>) does not count: that stream's unread data can fill the connection's flow-control
+/// (<see cref="HeldStreams.AnyHeldByServer"/>) does not count: that stream's unread data can fill the connection's flow-control
 /// window, and then the client cannot send the rest of this message however it tries. (Which stream a client's HTTP/2
 /// stack sends on when the window opens is its choice, so a stall is excused whether or not other streams got data.)
 /// </summary>
@@ -138,7 +138,7 @@ internal sealed class IncompleteMessageClock : IDisposable
                 Arm(); // progress came after the timer was set
                 return;
             }
-            if (_guard.HeldStreams.Count > 0)
+            if (_guard.HeldStreams.AnyHeldByServer())
             {
                 // The server may be what holds the client back: the interval is excused, the idle clock starts again from
                 // now, and the message gets at least one more idle timeout to complete.
