@@ -17,6 +17,7 @@ internal sealed class GrpcServerCall : IDisposable
     private readonly CancellationToken _abandoned;
     private readonly IncompleteMessageGuard? _incomplete;
     private readonly HeldStreams? _held;
+    private long _flushSince; // when the pending response flush began (a Stopwatch timestamp); 0: none pending
 
     private GrpcServerCall(HttpContext http, GrpcMessageCodec codec, TimeSpan? timeout, GrpcEndpoint endpoint, GrpcConnection? connection)
     {
@@ -193,9 +194,6 @@ internal sealed class GrpcServerCall : IDisposable
             Volatile.Write(ref _flushSince, 0);
         }
     }
-
-    /// <summary>When the pending response flush began (a Stopwatch timestamp), 0 when none is pending.</summary>
-    private long _flushSince;
 
     /// <summary>
     /// How long a response flush may wait before the call counts as waiting for its client to read (HTTP/2 flow control
