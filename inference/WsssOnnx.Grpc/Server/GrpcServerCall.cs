@@ -16,7 +16,6 @@ internal sealed class GrpcServerCall : IDisposable
 
     private readonly CancellationToken _abandoned;
     private readonly IncompleteMessageGuard? _incomplete;
-    private readonly HeldStreams? _held;
     private long _flushSince; // when the pending response flush began (a Stopwatch timestamp); 0: none pending
 
     private GrpcServerCall(HttpContext http, GrpcMessageCodec codec, TimeSpan? timeout, GrpcEndpoint endpoint, GrpcConnection? connection)
@@ -24,7 +23,6 @@ internal sealed class GrpcServerCall : IDisposable
         _http = http;
         Codec = codec;
         _abandoned = endpoint.Abandoned;
-        _held = connection?.Held;
         _incomplete = connection is null ? null : new IncompleteMessageGuard(endpoint.Limits, connection.Held, connection.Budget, endpoint.ServerBudget);
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _deadline.Token, _abandoned);
         // A legal grpc-timeout can exceed both DateTime's range and the timer's: both saturate (GrpcTimeout).
@@ -167,14 +165,14 @@ internal sealed class GrpcServerCall : IDisposable
         while (await Codec.ReadAsync(_http.Request.BodyReader, parser, linked.Token, _incomplete) is { } message)
         {
             // Until the handler asks for the next message, the stream is held: what the client sends on it stays unread.
-            _held?.Hold(this);
+            _incomplete?.HeldStreams.Hold(this);
             try
             {
                 yield return message;
             }
             finally
             {
-                _held?.Release(this);
+                _incomplete?.HeldStreams.Release(this);
             }
         }
     }
