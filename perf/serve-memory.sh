@@ -7,13 +7,11 @@
 # Needs a built CLI and .deps/photos (scripts/setup.sh). Usage: perf/serve-memory.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-wsss=(dotnet inference/WsssOnnx.Cli/bin/Release/net10.0/wsss.dll)
+source perf/fresh-server.sh
+wsss=(dotnet "$wsss_dll")
 log=$(mktemp) out=$(mktemp -d)
-"${wsss[@]}" serve --models models --port 0 --metrics-port 0 --no-watch --shutdown-grace 0 --concurrency 2 --log-level Warning >"$log" 2>&1 &
-server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$log" "$out"' EXIT
-until grep -q "listening on" "$log"; do sleep 0.5; done
-address=$(grep -o 'listening on [0-9.]*:[0-9]*' "$log" | sed 's/listening on //')
+trap 'stop_server; rm -rf "$log" "$out"' EXIT
+start_server "$log" --metrics-port 0 --concurrency 2
 kb() { grep "^$1:" "/proc/$server/status" | awk '{print $2}'; }
 ask() { "${wsss[@]}" attribute --server "$address" --out "$out" "$@" >/dev/null; }
 echo "server pid $server at $address"

@@ -4,18 +4,15 @@
 # .deps/photos (scripts/setup.sh). Usage: perf/transport-memory.sh [regenerate|partial ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-wsss=inference/WsssOnnx.Cli/bin/Release/net10.0/wsss.dll
+source perf/fresh-server.sh
 for mode in "${@:-regenerate partial}"; do
   for m in $mode; do
     log=$(mktemp)
-    dotnet "$wsss" serve --models models --port 0 --metrics-port -1 --no-watch --shutdown-grace 0 --log-level Warning >"$log" 2>&1 &
-    server=$!
-    until grep -q "listening on" "$log"; do sleep 0.5; done
-    port=$(grep -o 'listening on [0-9.]*:[0-9]*' "$log" | sed 's/.*://')
+    start_server "$log" --metrics-port -1
     echo "== $m (server pid $server, port $port)"
     seconds=60; [ "$m" = partial ] && seconds=30
     dotnet run perf/TransportMemory.cs -- "$m" "$port" "$server" .deps/photos/dog.jpg "$seconds" || true
-    kill -TERM "$server"; wait "$server" || true
+    stop_server
     rm -f "$log"
   done
 done
