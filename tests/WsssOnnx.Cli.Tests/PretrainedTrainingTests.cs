@@ -1,4 +1,6 @@
 using System.Text.Json;
+using WsssOnnx.Graph;
+using WsssOnnx.Training.Pretrained;
 
 namespace WsssOnnx.Cli.Tests;
 
@@ -32,6 +34,54 @@ public sealed class PretrainedTrainingTests(SyntheticDataset data) : IClassFixtu
         Assert.Contains("imagenet", stderr);
     }
 
+    [Theory]
+    [InlineData("layer5")]
+    [InlineData("layer3,,layer4")]
+    [InlineData("8")]
+    public void A_trainable_stage_that_is_not_a_stage_is_refused_with_the_names_that_are(string stages)
+    {
+        var (code, _, stderr) = CliProcess.RunTrainer("train-classifier", "--data", "/nonexistent/voc", "--run", "/nonexistent/run", "--pretrained", "imagenet",
+            "--trainable-stages", stages);
+        Assert.Equal(2, code);
+        Assert.Contains("is not a stage; give stem, layer1, layer2, layer3, layer4", stderr);
+    }
+
+    [Fact]
+    public void Train_irn_refuses_trainable_stages_as_its_backbone_stays_frozen()
+    {
+        var (code, _, stderr) = CliProcess.RunTrainer("train-irn", "--data", "/nonexistent/voc", "--labels", "/nonexistent/labels", "--run", "/nonexistent/run", "--pretrained", "imagenet",
+            "--trainable-stages", "layer4");
+        Assert.Equal(2, code);
+        Assert.Contains("keeps the backbone frozen", stderr);
+    }
+
+    /// <summary>For the stem, layer1 .. layer4 in that order: whether all its weights in a run's checkpoint still equal the imported ImageNet ones.</summary>
+    private static bool[] StagesLeftAtImageNet(string run)
+    {
+        var imagenet = ModelFile.FloatInitializers(ModelFile.Read(ImageNetBackbone.CachedPath));
+        var trained = ModelFile.FloatInitializers(ModelFile.Read(Path.Combine(run, "checkpoint.onnx")));
+        string[] stages = ["conv1.", "layer1.", "layer2.", "layer3.", "layer4."];
+        return [.. stages.Select(stage =>
+        {
+            var weights = imagenet.Keys.Where(k => k.StartsWith(stage, StringComparison.Ordinal) && k.EndsWith(".weight", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(weights);
+            return weights.All(k => trained[k].Data.AsSpan().SequenceEqual(imagenet[k].Data));
+        })];
+    }
+
+    [Fact]
+    public void Trainable_stages_choose_which_imagenet_stages_the_classifier_trains()
+    {
+        using var runFolder = new TempFolder("wsss-cli-stages-");
+        string run = Path.Combine(runFolder.Path, "classifier");
+        var (code, stdout, stderr) = CliProcess.RunTrainer("train-classifier", "--data", data.Root, "--run", run, "--pretrained", "imagenet",
+            "--trainable-stages", "Stem, layer2", "--epochs", "1", "--batch", "2", "--crop", "64", "--val-split", "none", "--fgsm-epsilon", "0");
+        Assert.True(code == 0, stdout + stderr);
+        var backbone = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json"))).RootElement.GetProperty("classifier").GetProperty("backbone");
+        Assert.Equal("Stem, Layer2", backbone.GetProperty("trainable_stages").GetString());
+        Assert.Equal([false, true, false, true, true], StagesLeftAtImageNet(run));
+    }
+
     [Fact]
     public void Classifier_and_segmenter_start_from_the_imagenet_weights_and_record_it()
     {
@@ -55,6 +105,8 @@ public sealed class PretrainedTrainingTests(SyntheticDataset data) : IClassFixtu
         Assert.Equal(0.035f, run.GetProperty("fgsm").GetProperty("epsilon").GetSingle()); // the recipe's FGSM training
         Assert.Equal(0.5f, run.GetProperty("fgsm").GetProperty("clean_weight").GetSingle());
         Assert.Contains("adversarial_classification_loss", File.ReadLines(Path.Combine(classifier, "metrics.csv")).First());
+        // The recipe trains layer3 and layer4 and leaves the stem, layer1 and layer2 as ImageNet made them.
+        Assert.Equal([true, true, true, false, false], StagesLeftAtImageNet(classifier));
 
         string labels = Path.Combine(runs, "labels");
         Directory.CreateDirectory(labels);

@@ -73,6 +73,8 @@ internal static partial class TrainIrnCommand
         ParseResult r, TrainingRunOptions o, DirectoryInfo? package)
     {
         var frozen = new BatchNormOptions { Mode = BatchNormMode.Frozen, TrainAffine = false };
+        if (r.GetValue(o.TrainableStages) is not null)
+            throw new UsageException("train-irn keeps the backbone frozen (IRN trains the boundary branch only): leave out --trainable-stages.");
         if (package is not null)
         {
             if (o.IsPretrained(r) || r.GetValue(o.InitFrom) is not null)

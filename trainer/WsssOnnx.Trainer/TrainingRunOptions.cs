@@ -68,6 +68,12 @@ internal sealed class TrainingRunOptions
                       "with the pretrained recipe's defaults for the options not given",
     }.AcceptOnlyFromAmong(ImageNetBackbone.Name);
 
+    public Option<string?> TrainableStages { get; } = new("--trainable-stages")
+    {
+        Description = "The backbone stages trained, comma-separated from stem, layer1, layer2, layer3, layer4, or all / none " +
+                      "(default: all from scratch and with --init-from, the pretrained recipe's with --pretrained); the others stay frozen",
+    };
+
     public Option<FileInfo?> InitFrom { get; } = new("--init-from") { Description = "An ONNX ResNet whose initializers (torchvision names) initialise the backbone" };
 
     public Option<bool> Restart { get; } = new("--restart") { Description = "Start over: ignore (and replace) a checkpoint in the run folder" };
@@ -104,7 +110,7 @@ internal sealed class TrainingRunOptions
         Option[] all =
         [
             Data, Run, Split, ValidationSplit, Epochs, Batch, LearningRate, HeadLearningRateMultiplier, Crop, Depth, Width, Seed, Threads,
-            StopOnBadSample, Pretrained, InitFrom, Restart, Extend,
+            StopOnBadSample, Pretrained, TrainableStages, InitFrom, Restart, Extend,
         ];
         foreach (Option o in all)
             command.Options.Add(o);
@@ -115,7 +121,6 @@ internal sealed class TrainingRunOptions
     /// <summary>Whether the user gave <paramref name="option"/> (its default does not count).</summary>
     private static bool Given(ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
 
-    /// <summary>The option's value, or <paramref name="pretrainedDefault"/> when --pretrained is given and the option is not.</summary>
     private readonly SgdSettings _defaults;
 
     /// <summary>The run's SGD settings: the shared options as given (or their defaults) over the trainer's defaults.</summary>
@@ -130,6 +135,7 @@ internal sealed class TrainingRunOptions
         StopOnBadSample = r.GetValue(StopOnBadSample),
     };
 
+    /// <summary>The option's value, or <paramref name="pretrainedDefault"/> when --pretrained is given and the option is not.</summary>
     public T ValueOr<T>(ParseResult r, Option<T> option, T pretrainedDefault) =>
         IsPretrained(r) && !Given(r, option) ? pretrainedDefault : r.GetValue(option)!;
 
@@ -182,7 +188,7 @@ internal sealed class TrainingRunOptions
                 Width = r.GetValue(Width),
                 Seed = r.GetValue(Seed),
                 Layout = layout,
-                TrainableStages = ResNetStages.All,
+                TrainableStages = Stages(r) ?? ResNetStages.All,
                 BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Training },
             };
         }
@@ -195,9 +201,27 @@ internal sealed class TrainingRunOptions
             Layer4Blocks = 3,
             Seed = r.GetValue(Seed),
             Layout = layout,
-            TrainableStages = pretrained.Stages,
+            TrainableStages = Stages(r) ?? pretrained.Stages,
             BatchNorm = new BatchNormOptions { Mode = BatchNormMode.Frozen, TrainAffine = pretrained.TrainAffine },
         };
+    }
+
+    /// <summary>--trainable-stages as given, or null when it is not.</summary>
+    private ResNetStages? Stages(ParseResult r) => r.GetValue(TrainableStages) is { } text ? ParseStages(text) : null;
+
+    /// <summary>"layer3,layer4", "all" or "none" as <see cref="ResNetStages"/>; names are case-insensitive.</summary>
+    /// <exception cref="UsageException">An empty list or a name that is not a stage.</exception>
+    public static ResNetStages ParseStages(string text)
+    {
+        var stages = ResNetStages.None;
+        var names = text.Split(',', StringSplitOptions.TrimEntries);
+        foreach (string name in names)
+        {
+            bool known = Enum.TryParse<ResNetStages>(name, ignoreCase: true, out var stage) && Enum.IsDefined(stage) && !int.TryParse(name, out _);
+            UsageException.Check(known, $"--trainable-stages: '{name}' is not a stage; give stem, layer1, layer2, layer3, layer4 (comma-separated), all or none.");
+            stages |= stage;
+        }
+        return stages;
     }
 
     /// <summary>IRN-style random long-side range around the crop: 0.75x to 1.375x.</summary>
