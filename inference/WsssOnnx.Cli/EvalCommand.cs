@@ -164,10 +164,12 @@ internal static class EvalCommand
                 : $"{Threshold(thresholds[t]),9}  {100 * matrices[t].MeanIntersectionOverUnion,6:F2}  {100 * crfMatrices[t].MeanIntersectionOverUnion,10:F2}");
         Console.WriteLine($"best: threshold {Threshold(thresholds[best])}, mIoU {100 * matrices[best].MeanIntersectionOverUnion:F2} %");
         Console.Write(matrices[best].ToTable(names));
+        if (EdgeWarning(thresholds, best, "") is { } edge) Console.Error.WriteLine(edge);
         if (crfMatrices is not null)
         {
             Console.WriteLine($"best with CRF: threshold {Threshold(thresholds[bestCrf])}, mIoU {100 * crfMatrices[bestCrf].MeanIntersectionOverUnion:F2} %");
             Console.Write(crfMatrices[bestCrf].ToTable(names));
+            if (EdgeWarning(thresholds, bestCrf, "CRF ") is { } crfEdge) Console.Error.WriteLine(crfEdge);
         }
         if (added is not null)
         {
@@ -183,6 +185,20 @@ internal static class EvalCommand
     /// thresholds peaked pretrained maps want stay apart. Through decimal, which keeps float's 7 significant digits.
     /// </summary>
     private static string Threshold(float value) => ((decimal)value).ToString("0.000####", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A warning when the best threshold is the lowest or highest of a sweep of several (and not 0 or 1, beyond which
+    /// nothing lies): the maps' own best may be outside the grid. Peaked maps (an ImageNet classifier's CAM) do best
+    /// far below the default grid's 0.05, so comparing two methods on that grid can rank them by the grid, not the maps.
+    /// </summary>
+    private static string? EdgeWarning(IReadOnlyList<float> thresholds, int best, string what)
+    {
+        float t = thresholds[best];
+        string? edge = thresholds.Distinct().Count() < 2 ? null : t == thresholds.Min() && t > 0f ? "lowest" : t == thresholds.Max() && t < 1f ? "highest" : null;
+        return edge is null ? null :
+            $"wsss eval: warning: the best {what}threshold {Threshold(t)} is the {edge} of --thresholds; the maps' own best may lie {(edge == "lowest" ? "below" : "above")} " +
+            "it: extend --thresholds to find it";
+    }
 
     /// <summary>The index of the highest mIoU (the first on ties).</summary>
     private static int Best(ConfusionMatrix[] matrices)

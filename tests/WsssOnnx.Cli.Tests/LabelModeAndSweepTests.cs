@@ -59,6 +59,17 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
         var best = swept.MaxBy(kv => kv.Value);
         Assert.Contains($"best: threshold {best.Key}, mIoU {best.Value:F2} %", stdout);
 
+        // At 0 every pixel is foreground and at 1 none is, so a trained CAM's seeds at 0.2 beat both: 0.2 is the best,
+        // and on a sweep that stops there eval warns that the maps' best may lie beyond it (not on one that spans it).
+        foreach (var (sweep, edge) in (ReadOnlySpan<(string, string?)>)[("0,0.2,1", null), ("0.2,1", "lowest"), ("0,0.2", "highest")])
+        {
+            (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--thresholds", sweep, "--data", data.Root, "--split", "val");
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            Assert.Contains("best: threshold 0.200,", stdout);
+            if (edge is null) Assert.DoesNotContain("warning", stderr);
+            else Assert.Contains($"warning: the best threshold 0.200 is the {edge} of --thresholds", stderr);
+        }
+
         // Thresholds below 0.001 print as given, not rounded to three decimals.
         (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--thresholds", "0.0005,0.0025,0.2", "--data", data.Root, "--split", "val");
         Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
