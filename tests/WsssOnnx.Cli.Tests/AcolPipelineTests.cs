@@ -31,7 +31,11 @@ public sealed class AcolPipelineTests(SyntheticDataset data) : IClassFixture<Syn
         Ok(CliProcess.RunTrainer(Train("--epochs", "2", "--acol-threshold", "0.5", "--extend")), "resume --extend");
         Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length);
 
-        Ok(CliProcess.RunTrainer("export", "--classifier-run", run, "--models", models, "--version", "1", "--data", data.Root, "--threshold-images", "0"), "export");
+        var exported = CliProcess.RunTrainer("export", "--classifier-run", run, "--models", models, "--version", "1", "--data", data.Root, "--threshold-images", "0");
+        Ok(exported, "export");
+        // The measurement's networks load without a warm-up run, whose batch of 1 the climber's Reshape rejected: ORT
+        // printed that error on every export although the export succeeded.
+        Assert.DoesNotContain("[E:onnxruntime", exported.Stdout + exported.Stderr);
         string package = Path.Combine(models, "default", "1");
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(package, "manifest.json"))).RootElement;
         Assert.Equal("acol", manifest.GetProperty("localiser").GetProperty("kind").GetString());

@@ -24,7 +24,9 @@ public static class PackageEvaluation
     {
         ArgumentOutOfRangeException.ThrowIfNegative(thresholdImages);
         var metrics = new Dictionary<string, double>();
-        using var pipeline = PackagePipeline.Open(package, PipelineNetworks.All, new SessionConfig());
+        // No warm-up run: the measurement's first image does that, and a warm-up guesses free dimensions as 1, which the
+        // climber's two-copy batch rejects (ORT then prints an error although nothing failed).
+        using var pipeline = PackagePipeline.Open(package, PipelineNetworks.All, new SessionConfig { WarmUp = false });
         var scores = new List<float[]>();
         var truth = new List<float[]>();
         for (int i = 0; i < validation.Count; i++)
@@ -62,7 +64,7 @@ public static class PackageEvaluation
     {
         var metrics = new Dictionary<string, double>();
         var networks = (segmenter ? PipelineNetworks.Segmenter : PipelineNetworks.Classifier) | (walk ? PipelineNetworks.Boundary : PipelineNetworks.Classifier);
-        using var pipeline = PackagePipeline.Open(package, networks, new SessionConfig());
+        using var pipeline = PackagePipeline.Open(package, networks, new SessionConfig { WarmUp = false });
         MeasureNetworks(pipeline, validation, metrics, log);
         return new PackageMeasurement(metrics);
     }
