@@ -139,12 +139,17 @@ public sealed class GrpcTransportLimitsTests
         {
             using var client = new HttpClient { Timeout = Wait };
             using var end = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            // One stream holds most of a 1 MB message; a second on the same connection would take the connection past 1.5 MB.
-            var holding = RawHttp2.PostAsync(client, server.Port, EchoService.Unary.FullName, "application/grpc",
+            // Two streams of one connection each start a 1 MB message, which the server counts from its length prefix:
+            // together they would take the connection past 1.5 MB, so whichever prefix arrives second is refused. The
+            // first is sent 500 ms earlier, but on a busy machine its prefix can still arrive last.
+            var first = RawHttp2.PostAsync(client, server.Port, EchoService.Unary.FullName, "application/grpc",
                 new RawHttp2.EndlessContent(RawHttp2.PartialFrame(1_000_000, 600_000)), end.Token);
             await Task.Delay(500);
-            var refused = await RawHttp2.PostAsync(client, server.Port, EchoService.Unary.FullName, "application/grpc",
-                new RawHttp2.EndlessContent(RawHttp2.PartialFrame(1_000_000, 1000)), end.Token).WaitAsync(Wait);
+            var second = RawHttp2.PostAsync(client, server.Port, EchoService.Unary.FullName, "application/grpc",
+                new RawHttp2.EndlessContent(RawHttp2.PartialFrame(1_000_000, 1000)), end.Token);
+            var answered = await Task.WhenAny(first, second).WaitAsync(Wait);
+            var holding = answered == first ? second : first;
+            var refused = await answered;
             Assert.Equal(ResourceExhausted, RawHttp2.Status(refused));
             Assert.Contains("this connection", RawHttp2.Message(refused));
             Assert.Contains(GrpcTransportLimits.ConnectionBuffer, _refused);
