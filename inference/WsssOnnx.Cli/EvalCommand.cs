@@ -187,14 +187,14 @@ internal static class EvalCommand
     private static string Threshold(float value) => ((decimal)value).ToString("0.000####", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// A warning when the best threshold is the lowest or highest of a sweep of several (and not 0 or 1, beyond which
-    /// nothing lies): the maps' own best may be outside the grid. Peaked maps (an ImageNet classifier's CAM) do best
+    /// A warning when the best threshold is an end of the sweep (<see cref="SweepEdge"/>): the maps' own best may be
+    /// outside the grid. Peaked maps (an ImageNet classifier's CAM) do best
     /// far below the default grid's 0.05, so comparing two methods on that grid can rank them by the grid, not the maps.
     /// </summary>
     private static string? EdgeWarning(IReadOnlyList<float> thresholds, int best, string what)
     {
         float t = thresholds[best];
-        string? edge = thresholds.Distinct().Count() < 2 ? null : t == thresholds.Min() && t > 0f ? "lowest" : t == thresholds.Max() && t < 1f ? "highest" : null;
+        string? edge = SweepEdge.Of(thresholds, t);
         return edge is null ? null :
             $"wsss eval: warning: the best {what}threshold {Threshold(t)} is the {edge} of --thresholds; the maps' own best may lie {(edge == "lowest" ? "below" : "above")} " +
             "it: extend --thresholds to find it";

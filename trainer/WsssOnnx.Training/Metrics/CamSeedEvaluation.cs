@@ -8,11 +8,11 @@ namespace WsssOnnx.Training.Metrics;
 public sealed record CamSeedScores(double MeanIoUAtDefault, float DefaultThreshold, double BestMeanIoU, float BestThreshold, ConfusionMatrix AtDefault, int Images)
 {
     /// <summary>The best threshold is the sweep's lowest or highest, so the maps' own best may lie beyond the grid.</summary>
-    public bool BestAtSweepEdge { get; init; }
+    public bool BestAtSweepEdge => SweepEdge.Of(CamSeedEvaluation.SweepThresholds, BestThreshold) is not null;
 
     /// <summary>A warning line for a best threshold on the sweep's edge, naming <paramref name="maps"/> (e.g. "CAM"); null otherwise.</summary>
-    public string? EdgeWarning(string maps) => !BestAtSweepEdge ? null :
-        $"warning: {maps}'s best seed threshold {BestThreshold} is the {(BestThreshold == CamSeedEvaluation.SweepThresholds[0] ? "lowest" : "highest")} " +
+    public string? EdgeWarning(string maps) => SweepEdge.Of(CamSeedEvaluation.SweepThresholds, BestThreshold) is not { } edge ? null :
+        $"warning: {maps}'s best seed threshold {BestThreshold} is the {edge} " +
         $"the sweep tries ({CamSeedEvaluation.SweepThresholds[0]} to {CamSeedEvaluation.SweepThresholds[^1]}); the maps' own best may lie beyond it " +
         "(inspect with relabel --save-maps and eval --maps; --threshold overrides it at inference)";
 

@@ -32,11 +32,7 @@ public sealed class SeedThresholdSweep
     /// <summary>The scores so far: at the default threshold and at the sweep's best (the first on ties).</summary>
     public CamSeedScores Scores()
     {
-        var grid = CamSeedEvaluation.SweepThresholds;
-        float best = grid.MaxBy(t => _matrices[t].MeanIntersectionOverUnion);
-        return new CamSeedScores(_matrices[_default].MeanIntersectionOverUnion, _default, _matrices[best].MeanIntersectionOverUnion, best, _matrices[_default], _images)
-        {
-            BestAtSweepEdge = best == grid[0] || best == grid[^1],
-        };
+        float best = CamSeedEvaluation.SweepThresholds.MaxBy(t => _matrices[t].MeanIntersectionOverUnion);
+        return new CamSeedScores(_matrices[_default].MeanIntersectionOverUnion, _default, _matrices[best].MeanIntersectionOverUnion, best, _matrices[_default], _images);
     }
 }
