@@ -1,7 +1,6 @@
 using WsssOnnx.Attribution.Evaluation;
 using WsssOnnx.Attribution.Pipeline;
 using WsssOnnx.Packages;
-using WsssOnnx.Runtime;
 using WsssOnnx.Training.Export;
 using WsssOnnx.Training.Loop;
 
@@ -24,9 +23,9 @@ public static class PackageEvaluation
     {
         ArgumentOutOfRangeException.ThrowIfNegative(thresholdImages);
         var metrics = new Dictionary<string, double>();
-        // No warm-up run: the measurement's first image does that, and a warm-up guesses free dimensions as 1, which the
-        // climber's two-copy batch rejects (ORT then prints an error although nothing failed).
-        using var pipeline = PackagePipeline.Open(package, PipelineNetworks.All, new SessionConfig { WarmUp = false });
+        // The pipeline's default sessions: no warm-up run, which would guess free dimensions as 1, a batch the climber's
+        // two copies reject (ORT then printed an error although nothing failed).
+        using var pipeline = PackagePipeline.Open(package);
         var scores = new List<float[]>();
         var truth = new List<float[]>();
         for (int i = 0; i < validation.Count; i++)
@@ -64,7 +63,7 @@ public static class PackageEvaluation
     {
         var metrics = new Dictionary<string, double>();
         var networks = (segmenter ? PipelineNetworks.Segmenter : PipelineNetworks.Classifier) | (walk ? PipelineNetworks.Boundary : PipelineNetworks.Classifier);
-        using var pipeline = PackagePipeline.Open(package, networks, new SessionConfig { WarmUp = false });
+        using var pipeline = PackagePipeline.Open(package, networks);
         MeasureNetworks(pipeline, validation, metrics, log);
         return new PackageMeasurement(metrics);
     }
