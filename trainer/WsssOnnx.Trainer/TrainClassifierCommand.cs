@@ -14,9 +14,9 @@ internal static class TrainClassifierCommand
     /// <summary>
     /// --pretrained's defaults, after IRN's CAM training on an ImageNet backbone: stem, layer1 and layer2 frozen (IRN
     /// freezes conv1 and detaches stage 2; AdvCAM's release trains layer1-layer4, which on the synthetic set left CAM
-    /// level and AdvCAM below the FGSM default: SYNTHETIC.md, "Which stages train"), batch-norm statistics frozen everywhere, scales and biases trained where the
-    /// convolutions are, the head at 10x the backbone's rate, 5 epochs. IRN's backbone rate 0.1 made the loss NaN in the
-    /// first steps here (ResNet-18 at 176 px crops), 0.01 trains.
+    /// level and AdvCAM below the FGSM default: SYNTHETIC.md, "Which stages train"), batch-norm statistics frozen
+    /// everywhere, scales and biases trained where the convolutions are, the head at 10x the backbone's rate, 5 epochs.
+    /// IRN's backbone rate 0.1 made the loss NaN in the first steps here (ResNet-18 at 176 px crops), 0.01 trains.
     /// </summary>
     private static class PretrainedRecipe
     {
