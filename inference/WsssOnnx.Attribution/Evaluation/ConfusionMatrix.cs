@@ -142,6 +142,26 @@ public sealed class ConfusionMatrix
         return union == 0 ? double.NaN : (double)tp / union;
     }
 
+    /// <summary>Precision_c = TP / P: how much of what is predicted c is c; NaN when nothing is predicted c.</summary>
+    public double Precision(int c)
+    {
+        long predicted = PredictedPixels(c);
+        return predicted == 0 ? double.NaN : (double)TruePositives(c) / predicted;
+    }
+
+    /// <summary>Recall_c = TP / GT: how much of class c is predicted c (its coverage); NaN when c is not in the ground truth.</summary>
+    public double Recall(int c)
+    {
+        long truth = GroundTruthPixels(c);
+        return truth == 0 ? double.NaN : (double)TruePositives(c) / truth;
+    }
+
+    /// <summary>Mean of <see cref="Precision"/> over the foreground classes 1 … C−1 where it is defined; NaN if nowhere.</summary>
+    public double MeanForegroundPrecision => MeanOverForeground(Precision);
+
+    /// <summary>Mean of <see cref="Recall"/> over the foreground classes 1 … C−1 where it is defined; NaN if nowhere.</summary>
+    public double MeanForegroundRecall => MeanOverForeground(Recall);
+
     /// <summary>IoU of every class, index = class.</summary>
     public double[] PerClassIntersectionOverUnion()
     {
@@ -180,8 +200,9 @@ public sealed class ConfusionMatrix
     }
 
     /// <summary>
-    /// A plain-text table: one line per class (IoU in percent, or "-" when absent; ground-truth and predicted
-    /// pixels), then mIoU and pixel accuracy. <paramref name="classNames"/>, when given, names the C classes.
+    /// A plain-text table: one line per class (IoU, precision and recall in percent, "-" where undefined; ground-truth
+    /// and predicted pixels), then mIoU and pixel accuracy, and the foreground classes' mean precision and recall (seeds
+    /// that over-cover the objects have recall above precision). <paramref name="classNames"/>, when given, names the C classes.
     /// </summary>
     public string ToTable(IReadOnlyList<string>? classNames = null)
     {
@@ -189,19 +210,38 @@ public sealed class ConfusionMatrix
             throw new ArgumentException($"{classNames.Count} class names for {ClassCount} classes", nameof(classNames));
         int nameWidth = Math.Max(5, classNames?.Max(n => n.Length) ?? 3);
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{"class".PadRight(nameWidth)}  {"IoU %",7}  {"GT pixels",12}  {"predicted",12}\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"{"class".PadRight(nameWidth)}  {"IoU %",7}  {"prec. %",7}  {"recall %",8}  {"GT pixels",12}  {"predicted",12}\n");
         int present = 0;
         for (int c = 0; c < ClassCount; c++)
         {
             double iou = IntersectionOverUnion(c);
             if (!double.IsNaN(iou)) present++;
             string name = classNames?[c] ?? c.ToString(CultureInfo.InvariantCulture);
-            string value = double.IsNaN(iou) ? "-" : (100 * iou).ToString("F2", CultureInfo.InvariantCulture);
-            text.Append(CultureInfo.InvariantCulture, $"{name.PadRight(nameWidth)}  {value,7}  {GroundTruthPixels(c),12}  {PredictedPixels(c),12}\n");
+            text.Append(CultureInfo.InvariantCulture,
+                $"{name.PadRight(nameWidth)}  {Percent(iou),7}  {Percent(Precision(c)),7}  {Percent(Recall(c)),8}  {GroundTruthPixels(c),12}  {PredictedPixels(c),12}\n");
         }
         text.Append(CultureInfo.InvariantCulture, $"mIoU {100 * MeanIntersectionOverUnion:F2} % over {present} of {ClassCount} classes; ");
         text.Append(CultureInfo.InvariantCulture, $"pixel accuracy {100 * PixelAccuracy:F2} %; {CountedPixels} pixels counted, {IgnoredPixels} ignored\n");
+        if (ClassCount > 1)
+            text.Append(CultureInfo.InvariantCulture, $"foreground classes: mean precision {Percent(MeanForegroundPrecision)} %, mean recall {Percent(MeanForegroundRecall)} %\n");
         return text.ToString();
+    }
+
+    private static string Percent(double fraction) => double.IsNaN(fraction) ? "-" : (100 * fraction).ToString("F2", CultureInfo.InvariantCulture);
+
+    private double MeanOverForeground(Func<int, double> perClass)
+    {
+        double sum = 0;
+        int defined = 0;
+        for (int c = 1; c < ClassCount; c++)
+        {
+            double value = perClass(c);
+            if (double.IsNaN(value)) continue;
+            sum += value;
+            defined++;
+        }
+        return defined == 0 ? double.NaN : sum / defined;
     }
 
     private void CheckClass(int c, string name)

@@ -136,6 +136,30 @@ public sealed class ConfusionMatrixTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Precision_and_recall_count_ignored_predictions_as_misses_and_skip_undefined_classes()
+    {
+        var matrix = new ConfusionMatrix(4);
+        matrix.Accumulate(prediction: [0, 0, 1, 2, 1, 1, 0, 2, 255, 0], groundTruth: [0, 0, 0, 0, 1, 1, 1, 2, 2, 3]);
+
+        Assert.Equal(0.5, matrix.Precision(0), 12);        // TP 2 of 4 predicted
+        Assert.Equal(0.5, matrix.Recall(0), 12);           // TP 2 of 4 true
+        Assert.Equal(2.0 / 3, matrix.Precision(1), 12);
+        Assert.Equal(2.0 / 3, matrix.Recall(1), 12);
+        Assert.Equal(0.5, matrix.Precision(2), 12);
+        Assert.Equal(0.5, matrix.Recall(2), 12);           // the pixel predicted 255 is a miss
+        Assert.True(double.IsNaN(matrix.Precision(3)));    // never predicted
+        Assert.Equal(0.0, matrix.Recall(3));
+        Assert.Equal((2.0 / 3 + 0.5) / 2, matrix.MeanForegroundPrecision, 12);
+        Assert.Equal((2.0 / 3 + 0.5 + 0) / 3, matrix.MeanForegroundRecall, 12);
+
+        string table = matrix.ToTable();
+        output.WriteLine(table);
+        Assert.Contains("foreground classes: mean precision 58.33 %, mean recall 38.89 %", table);
+        Assert.Matches(@"(?m)^3\s+0\.00\s+-\s+0\.00\s+1\s+0$", table);
+        Assert.True(double.IsNaN(new ConfusionMatrix(2).MeanForegroundRecall));
+    }
+
+    [Fact]
     public void Table_lists_every_class_and_the_summary()
     {
         var matrix = new ConfusionMatrix(3);
@@ -149,5 +173,7 @@ public sealed class ConfusionMatrixTests(ITestOutputHelper output)
         Assert.Contains("bicycle", table);
         Assert.Contains("mIoU 50.00 % over 2 of 3 classes", table);
         Assert.Contains("pixel accuracy 66.67 %", table);
+        Assert.Matches(@"(?m)^aeroplane\s+50\.00\s+50\.00\s+100\.00\s+1\s+2$", table);
+        Assert.Contains("foreground classes: mean precision 50.00 %, mean recall 100.00 %", table);
     }
 }

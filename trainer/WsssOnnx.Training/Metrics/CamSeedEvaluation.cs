@@ -17,16 +17,10 @@ public sealed record CamSeedScores(double MeanIoUAtDefault, float DefaultThresho
         "(inspect with relabel --save-maps and eval --maps; --threshold overrides it at inference)";
 
     /// <summary>How much of the objects the seeds cover: mean over foreground classes of TP / ground-truth pixels.</summary>
-    public double ForegroundCoverage => MeanOverForeground(c => (double)AtDefault.TruePositives(c) / AtDefault.GroundTruthPixels(c));
+    public double ForegroundCoverage => AtDefault.MeanForegroundRecall;
 
     /// <summary>How much of what the seeds mark is right: mean over foreground classes of TP / predicted pixels.</summary>
-    public double ForegroundPrecision => MeanOverForeground(c => (double)AtDefault.TruePositives(c) / AtDefault.PredictedPixels(c));
-
-    private double MeanOverForeground(Func<int, double> f)
-    {
-        var values = Enumerable.Range(1, AtDefault.ClassCount - 1).Select(f).Where(v => !double.IsNaN(v)).ToArray();
-        return values.Length == 0 ? double.NaN : values.Average();
-    }
+    public double ForegroundPrecision => AtDefault.MeanForegroundPrecision;
 }
 
 public static class CamSeedEvaluation
