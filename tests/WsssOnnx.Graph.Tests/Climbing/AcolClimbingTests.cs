@@ -82,48 +82,8 @@ public sealed class AcolClimbingTests(ITestOutputHelper output)
         var first = AdvCamGraphTests.Run(session, x0, classes, HostTensor<float>.Zeros(1, 3, 3), 0f);
         var a0 = new HostTensor<float>(first.Map, first.MapShape);
         var x = new HostTensor<float>(first.Next, x0.Shape);
-        const float lambda = 7f;
-
-        (float Objective, float[] Gradient, string Pattern) Evaluate()
-        {
-            var inputs = new List<SessionInput>
-            {
-                SessionInput.Create(ClimberContract.Image, x), SessionInput.Create(ClimberContract.TargetClass, classes, [1]),
-                SessionInput.Create(ClimberContract.InitialMap, a0), SessionInput.Create(ClimberContract.MaskWeight, [lambda], []),
-                SessionInput.Create(ClimberContract.MaskThreshold, [0.5f], []), SessionInput.Create(ClimberContract.StepSize, [0.08f], []),
-            };
-            using var r = session.Run(inputs);
-            foreach (var i in inputs) i.Dispose();
-            var signature = string.Join("|", Enumerable.Range(0, pattern.Count)
-                .Select(i => string.Concat(r.Span<float>($"pattern_{i}").ToArray().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
-            return (r.Span<float>(ClimberContract.Objective)[0], r.Span<float>(ClimberContract.ImageGradient).ToArray(), signature);
-        }
-
-        var (objective, gradient, basePattern) = Evaluate();
-        output.WriteLine($"objective {objective}");
-        Assert.Contains(gradient, v => v != 0f);
-        int checkedCount = 0;
-        foreach (int k in Enumerable.Range(0, 30).Select(_ => rng.Next(x.Data.Length)).Distinct())
-        {
-            float original = x.Data[k];
-            foreach (double eps in new[] { 1e-2, 3e-3, 1e-3 })
-            {
-                x.Data[k] = (float)(original + eps);
-                var plus = Evaluate();
-                x.Data[k] = (float)(original - eps);
-                var minus = Evaluate();
-                x.Data[k] = original;
-                if (plus.Pattern != basePattern || minus.Pattern != basePattern) continue;
-                // Within one piece L is smooth but not affine (the min-max normalisation divides): central differences
-                // err by eps^2 |L'''| plus float32 rounding ~1e-6 |L| / (2 eps); 3% relative covers the first.
-                double numeric = (plus.Objective - minus.Objective) / (2 * eps);
-                double bound = 1e-6 * (Math.Abs(objective) + 1) / (2 * eps) + 3e-2 * Math.Max(Math.Abs(gradient[k]), Math.Abs(numeric));
-                Assert.True(Math.Abs(numeric - gradient[k]) <= bound, $"x[{k}] (eps {eps}): graph {gradient[k]:G6}, finite differences {numeric:G6}, bound {bound:G3}");
-                checkedCount++;
-                break;
-            }
-        }
-        output.WriteLine($"{checkedCount} coordinates checked");
-        Assert.True(checkedCount >= 15, $"only {checkedCount} coordinates kept their activation pattern");
+        // Within one piece L is smooth but not affine (the min-max normalisation divides): central differences err by
+        // eps^2 |L'''|, which 3% of the slope covers.
+        ClimbingGradientCheck.Check(session, x, classes, a0, pattern.Count, rng, relativeTolerance: 3e-2, output);
     }
 }
