@@ -53,6 +53,11 @@ public sealed class PretrainedTrainingTests(SyntheticDataset data) : IClassFixtu
             "--trainable-stages", "layer4");
         Assert.Equal(2, code);
         Assert.Contains("keeps the backbone frozen", stderr);
+
+        var (helpCode, help, _) = CliProcess.RunTrainer("train-irn", "--help");
+        Assert.Equal(0, helpCode);
+        Assert.Contains("--labels", help);
+        Assert.DoesNotContain("--trainable-stages", help);
     }
 
     /// <summary>For the stem, layer1 .. layer4 in that order: whether all its weights in a run's checkpoint still equal the imported ImageNet ones.</summary>

@@ -27,6 +27,7 @@ internal static partial class TrainIrnCommand
         var radius = new Option<int>("--radius") { Description = "Pixel pairs within this radius on the stride-4 grid are labelled (IRN: 10)", DefaultValueFactory = _ => defaults.Radius };
         var command = new Command("train-irn", "Train IRN's boundary network (frozen backbone, affinity loss on confident labels) for random-walk labels") { labels, package, radius };
         o.AddTo(command);
+        o.TrainableStages.Hidden = true;   // accepted only to be refused with a sentence (Backbone), so not offered in --help
         command.SetAction(r =>
         {
             int cropSize = o.ValueOr(r, o.Crop, defaults.Augmentation.CropSize);
