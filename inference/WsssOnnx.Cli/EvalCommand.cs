@@ -22,7 +22,12 @@ internal static class EvalCommand
     {
         var labels = new Option<DirectoryInfo?>("--labels") { Description = "Folder of predicted <id>.png label maps" };
         var maps = new Option<DirectoryInfo?>("--maps") { Description = "Folder of <id>.maps class maps (wsss relabel --save-maps): sweep seed thresholds instead" };
-        var thresholds = new Option<string>("--thresholds") { Description = "With --maps: start:stop:step or a comma list of background thresholds", DefaultValueFactory = _ => "0.05:0.5:0.05" };
+        var thresholds = new Option<string?>("--thresholds")
+        {
+            Description = "With --maps: start:stop:step or a comma list of background thresholds " +
+                          $"(default: export's grid, {SeedThresholdGrid.Default.Count} from {SeedThresholdGrid.Default[0]} to {SeedThresholdGrid.Default[^1]}, " +
+                          "so that each method is scored at its own best)",
+        };
         var crf = new Option<bool>("--crf") { Description = "With --maps: also refine each threshold's seeds by dense CRF over the image and score them" };
         var baselineMaps = new Option<DirectoryInfo?>("--baseline-maps")
         {
@@ -44,7 +49,7 @@ internal static class EvalCommand
             if (result.GetValue(baselineThreshold) is { } bt && !(bt is >= 0f and <= 1f)) throw new UsageException($"--baseline-threshold must be in [0, 1]; got {bt}.");
             return l is not null
                 ? Run(l, result.GetValue(data)!, result.GetValue(split)!)
-                : Sweep(m!, ParseThresholds(result.GetValue(thresholds)!), result.GetValue(crf), result.GetValue(baselineMaps), result.GetValue(baselineThreshold),
+                : Sweep(m!, result.GetValue(thresholds) is { } given ? ParseThresholds(given) : SeedThresholdGrid.Default, result.GetValue(crf), result.GetValue(baselineMaps), result.GetValue(baselineThreshold),
                     result.GetValue(data)!, result.GetValue(split)!);
         });
         return command;

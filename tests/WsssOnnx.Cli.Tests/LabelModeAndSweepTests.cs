@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using WsssOnnx.Attribution.Evaluation;
 
 namespace WsssOnnx.Cli.Tests;
 
@@ -58,6 +59,12 @@ public sealed partial class LabelModeAndSweepTests(SyntheticDataset data) : ICla
         Assert.Equal(["0.100", "0.200", "0.300"], swept.Keys.Order());
         var best = swept.MaxBy(kv => kv.Value);
         Assert.Contains($"best: threshold {best.Key}, mIoU {best.Value:F2} %", stdout);
+
+        // Without --thresholds, export's grid: every method is scored at its own best, however peaked its maps.
+        (code, stdout, stderr) = CliProcess.Run(CliProcess.BuildDirectory, "eval", "--maps", maps, "--data", data.Root, "--split", "val");
+        Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+        Assert.Equal(SeedThresholdGrid.Default.Select(t => ((decimal)t).ToString("0.000####", CultureInfo.InvariantCulture)),
+            Regex.Matches(stdout, @"^\s+(\d\.\d{3,})\s+\d+\.\d\d\s*$", RegexOptions.Multiline).Select(m => m.Groups[1].Value));
 
         // At 0 every pixel is foreground and at 1 none is, so a trained CAM's seeds at 0.2 beat both: 0.2 is the best,
         // and on a sweep that stops there eval warns that the maps' best may lie beyond it (not on one that spans it).

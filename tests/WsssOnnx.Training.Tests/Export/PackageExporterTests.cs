@@ -266,7 +266,7 @@ public sealed class PackageExporterTests
             var log = new StringWriter();
             string dir = Export(root, "1", RandomWeights(Tiny), staged => PackageEvaluation.Measure(staged, new ColourSquaresSource(4, 32, 5), thresholdImages: 0, log), QuickAdvCam);
             var manifest = ModelPackage.Open(dir).Manifest;
-            Assert.Contains((float)manifest.Metrics["cam_seed_best_threshold"], CamSeedEvaluation.SweepThresholds);
+            Assert.Contains((float)manifest.Metrics["cam_seed_best_threshold"], SeedThresholdGrid.Default);
             Assert.Equal(manifest.Metrics["cam_seed_best_threshold"], manifest.AdvCam.CamBackgroundThreshold!.Value, 1e-6);
             Assert.Equal(manifest.AdvCam.CamBackgroundThreshold, manifest.AdvCam.BackgroundThreshold);
             Assert.DoesNotContain("advcam_seed_best_threshold", manifest.Metrics.Keys);

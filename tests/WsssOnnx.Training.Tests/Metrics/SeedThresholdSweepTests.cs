@@ -1,4 +1,5 @@
 using WsssOnnx.Attribution.Cam;
+using WsssOnnx.Attribution.Evaluation;
 using WsssOnnx.Imaging;
 using WsssOnnx.Packages;
 using WsssOnnx.Training.Metrics;
@@ -55,14 +56,14 @@ public sealed class SeedThresholdSweepTests
     {
         // Only 0.95 separates a background at 0.93 from the object at 1; only 0.0001 one at 0.00005 from the object at 0.00015.
         var high = Sweep(inside: 1.0f, outside: 0.93f);
-        Assert.Equal(CamSeedEvaluation.SweepThresholds[^1], high.BestThreshold);
+        Assert.Equal(SeedThresholdGrid.Default[^1], high.BestThreshold);
         Assert.Equal(0.95f, high.BestThreshold);
         Assert.True(high.BestAtSweepEdge);
         Assert.Contains("ACoL's best seed threshold 0.95 is the highest the sweep tries", high.EdgeWarning("ACoL"));
 
         Assert.Equal(1.0, high.BestMeanIoU, 1e-12);
         var low = Sweep(inside: 0.00015f, outside: 0.00005f);
-        Assert.Equal(CamSeedEvaluation.SweepThresholds[0], low.BestThreshold);
+        Assert.Equal(SeedThresholdGrid.Default[0], low.BestThreshold);
         Assert.Equal(1.0, low.BestMeanIoU, 1e-12);
         Assert.True(low.BestAtSweepEdge);
         Assert.Contains("is the lowest the sweep tries", low.EdgeWarning("CAM"));
@@ -71,7 +72,7 @@ public sealed class SeedThresholdSweepTests
     [Fact]
     public void The_sweep_runs_from_0_0001_to_0_95_in_rising_steps_with_IRNs_default_on_it()
     {
-        var grid = CamSeedEvaluation.SweepThresholds;
+        var grid = SeedThresholdGrid.Default;
         Assert.Equal(0.0001f, grid[0]);
         Assert.Equal(0.95f, grid[^1]);
         Assert.Contains(0.15f, grid);

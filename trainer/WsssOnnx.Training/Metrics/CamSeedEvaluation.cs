@@ -8,12 +8,12 @@ namespace WsssOnnx.Training.Metrics;
 public sealed record CamSeedScores(double MeanIoUAtDefault, float DefaultThreshold, double BestMeanIoU, float BestThreshold, ConfusionMatrix AtDefault, int Images)
 {
     /// <summary>The best threshold is the sweep's lowest or highest, so the maps' own best may lie beyond the grid.</summary>
-    public bool BestAtSweepEdge => SweepEdge.Of(CamSeedEvaluation.SweepThresholds, BestThreshold) is not null;
+    public bool BestAtSweepEdge => SweepEdge.Of(SeedThresholdGrid.Default, BestThreshold) is not null;
 
     /// <summary>A warning line for a best threshold on the sweep's edge, naming <paramref name="maps"/> (e.g. "CAM"); null otherwise.</summary>
-    public string? EdgeWarning(string maps) => SweepEdge.Of(CamSeedEvaluation.SweepThresholds, BestThreshold) is not { } edge ? null :
+    public string? EdgeWarning(string maps) => SweepEdge.Of(SeedThresholdGrid.Default, BestThreshold) is not { } edge ? null :
         $"warning: {maps}'s best seed threshold {BestThreshold} is the {edge} " +
-        $"the sweep tries ({CamSeedEvaluation.SweepThresholds[0]} to {CamSeedEvaluation.SweepThresholds[^1]}); the maps' own best may lie beyond it " +
+        $"the sweep tries ({SeedThresholdGrid.Default[0]} to {SeedThresholdGrid.Default[^1]}); the maps' own best may lie beyond it " +
         "(inspect with relabel --save-maps and eval --maps; --threshold overrides it at inference)";
 
     /// <summary>How much of the objects the seeds cover: mean over foreground classes of TP / ground-truth pixels.</summary>
@@ -26,18 +26,9 @@ public sealed record CamSeedScores(double MeanIoUAtDefault, float DefaultThresho
 public static class CamSeedEvaluation
 {
     /// <summary>
-    /// The reference's evaluation grid 0.05, 0.10, ..., 0.50, preceded by 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005,
-    /// 0.01, ..., 0.04 (an ImageNet-pretrained classifier's maps are so peaked that its CAM does best where the seeds are
-    /// about its positive support: 0.0001 on the synthetic set, 3 points above 0.005, docs/studies.md) and continued to
-    /// 0.95 (ACoL's fused maps measured best near 0.65; broad localisers want more).
-    /// </summary>
-    public static IReadOnlyList<float> SweepThresholds { get; } = [0.0001f, 0.0002f, 0.0005f, 0.001f, 0.002f, 0.005f, 0.01f, 0.02f, 0.03f, 0.04f,
-        .. Enumerable.Range(1, 19).Select(i => (float)Math.Round(i * 0.05, 2))];
-
-    /// <summary>
     /// Seeds from the package's multi-scale class maps (CAM or AdvCAM, as <paramref name="parameters"/> say) of the first
     /// <paramref name="maxImages"/> images of <paramref name="source"/> (ground-truth image labels, as WSSS uses them),
-    /// scored against their masks at every threshold of <see cref="SweepThresholds"/> (the best of which it reports) and at
+    /// scored against their masks at every threshold of <see cref="SeedThresholdGrid.Default"/> (the best of which it reports) and at
     /// the parameters' background threshold. Images without a mask are skipped. <paramref name="progress"/> gets the number of images gone through.
     /// </summary>
     public static CamSeedScores Evaluate(PackagePipeline pipeline, LabelParameters parameters, ITrainingSource source, int maxImages = int.MaxValue,

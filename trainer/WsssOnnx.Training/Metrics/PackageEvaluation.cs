@@ -9,7 +9,7 @@ namespace WsssOnnx.Training.Metrics;
 /// <summary>
 /// What `wsss-train export` measures on a staged package over the validation split, with the package's own normalisation,
 /// scales and AdvCAM defaults: classifier mAP; CAM seeds on every image and AdvCAM seeds on the first few, each with the best
-/// background threshold of <see cref="CamSeedEvaluation.SweepThresholds"/>, which the package then ships; the segmenter's mIoU;
+/// background threshold of <see cref="SeedThresholdGrid.Default"/>, which the package then ships; the segmenter's mIoU;
 /// the random walk's mIoU (IRN's labels from the package's CAM maps and boundary network) when it has a boundary network.
 /// </summary>
 public static class PackageEvaluation

@@ -7,7 +7,7 @@ namespace WsssOnnx.Training.Metrics;
 
 /// <summary>
 /// Seeds of many images' class maps scored against their masks at every background threshold of
-/// <see cref="CamSeedEvaluation.SweepThresholds"/> and at a default one; the best threshold is the sweep's.
+/// <see cref="SeedThresholdGrid.Default"/> and at a default one; the best threshold is the sweep's.
 /// </summary>
 public sealed class SeedThresholdSweep
 {
@@ -19,7 +19,7 @@ public sealed class SeedThresholdSweep
     public SeedThresholdSweep(int classCount, float defaultThreshold)
     {
         _default = defaultThreshold;
-        _matrices = CamSeedEvaluation.SweepThresholds.Append(defaultThreshold).Distinct().ToDictionary(t => t, _ => new ConfusionMatrix(classCount));
+        _matrices = SeedThresholdGrid.Default.Append(defaultThreshold).Distinct().ToDictionary(t => t, _ => new ConfusionMatrix(classCount));
     }
 
     /// <summary>Adds one image: its seeds at every threshold against <paramref name="mask"/> (255 ignored).</summary>
@@ -32,7 +32,7 @@ public sealed class SeedThresholdSweep
     /// <summary>The scores so far: at the default threshold and at the sweep's best (the first on ties).</summary>
     public CamSeedScores Scores()
     {
-        float best = CamSeedEvaluation.SweepThresholds.MaxBy(t => _matrices[t].MeanIntersectionOverUnion);
+        float best = SeedThresholdGrid.Default.MaxBy(t => _matrices[t].MeanIntersectionOverUnion);
         return new CamSeedScores(_matrices[_default].MeanIntersectionOverUnion, _default, _matrices[best].MeanIntersectionOverUnion, best, _matrices[_default], _images);
     }
 }
