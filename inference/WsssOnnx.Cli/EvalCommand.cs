@@ -47,10 +47,9 @@ internal static class EvalCommand
             if (l is not null && result.GetValue(crf)) throw new UsageException("--crf refines seeds made from saved maps; it needs --maps.");
             if (l is not null && result.GetValue(baselineMaps) is not null) throw new UsageException("--baseline-maps compares seeds made from saved maps; it needs --maps.");
             if (result.GetValue(baselineThreshold) is { } bt && !(bt is >= 0f and <= 1f)) throw new UsageException($"--baseline-threshold must be in [0, 1]; got {bt}.");
-            return l is not null
-                ? Run(l, result.GetValue(data)!, result.GetValue(split)!)
-                : Sweep(m!, result.GetValue(thresholds) is { } given ? ParseThresholds(given) : SeedThresholdGrid.Default, result.GetValue(crf), result.GetValue(baselineMaps), result.GetValue(baselineThreshold),
-                    result.GetValue(data)!, result.GetValue(split)!);
+            if (l is not null) return Run(l, result.GetValue(data)!, result.GetValue(split)!);
+            var sweep = result.GetValue(thresholds) is { } given ? ParseThresholds(given) : SeedThresholdGrid.Default;
+            return Sweep(m!, sweep, result.GetValue(crf), result.GetValue(baselineMaps), result.GetValue(baselineThreshold), result.GetValue(data)!, result.GetValue(split)!);
         });
         return command;
     }
