@@ -25,7 +25,7 @@ internal static class EvalCommand
         var thresholds = new Option<string?>("--thresholds")
         {
             Description = "With --maps: start:stop:step or a comma list of background thresholds " +
-                          $"(default: export's grid, {SeedThresholdGrid.Default.Count} from {SeedThresholdGrid.Default[0]} to {SeedThresholdGrid.Default[^1]}, " +
+                          FormattableString.Invariant($"(default: export's grid, {SeedThresholdGrid.Default.Count} from {SeedThresholdGrid.Default[0]} to {SeedThresholdGrid.Default[^1]}, ") +
                           "so that each method is scored at its own best)",
         };
         var crf = new Option<bool>("--crf") { Description = "With --maps: also refine each threshold's seeds by dense CRF over the image and score them" };
