@@ -50,7 +50,7 @@ public sealed class JpegCodecTests(ITestOutputHelper output)
         RgbImage smooth = TestImages.Smooth(64, 40);
         byte[] gray = new byte[64 * 40];
         for (int i = 0; i < gray.Length; i++) gray[i] = smooth.Pixels[3 * i];
-        byte[] jpeg = JpegEncoder.Encode(gray, 64, 40, TurboJpeg.PixelFormat.Gray, TurboJpeg.Subsampling.Gray, 95);
+        byte[] jpeg = JpegEncoder.EncodeGray(new GrayImage(64, 40, gray), 95);
 
         RgbImage decoded = decoder.DecodeRgb(jpeg);
 

@@ -19,6 +19,13 @@ public static class JpegEncoder
         return Encode(image.Pixels, image.Width, image.Height, TurboJpeg.PixelFormat.Rgb, tjSubsampling, quality);
     }
 
+    /// <summary>Encodes a greyscale image as a one-component JPEG at <paramref name="quality"/> 1 to 100, IJG scale.</summary>
+    public static byte[] EncodeGray(GrayImage image, int quality)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return Encode(image.Pixels, image.Width, image.Height, TurboJpeg.PixelFormat.Gray, TurboJpeg.Subsampling.Gray, quality);
+    }
+
     /// <summary>
     /// Encodes packed pixels of any TurboJPEG format (RGB, grey, CMYK: a CMYK source gives a YCCK JPEG).
     /// Compresses into a managed worst-case buffer (tjBufSize, TJFLAG_NOREALLOC), so TurboJPEG allocates nothing we must free.
