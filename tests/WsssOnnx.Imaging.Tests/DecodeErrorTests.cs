@@ -139,20 +139,6 @@ public sealed class DecodeErrorTests(ITestOutputHelper output)
         AssertFails(ImageDecodeFailure.Corrupt, data);
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Cmyk_jpeg_is_UnsupportedColorSpace(bool subsampled)
-    {
-        // TurboJPEG compresses a CMYK source as YCCK (Adobe transform 2); both are refused.
-        TurboJpeg.Subsampling subsampling = subsampled ? TurboJpeg.Subsampling.Yuv420 : TurboJpeg.Subsampling.Yuv444;
-        byte[] cmyk = new byte[16 * 16 * 4];
-        TestImages.Seeded(9003, output).NextBytes(cmyk);
-        byte[] jpeg = JpegEncoder.Encode(cmyk, 16, 16, TurboJpeg.PixelFormat.Cmyk, subsampling, 90);
-
-        AssertFails(ImageDecodeFailure.UnsupportedColorSpace, jpeg);
-    }
-
     [Fact]
     public void Jpeg_header_claiming_a_huge_image_is_TooLarge_before_any_pixel_buffer_is_allocated()
     {

@@ -62,6 +62,55 @@ public sealed class JpegCodecTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Adobe_cmyk_jpeg_decodes_to_the_rgb_it_was_made_from(bool subsampled)
+    {
+        // Naive RGB to CMYK: K = 255 - max(R, G, B), C = 255 (255 - R - K) / (255 - K); stored inverted (255 - C, ...),
+        // Photoshop's convention, under the Adobe APP14 marker TurboJPEG writes for a YCCK JPEG.
+        RgbImage image = TestImages.Smooth(64, 40);
+        byte[] inks = new byte[64 * 40 * 4];
+        for (int i = 0; i < 64 * 40; i++)
+        {
+            int k = 255 - Math.Max(image.Pixels[3 * i], Math.Max(image.Pixels[3 * i + 1], image.Pixels[3 * i + 2]));
+            for (int c = 0; c < 3; c++)
+                inks[4 * i + c] = (byte)(255 - (k == 255 ? 0 : (int)Math.Round(255.0 * (255 - image.Pixels[3 * i + c] - k) / (255 - k))));
+            inks[4 * i + 3] = (byte)(255 - k);
+        }
+        TurboJpeg.Subsampling subsampling = subsampled ? TurboJpeg.Subsampling.Yuv420 : TurboJpeg.Subsampling.Yuv444;
+        byte[] jpeg = JpegEncoder.Encode(inks, 64, 40, TurboJpeg.PixelFormat.Cmyk, subsampling, 95);
+        Assert.True(JpegStream.HasAdobeMarker(jpeg));
+
+        RgbImage decoded = decoder.DecodeRgb(jpeg);
+
+        (double mean, int max) = TestImages.Error(image.Pixels, decoded.Pixels);
+        output.WriteLine($"mean |error| {mean:F3}, max |error| {max}");
+        Assert.True(mean < 1.5 && max <= 12, $"mean |error| {mean:F3}, max |error| {max}");
+    }
+
+    [Fact]
+    public void Cmyk_converts_by_the_ink_product_inverted_only_under_adobe_marker()
+    {
+        // One pixel: C 0, M 51, Y 255, K 102 (0-255 inks). R = (255 - C)(255 - K) / 255 = 153, G = 204 x 153 / 255 = 122.4, B = 0.
+        byte[] plain = [0, 51, 255, 102];
+        Assert.Equal(new byte[] { 153, 122, 0 }, JpegDecoder.CmykToRgb(plain, 1, 1, inverted: false).Pixels);
+        byte[] inverted = [255, 204, 0, 153];
+        Assert.Equal(new byte[] { 153, 122, 0 }, JpegDecoder.CmykToRgb(inverted, 1, 1, inverted: true).Pixels);
+    }
+
+    [Fact]
+    public void Adobe_marker_is_found_only_in_the_header()
+    {
+        Assert.False(JpegStream.HasAdobeMarker(JpegEncoder.Encode(TestImages.Smooth(16, 16), 90)));
+        byte[] ycck = JpegEncoder.Encode(new byte[16 * 16 * 4], 16, 16, TurboJpeg.PixelFormat.Cmyk, TurboJpeg.Subsampling.Yuv444, 90);
+        Assert.True(JpegStream.HasAdobeMarker(ycck));
+        int app14 = TestImages.FindJpegMarker(ycck, 0xEE);
+        Assert.False(JpegStream.HasAdobeMarker(ycck[..(app14 + 4)]), "a cut inside the segment");
+        ycck[app14 + 4] = (byte)'a';
+        Assert.False(JpegStream.HasAdobeMarker(ycck), "an APP14 segment of someone else");
+    }
+
     [Fact]
     public void Progressive_jpeg_decodes_like_the_baseline_one()
     {

@@ -15,7 +15,7 @@ public enum ImageDecodeFailure
     /// <summary>The data is malformed: bad checksum, invalid header field, broken compressed stream, ...</summary>
     Corrupt,
 
-    /// <summary>A valid image in a colour space or layout this decoder does not convert (CMYK/YCCK JPEG; an RGB PNG given as a label map).</summary>
+    /// <summary>A valid image in a colour space or layout this decoder does not convert (an RGB PNG given as a label map).</summary>
     UnsupportedColorSpace,
 
     /// <summary>Width, height or pixel count exceeds the configured <see cref="ImageLimits"/> (checked before any pixel buffer is allocated).</summary>

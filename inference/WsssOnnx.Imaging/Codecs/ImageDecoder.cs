@@ -27,8 +27,8 @@ public sealed class ImageDecoder
         : data.StartsWith(PngMagic) ? ImageFormat.Png
         : ImageFormat.Unknown;
 
-    /// <summary>Decodes a JPEG (greyscale, YCbCr or RGB) or a PNG (any colour type, bit depth, interlacing) to RGB8.</summary>
-    /// <exception cref="ImageDecodeException">The data is empty, not JPEG/PNG, truncated, corrupt, CMYK, or over the limits.</exception>
+    /// <summary>Decodes a JPEG (greyscale, YCbCr, RGB, CMYK or YCCK) or a PNG (any colour type, bit depth, interlacing) to RGB8.</summary>
+    /// <exception cref="ImageDecodeException">The data is empty, not JPEG/PNG, truncated, corrupt, or over the limits.</exception>
     public RgbImage DecodeRgb(ReadOnlySpan<byte> data) => Detect(data) switch
     {
         ImageFormat.Jpeg => JpegDecoder.Decode(data, Limits),

@@ -30,27 +30,54 @@ internal static unsafe class JpegDecoder
                 throw JpegStream.Scan(jpeg).ReachesEndOfImage
                     ? new ImageDecodeException(ImageDecodeFailure.Corrupt, "The JPEG data holds no image frame (a tables-only datastream).")
                     : new ImageDecodeException(ImageDecodeFailure.Truncated, $"The JPEG data ends inside its headers ({jpeg.Length} bytes).");
-            if (colorSpace is TurboJpeg.ColorSpace.Cmyk or TurboJpeg.ColorSpace.Ycck)
-                throw new ImageDecodeException(ImageDecodeFailure.UnsupportedColorSpace,
-                    $"The JPEG image is {(colorSpace == TurboJpeg.ColorSpace.Cmyk ? "CMYK" : "YCCK")}; only greyscale, YCbCr and RGB JPEGs are decoded.");
             limits.Enforce(width, height, "JPEG");
 
-            var image = new RgbImage(width, height, GC.AllocateUninitializedArray<byte>(RgbImage.PixelBytes(width, height)));
-            fixed (byte* dst = image.Pixels)
+            if (colorSpace is TurboJpeg.ColorSpace.Cmyk or TurboJpeg.ColorSpace.Ycck)
             {
-                try
-                {
-                    // Same width/height as the header, so no DCT scaling; pitch 0 = width * 3.
-                    TurboJpeg.Check(TurboJpeg.tjDecompress2(tj, src, (nuint)jpeg.Length, dst, width, 0, height, TurboJpeg.PixelFormat.Rgb, TurboJpeg.Flags.LimitScans),
-                        tj, nameof(TurboJpeg.tjDecompress2));
-                }
-                catch (NativeCodecException e)
-                {
-                    ThrowUnlessRecovered(e, jpeg);
-                }
+                byte[] cmyk = GC.AllocateUninitializedArray<byte>(checked(width * height * 4));
+                fixed (byte* dst = cmyk) Decompress(tj, src, jpeg, dst, width, height, TurboJpeg.PixelFormat.Cmyk);
+                return CmykToRgb(cmyk, width, height, inverted: JpegStream.HasAdobeMarker(jpeg));
             }
+
+            var image = new RgbImage(width, height, GC.AllocateUninitializedArray<byte>(RgbImage.PixelBytes(width, height)));
+            fixed (byte* dst = image.Pixels) Decompress(tj, src, jpeg, dst, width, height, TurboJpeg.PixelFormat.Rgb);
             return image;
         }
+    }
+
+    /// <summary>Decompresses at the header's size (no DCT scaling; pitch 0 = width x pixel size).</summary>
+    private static void Decompress(TurboJpegHandle tj, byte* src, ReadOnlySpan<byte> jpeg, byte* dst, int width, int height, TurboJpeg.PixelFormat format)
+    {
+        try
+        {
+            TurboJpeg.Check(TurboJpeg.tjDecompress2(tj, src, (nuint)jpeg.Length, dst, width, 0, height, format, TurboJpeg.Flags.LimitScans),
+                tj, nameof(TurboJpeg.tjDecompress2));
+        }
+        catch (NativeCodecException e)
+        {
+            ThrowUnlessRecovered(e, jpeg);
+        }
+    }
+
+    /// <summary>
+    /// CMYK to RGB without a colour profile, as browsers and PIL do: R = (255 - C)(255 - K) / 255, likewise G from M and
+    /// B from Y. A JPEG with an Adobe APP14 segment stores inverted inks (Photoshop's convention, which libjpeg leaves to
+    /// the application), so there the decoded values are 255 - C etc. and R = C'K' / 255.
+    /// </summary>
+    internal static RgbImage CmykToRgb(byte[] cmyk, int width, int height, bool inverted)
+    {
+        var image = new RgbImage(width, height, GC.AllocateUninitializedArray<byte>(RgbImage.PixelBytes(width, height)));
+        byte[] rgb = image.Pixels;
+        for (int i = 0, n = width * height; i < n; i++)
+        {
+            int k = inverted ? cmyk[4 * i + 3] : 255 - cmyk[4 * i + 3];
+            for (int c = 0; c < 3; c++)
+            {
+                int ink = inverted ? cmyk[4 * i + c] : 255 - cmyk[4 * i + c];
+                rgb[3 * i + c] = (byte)((ink * k + 127) / 255);
+            }
+        }
+        return image;
     }
 
     /// <summary>

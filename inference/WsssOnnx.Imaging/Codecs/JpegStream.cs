@@ -11,12 +11,34 @@ internal readonly record struct JpegStreamScan(bool ReachesEndOfImage, bool Irre
 /// <summary>
 /// Structural walk over a JPEG datastream (ITU-T T.81 B.1): marker segments are skipped by their length field and
 /// entropy-coded data after SOS is skipped up to the next marker that is neither a stuffed FF 00 nor RSTn.
-/// Used only on the error path, to tell a truncated file (the data runs out) from a corrupt one.
+/// Used on the error path, to tell a truncated file (the data runs out) from a corrupt one, and to find Adobe's marker.
 /// </summary>
 internal static class JpegStream
 {
     private const byte Prefix = 0xFF;
     private const byte Tem = 0x01, LastReserved = 0xBF, Rst0 = 0xD0, Rst7 = 0xD7, Soi = 0xD8, Eoi = 0xD9, Sos = 0xDA;
+
+    /// <summary>
+    /// Whether an APP14 segment whose data starts with "Adobe" precedes the first scan: Adobe's marker, whose presence
+    /// on a four-component image means inverted CMYK. Walks the header's segments by their lengths; false on anything irregular.
+    /// </summary>
+    internal static bool HasAdobeMarker(ReadOnlySpan<byte> jpeg)
+    {
+        const byte App14 = 0xEE;
+        if (jpeg.Length < 2 || jpeg[0] != Prefix || jpeg[1] != Soi) return false;
+        int p = 2;
+        while (p + 4 <= jpeg.Length && jpeg[p] == Prefix)
+        {
+            byte marker = jpeg[p + 1];
+            if (marker == Prefix) { p++; continue; }
+            if (marker == Sos || marker == Eoi) return false;
+            int length = jpeg[p + 2] << 8 | jpeg[p + 3];
+            if (length < 2 || p + 2 + length > jpeg.Length) return false;
+            if (marker == App14 && length >= 2 + 5 && jpeg.Slice(p + 4, 5).SequenceEqual("Adobe"u8)) return true;
+            p += 2 + length;
+        }
+        return false;
+    }
 
     internal static JpegStreamScan Scan(ReadOnlySpan<byte> jpeg)
     {
