@@ -107,6 +107,8 @@ public sealed class JpegCodecTests(ITestOutputHelper output)
         Assert.True(JpegStream.HasAdobeMarker(ycck));
         int app14 = TestImages.FindJpegMarker(ycck, 0xEE);
         Assert.False(JpegStream.HasAdobeMarker(ycck[..(app14 + 4)]), "a cut inside the segment");
+        byte[] junk = [.. ycck[..app14], 0x12, 0x34, .. ycck[app14..]];
+        Assert.True(JpegStream.HasAdobeMarker(junk), "junk before the marker is skipped, as libjpeg skips it");
         ycck[app14 + 4] = (byte)'a';
         Assert.False(JpegStream.HasAdobeMarker(ycck), "an APP14 segment of someone else");
     }

@@ -20,15 +20,23 @@ internal static class JpegStream
 
     /// <summary>
     /// Whether an APP14 segment whose data starts with "Adobe" precedes the first scan: Adobe's marker, whose presence
-    /// on a four-component image means inverted CMYK. Walks the header's segments by their lengths; false on anything irregular.
+    /// on a four-component image means inverted CMYK. Walks the header's segments by their lengths, resynchronising on FF
+    /// past junk as libjpeg does; false where a length runs past the data.
     /// </summary>
     internal static bool HasAdobeMarker(ReadOnlySpan<byte> jpeg)
     {
         const byte App14 = 0xEE;
         if (jpeg.Length < 2 || jpeg[0] != Prefix || jpeg[1] != Soi) return false;
         int p = 2;
-        while (p + 4 <= jpeg.Length && jpeg[p] == Prefix)
+        while (p + 4 <= jpeg.Length)
         {
+            if (jpeg[p] != Prefix)
+            {
+                int next = jpeg[p..].IndexOf(Prefix);
+                if (next < 0) return false;
+                p += next;
+                continue;
+            }
             byte marker = jpeg[p + 1];
             if (marker == Prefix) { p++; continue; }
             if (marker == Sos || marker == Eoi) return false;
