@@ -100,7 +100,7 @@ public sealed class JpegCodecTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Adobe_marker_is_found_only_in_the_header()
+    public void Adobe_marker_walk_finds_only_a_whole_adobe_app14_segment()
     {
         Assert.False(JpegStream.HasAdobeMarker(JpegEncoder.Encode(TestImages.Smooth(16, 16), 90)));
         byte[] ycck = JpegEncoder.Encode(new byte[16 * 16 * 4], 16, 16, TurboJpeg.PixelFormat.Cmyk, TurboJpeg.Subsampling.Yuv444, 90);
