@@ -80,7 +80,7 @@ public sealed class JpegCodecTests(ITestOutputHelper output)
         }
         TurboJpeg.Subsampling subsampling = subsampled ? TurboJpeg.Subsampling.Yuv420 : TurboJpeg.Subsampling.Yuv444;
         byte[] jpeg = JpegEncoder.Encode(inks, 64, 40, TurboJpeg.PixelFormat.Cmyk, subsampling, 95);
-        Assert.True(JpegStream.HasAdobeMarker(jpeg));
+        Assert.True(JpegStream.Scan(jpeg).AdobeMarker);
 
         RgbImage decoded = decoder.DecodeRgb(jpeg);
 
@@ -102,15 +102,15 @@ public sealed class JpegCodecTests(ITestOutputHelper output)
     [Fact]
     public void Adobe_marker_walk_finds_only_a_whole_adobe_app14_segment()
     {
-        Assert.False(JpegStream.HasAdobeMarker(JpegEncoder.Encode(TestImages.Smooth(16, 16), 90)));
+        Assert.False(JpegStream.Scan(JpegEncoder.Encode(TestImages.Smooth(16, 16), 90)).AdobeMarker);
         byte[] ycck = JpegEncoder.Encode(new byte[16 * 16 * 4], 16, 16, TurboJpeg.PixelFormat.Cmyk, TurboJpeg.Subsampling.Yuv444, 90);
-        Assert.True(JpegStream.HasAdobeMarker(ycck));
+        Assert.True(JpegStream.Scan(ycck).AdobeMarker);
         int app14 = TestImages.FindJpegMarker(ycck, 0xEE);
-        Assert.False(JpegStream.HasAdobeMarker(ycck[..(app14 + 4)]), "a cut inside the segment");
+        Assert.False(JpegStream.Scan(ycck[..(app14 + 4)]).AdobeMarker, "a cut inside the segment");
         byte[] junk = [.. ycck[..app14], 0x12, 0x34, .. ycck[app14..]];
-        Assert.True(JpegStream.HasAdobeMarker(junk), "junk before the marker is skipped, as libjpeg skips it");
+        Assert.True(JpegStream.Scan(junk).AdobeMarker, "junk before the marker is skipped, as libjpeg skips it");
         ycck[app14 + 4] = (byte)'a';
-        Assert.False(JpegStream.HasAdobeMarker(ycck), "an APP14 segment of someone else");
+        Assert.False(JpegStream.Scan(ycck).AdobeMarker, "an APP14 segment of someone else");
     }
 
     [Fact]

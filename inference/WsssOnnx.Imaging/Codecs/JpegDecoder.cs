@@ -36,7 +36,7 @@ internal static unsafe class JpegDecoder
             {
                 byte[] cmyk = GC.AllocateUninitializedArray<byte>(checked(width * height * 4));
                 fixed (byte* dst = cmyk) Decompress(tj, src, jpeg, dst, width, height, TurboJpeg.PixelFormat.Cmyk);
-                return CmykToRgb(cmyk, width, height, inverted: JpegStream.HasAdobeMarker(jpeg));
+                return CmykToRgb(cmyk, width, height, inverted: JpegStream.Scan(jpeg).AdobeMarker);
             }
 
             var image = new RgbImage(width, height, GC.AllocateUninitializedArray<byte>(RgbImage.PixelBytes(width, height)));
